@@ -1,0 +1,355 @@
+"""The shared document tree that every reader produces and every writer consumes.
+
+The tree is closed (a fixed set of node classes), typed and immutable. For Scrapbox it is
+lossless: every node keeps what the notation distinguishes (which brackets, which side a link
+title was on, the whitespace that separated the parts, the indent characters, `*N` as written),
+so the Scrapbox writer can give the source back byte for byte.
+
+Fields that only Scrapbox sources fill (separators, forms, raw indents) have defaults, so a
+Markdown reader can build the same nodes without inventing Scrapbox details; writers fill in
+the usual form where a field is left at its default. New Markdown constructs (headings,
+emphasis, embeds, callouts, footnotes, HTML) are added as further classes of the same unions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Literal, TypeAlias, Union, get_args
+
+# ---------------------------------------------------------------------------------------------
+# Inline nodes
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Text with no markup."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """Inline code: `` `text` ``."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommandLine:
+    """A shell-prompt line, `$ cmd` or `% cmd`."""
+
+    symbol: Literal["$", "%"]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Helpfeel:
+    """Helpfeel notation, `? phrasing`."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Blank:
+    """`[ ]`: brackets around whitespace only; `text` is that whitespace."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decoration:
+    """`[marks body]`: `marks` is written exactly as in the source (`*/*`)."""
+
+    marks: str
+    children: tuple[Inline, ...]
+
+    @property
+    def stars(self) -> int:
+        """How many `*` the marks hold (text size; 0 when none)."""
+        return self.marks.count("*")
+
+
+@dataclass(frozen=True, slots=True)
+class Formula:
+    """TeX: `[$ tex]`, or `[$ tex ]` when `spaced_close` (the space is not part of the TeX)."""
+
+    tex: str
+    spaced_close: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    """`[[body]]` in Scrapbox: bold text, never a page link."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PageLink:
+    """A link to a page: `[page]` in Scrapbox. `target` is kept as written.
+
+    A target starting with `/` is a root link (`/project/page`, `/project`).
+    """
+
+    target: str
+
+    @property
+    def is_root(self) -> bool:
+        return self.target.startswith("/")
+
+
+UrlLinkForm: TypeAlias = Literal["bare", "bracket", "url_label", "label_url"]
+
+
+@dataclass(frozen=True, slots=True)
+class UrlLink:
+    """A link to a URL.
+
+    Forms: `bare` (a URL in running text), `bracket` (`[url]`), `url_label` (`[url label]`) and
+    `label_url` (`[label url]`). `separator` is the whitespace between URL and label;
+    `lead` is whitespace before a label written first (Scrapbox trims both from the label).
+    """
+
+    url: str
+    label: str = ""
+    form: UrlLinkForm = "bracket"
+    separator: str = " "
+    lead: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image, with an optional link target.
+
+    In Scrapbox: `[src]`, `[src link]`, `[link src]` (`link_first`), or `[[src]]` (`strong`).
+    """
+
+    src: str
+    link: str = ""
+    link_first: bool = False
+    separator: str = " "
+    strong: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Icon:
+    """An icon: `[path.icon]`, `[path.icon*N]`, or `[[path.icon]]` (`strong`).
+
+    `repeat` is the `N` of `*N` exactly as written, or "" when there is none.
+    """
+
+    path: str
+    repeat: str = ""
+    strong: bool = False
+
+    @property
+    def count(self) -> int:
+        return int(self.repeat) if self.repeat else 1
+
+    @property
+    def is_root(self) -> bool:
+        return self.path.startswith("/")
+
+
+@dataclass(frozen=True, slots=True)
+class GoogleMap:
+    """Location notation: `[N35.68,E139.76,Z14 place]` or `[place N35.68,E139.76]`.
+
+    `coordinates` is the coordinate text as written; `separator` the whitespace before or after
+    the place.
+    """
+
+    coordinates: str
+    place: str = ""
+    place_first: bool = False
+    separator: str = " "
+
+
+@dataclass(frozen=True, slots=True)
+class HashTag:
+    """`#name`."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """`>` and the rest of the line; the children keep the space after `>`."""
+
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NumberList:
+    """`1. body`. `numbers` holds each number as written, outermost first: `1. 2. x` is one
+    node with numbers ("1", "2") rather than a chain of nested nodes."""
+
+    numbers: tuple[str, ...]
+    children: tuple[Inline, ...]
+
+
+Inline: TypeAlias = Union[  # noqa: UP007 - the alias is evaluated at run time for serialisation
+    Text,
+    Code,
+    CommandLine,
+    Helpfeel,
+    Blank,
+    Decoration,
+    Formula,
+    Strong,
+    PageLink,
+    UrlLink,
+    Image,
+    Icon,
+    GoogleMap,
+    HashTag,
+    Quote,
+    NumberList,
+]
+
+# A table cell is a run of inline nodes.
+Cell: TypeAlias = tuple[Inline, ...]
+
+# ---------------------------------------------------------------------------------------------
+# Blocks. `line` is the 1-based source line the block starts on (0 when not read from text).
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of text. `indent` holds the indent characters themselves; its length is the
+    depth (0: no bullet; n: a bullet at depth n)."""
+
+    indent: str
+    children: tuple[Inline, ...]
+    line: int = 0
+
+    @property
+    def depth(self) -> int:
+        return len(self.indent)
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    """`code:filename` and its body lines.
+
+    `lines` are the body lines with the block's indent removed. `line_indents`, when known,
+    are the exact characters removed from each body line (for byte-exact Scrapbox output).
+    """
+
+    indent: str
+    filename: str
+    lines: tuple[str, ...]
+    line_indents: tuple[str, ...] | None = None
+    line: int = 0
+
+    @property
+    def content(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """`table:name` and its rows of cells; rows may have different lengths."""
+
+    indent: str
+    name: str
+    rows: tuple[tuple[Cell, ...], ...]
+    row_indents: tuple[str, ...] | None = None
+    line: int = 0
+
+
+Block: TypeAlias = Union[Line, CodeBlock, Table]  # noqa: UP007
+
+# ---------------------------------------------------------------------------------------------
+# The document
+
+
+MetaValue: TypeAlias = Union[str, int, float, bool, None, tuple["MetaValue", ...]]  # noqa: UP007
+
+
+@dataclass(frozen=True, slots=True)
+class Property:
+    """One metadata field (a front matter key, an export's `created`)."""
+
+    key: str
+    value: MetaValue
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A page. `title` is None when the source had no title line."""
+
+    title: str | None
+    blocks: tuple[Block, ...]
+    meta: tuple[Property, ...] = ()
+
+
+# ---------------------------------------------------------------------------------------------
+# JSON form: every node becomes an object with its class name under "type"; tuples become
+# arrays. `document_from_json(document_to_json(d)) == d` for every document.
+
+JsonValue: TypeAlias = Union[  # noqa: UP007
+    str, int, float, bool, None, list["JsonValue"], dict[str, "JsonValue"]
+]
+
+NODE_CLASSES: dict[str, type] = {
+    cls.__name__: cls for cls in (*get_args(Inline), *get_args(Block), Property, Document)
+}
+
+
+def to_json(node: object) -> JsonValue:
+    """The JSON-compatible form of a node, a document or a tuple of them."""
+    if isinstance(node, tuple):
+        return [to_json(item) for item in node]
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        data: dict[str, JsonValue] = {"type": type(node).__name__}
+        for field in dataclasses.fields(node):
+            data[field.name] = to_json(getattr(node, field.name))
+        return data
+    if node is None or isinstance(node, str | int | float | bool):
+        return node
+    raise TypeError(f"not an AST value: {node!r}")
+
+
+def from_json(data: JsonValue) -> object:
+    """The node (or tuple) that `to_json` turned into `data`."""
+    if isinstance(data, list):
+        return tuple(from_json(item) for item in data)
+    if isinstance(data, dict):
+        name = data.get("type")
+        cls = NODE_CLASSES.get(name) if isinstance(name, str) else None
+        if cls is None:
+            raise ValueError(f"unknown node type: {name!r}")
+        names = _field_names(cls)
+        kwargs = {}
+        for key, value in data.items():
+            if key == "type":
+                continue
+            if key not in names:
+                raise ValueError(f"{name} has no field {key!r}")
+            kwargs[key] = from_json(value)
+        return cls(**kwargs)
+    return data
+
+
+def document_to_json(document: Document) -> JsonValue:
+    return to_json(document)
+
+
+def document_from_json(data: JsonValue) -> Document:
+    document = from_json(data)
+    if not isinstance(document, Document):
+        raise ValueError("JSON does not hold a Document")
+    return document
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = frozenset(field.name for field in dataclasses.fields(cls))
+        _FIELD_NAMES[cls] = names
+    return names
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}

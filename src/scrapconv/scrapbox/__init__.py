@@ -1,0 +1,1 @@
+"""Scrapbox (Cosense) notation: reader, writer and the reference parser's JSON shape."""

@@ -1,0 +1,577 @@
+"""Scrapbox inline notation: one rule per syntax, registered in precedence order.
+
+The model is the reference parser's (docs/scrapbox-notation.md §5): for a segment of text,
+the highest-ranked rule whose pattern matches *anywhere* wins at its leftmost match; the text
+before and after is parsed again. Patterns are JavaScript regular expressions translated to
+Python with JavaScript's `\\s`, `.` and `\\d` spelled out, since Python's differ.
+
+Two things make this fast and safe on any input while giving the same result:
+* The pieces are processed with an explicit stack, never by recursion, so a line of a
+  million backticks cannot exhaust Python's stack.
+* A piece cut from a segment cannot match a pattern that found no match in the whole segment
+  (no pattern here looks outside its own match, except the anchored ones, which are always
+  tried again). So the piece left of a match starts at the next pattern and the piece right
+  of it at the same pattern: no pattern is searched twice over the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..ast import (
+    Blank,
+    Code,
+    CommandLine,
+    Decoration,
+    Formula,
+    GoogleMap,
+    HashTag,
+    Helpfeel,
+    Icon,
+    Image,
+    Inline,
+    NumberList,
+    PageLink,
+    Quote,
+    Strong,
+    Text,
+    UrlLink,
+)
+
+# JavaScript's `\s`: what counts as whitespace for indentation, separators and hashtags.
+JS_WHITESPACE = "\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_S = f"[{JS_WHITESPACE}]"
+_NS = f"[^{JS_WHITESPACE}]"
+# JavaScript's `.` without the `s` flag.
+_DOT = "[^\n\r\u2028\u2029]"
+_URL = f"https?://[^{JS_WHITESPACE}\\]]+"
+_IMAGE_EXT = r"\.(?:png|jpe?g|gif|svg|webp)"
+_IMAGE_QUERY = f"(?:\\?[^\\]{JS_WHITESPACE}]+)?"
+_GYAZO = r"https?://(?:[0-9a-z-]+\.)?gyazo\.com/[0-9a-f]{32}"
+# The reference compiles some patterns with JavaScript's `i` flag, which folds ASCII only.
+_CASELESS = "(?ai)"
+_COORDINATES = r"[NS][0-9]+(?:\.[0-9]+)?,[EW][0-9]+(?:\.[0-9]+)?(?:,Z[0-9]+)?"
+
+# Context flags of a segment.
+LINE = 0
+NESTED = 1  # inside a decoration or a strong body
+QUOTED = 2  # inside a quote
+TABLE = 4  # a table cell: only icons and page links are real nodes
+REFERENCE_BUGS = 8  # reproduce the reference parser's text-losing behaviour exactly
+
+
+def _strip_js(text: str) -> str:
+    return text.strip(JS_WHITESPACE_CHARACTERS)
+
+
+def _expand_class(spec: str) -> str:
+    chars = []
+    index = 0
+    while index < len(spec):
+        if index + 2 < len(spec) and spec[index + 1] == "-":
+            chars.extend(chr(c) for c in range(ord(spec[index]), ord(spec[index + 2]) + 1))
+            index += 3
+        else:
+            chars.append(spec[index])
+            index += 1
+    return "".join(chars)
+
+
+JS_WHITESPACE_CHARACTERS = _expand_class(JS_WHITESPACE)
+
+Build = Callable[[re.Match[str], int], list[Inline]]
+
+
+@dataclass(frozen=True, slots=True)
+class InlineRule:
+    """One syntax. `patterns` are tried in order; `reference_patterns` replace them when the
+    reference parser's bugs are reproduced."""
+
+    name: str
+    patterns: tuple[re.Pattern[str], ...]
+    reference_patterns: tuple[re.Pattern[str], ...]
+    build: Build
+    on_nested: bool
+    on_quoted: bool
+    in_table: bool
+    # A pattern anchored at the start of the segment: the characters it may start with.
+    starts: str
+    # Substrings every match contains: where one is missing the search is skipped.
+    triggers: tuple[str, ...]
+
+
+RULES: list[InlineRule] = []
+
+
+def rule(
+    name: str,
+    *patterns: str,
+    on_nested: bool,
+    on_quoted: bool,
+    in_table: bool = False,
+    starts: str = "",
+    triggers: tuple[str, ...] = ("[",),
+    reference: tuple[str, ...] | None = None,
+) -> Callable[[Build], Build]:
+    """Register the decorated builder as the next rule in precedence order."""
+
+    def register(build: Build) -> Build:
+        compiled = tuple(re.compile(p) for p in patterns)
+        RULES.append(
+            InlineRule(
+                name=name,
+                patterns=compiled,
+                reference_patterns=(
+                    compiled if reference is None else tuple(re.compile(p) for p in reference)
+                ),
+                build=build,
+                on_nested=on_nested,
+                on_quoted=on_quoted,
+                in_table=in_table,
+                starts=starts,
+                triggers=triggers,
+            )
+        )
+        return build
+
+    return register
+
+
+# --- 1. quote -------------------------------------------------------------------------------
+@rule("quote", f"^>{_DOT}*$", on_nested=False, on_quoted=False, starts=">", triggers=())
+def quote(match: re.Match[str], context: int) -> list[Inline]:
+    return [Quote(tuple(parse_inline(match[0][1:], context | QUOTED)))]
+
+
+# --- 2. helpfeel ----------------------------------------------------------------------------
+@rule("helpfeel", f"^\\? {_DOT}+$", on_nested=False, on_quoted=False, starts="?", triggers=())
+def helpfeel(match: re.Match[str], context: int) -> list[Inline]:
+    return [Helpfeel(match[0][2:])]
+
+
+# --- 3. numberList --------------------------------------------------------------------------
+_NUMBER_LIST = f"^[0-9]+\\. {_DOT}*$"
+_NUMBER_LIST_RE = re.compile(_NUMBER_LIST)
+
+
+@rule(
+    "numberList",
+    _NUMBER_LIST,
+    on_nested=False,
+    on_quoted=False,
+    starts="0123456789",
+    triggers=(),
+)
+def number_list(match: re.Match[str], context: int) -> list[Inline]:
+    # `1. 2. x` nests one numberList per number; a body that starts with digits cannot be a
+    # quote or a helpfeel, so the chain is read in a loop instead of by recursion.
+    numbers = []
+    body = match[0]
+    while True:
+        dot = body.index(". ")
+        numbers.append(body[:dot])
+        body = body[dot + 2 :]
+        if not _NUMBER_LIST_RE.match(body):
+            break
+    return [NumberList(tuple(numbers), tuple(parse_inline(body, context & ~NESTED)))]
+
+
+# --- 4. code --------------------------------------------------------------------------------
+@rule("code", f"`{_DOT}*?`", on_nested=False, on_quoted=True, triggers=("`",))
+def code(match: re.Match[str], context: int) -> list[Inline]:
+    return [Code(match[0][1:-1])]
+
+
+# --- 5. commandLine -------------------------------------------------------------------------
+@rule("commandLine", f"^[$%] {_DOT}+$", on_nested=False, on_quoted=False, starts="$%", triggers=())
+def command_line(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    symbol = "$" if raw[0] == "$" else "%"
+    return [CommandLine(symbol, raw[2:])]
+
+
+# --- 6. blank -------------------------------------------------------------------------------
+@rule("blank", f"\\[{_S}+\\]", on_nested=False, on_quoted=True)
+def blank(match: re.Match[str], context: int) -> list[Inline]:
+    return [Blank(match[0][1:-1])]
+
+
+# --- 7. decoration --------------------------------------------------------------------------
+DECORATION_MARKS = "*!\"#%&'()+,-./{|}<>_~"
+
+
+@rule(
+    "decoration",
+    r"""\[[!"#%&'()*+,\-./{|}<>_~]+ (?:\[[^\[\]]+\]|[^\]])+\]""",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[", " "),
+)
+def decoration(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    space = raw.index(" ")
+    body = raw[space + 1 : -1]
+    return [Decoration(raw[1:space], tuple(parse_inline(body, context | NESTED)))]
+
+
+# --- 8. formula -----------------------------------------------------------------------------
+# The reference's first pattern lets a formula run over the `]` of an earlier formula into a
+# later one ending in ` ]`; scrapconv stops it at the start of another formula.
+@rule(
+    "formula",
+    f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]",
+    r"\[\$ [^\]]+\]",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[$ ",),
+    reference=(f"\\[\\$ {_DOT}+? \\]", r"\[\$ [^\]]+\]"),
+)
+def formula(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    spaced = raw.endswith(" ]")
+    return [Formula(raw[3 : -2 if spaced else -1], spaced)]
+
+
+# --- 9. strongImage -------------------------------------------------------------------------
+@rule(
+    "strongImage",
+    f"{_CASELESS}\\[\\[https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}\\]\\]",
+    f"\\[\\[{_GYAZO}\\]\\]",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[[", "://"),
+)
+def strong_image(match: re.Match[str], context: int) -> list[Inline]:
+    return [Image(match[0][2:-2], strong=True)]
+
+
+# --- 10. strongIcon -------------------------------------------------------------------------
+# The reference accepts `*0` here and then emits nothing; scrapconv leaves `[[x.icon*0]]` to
+# the strong rule, like `[x.icon*0]`, which is a link.
+@rule(
+    "strongIcon",
+    r"\[\[[^\[\]]*\.icon(?:\*0*[1-9][0-9]*)?\]\]",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[[", ".icon"),
+    reference=(r"\[\[[^\[\]]*\.icon(?:\*[0-9]+)?\]\]",),
+)
+def strong_icon(match: re.Match[str], context: int) -> list[Inline]:
+    icon = _icon(match[0][2:-2], strong=True)
+    return [] if icon.count == 0 else [icon]
+
+
+def _icon(inner: str, *, strong: bool) -> Icon:
+    dot = inner.rfind(".icon")
+    return Icon(inner[:dot], inner[dot + 6 :], strong)
+
+
+# --- 11. strong -----------------------------------------------------------------------------
+@rule(
+    "strong",
+    f"\\[\\[(?:[^\\[]|\\[[^\\[]){_DOT}*?\\]*\\]\\]",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[[", "]]"),
+)
+def strong(match: re.Match[str], context: int) -> list[Inline]:
+    return [Strong(tuple(parse_inline(match[0][2:-2], context | NESTED)))]
+
+
+# --- 12. image ------------------------------------------------------------------------------
+_IMAGE_URL = f"https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}{_IMAGE_QUERY}"
+_IS_IMAGE_URL = re.compile(f"^{_IMAGE_URL}$", re.IGNORECASE | re.ASCII)
+# Which part of `[a b]` is the image: the reference accepts only one-character Gyazo
+# subdomains here (and so swaps src and link for `img.gyazo.com`); scrapconv accepts any.
+_IS_GYAZO = re.compile(r"^https?://(?:[0-9a-z-]+\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$")
+_IS_GYAZO_REFERENCE = re.compile(r"^https?://(?:[0-9a-z-]\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$")
+
+
+@rule(
+    "image",
+    f"{_CASELESS}\\[{_IMAGE_URL}(?:{_S}+{_URL})?\\]",
+    f"{_CASELESS}\\[{_URL}{_S}+{_IMAGE_URL}\\]",
+    f"\\[{_GYAZO}(?:/raw)?(?:{_S}+{_URL})?\\]",
+    f"\\[{_URL}{_S}+{_GYAZO}(?:/raw)?\\]",
+    on_nested=True,
+    on_quoted=True,
+    triggers=("[", "://"),
+)
+def image(match: re.Match[str], context: int) -> list[Inline]:
+    return [_image(match[0], context)]
+
+
+def _image(raw: str, context: int) -> Image:
+    inner = raw[1:-1]
+    first_end = _first_whitespace(inner)
+    if first_end < 0:
+        return Image(inner)
+    first = inner[:first_end]
+    rest = inner[first_end:]
+    second = rest.lstrip(JS_WHITESPACE_CHARACTERS)
+    separator = rest[: len(rest) - len(second)]
+    is_gyazo = _IS_GYAZO_REFERENCE if context & REFERENCE_BUGS else _IS_GYAZO
+    if _IS_IMAGE_URL.match(second) or is_gyazo.match(second):
+        return Image(second, first, link_first=True, separator=separator)
+    return Image(first, second, separator=separator)
+
+
+_WHITESPACE_RE = re.compile(_S)
+
+
+def _first_whitespace(text: str) -> int:
+    found = _WHITESPACE_RE.search(text)
+    return found.start() if found else -1
+
+
+# --- 13. absolute link ----------------------------------------------------------------------
+# A bare URL runs to the next whitespace. The reference lets it run over `]` and then cuts
+# the href there (or, for `http://]`, drops the text); scrapconv ends a bare URL before `]`.
+_BARE_URL = _URL
+_BARE_URL_REFERENCE = f"https?://{_NS}+"
+_URL_AT_START = re.compile(f"^https?://[^{JS_WHITESPACE}\\]]+")
+_URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
+
+
+@rule(
+    "link",
+    f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]",
+    f"\\[[^\\[\\]]*{_NS}{_S}+{_URL}\\]",
+    f"\\[{_URL}\\]",
+    _BARE_URL,
+    on_nested=True,
+    on_quoted=True,
+    triggers=("http",),
+    reference=(
+        f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]",
+        f"\\[[^\\[\\]]*{_NS}{_S}+{_URL}\\]",
+        f"\\[{_URL}\\]",
+        _BARE_URL_REFERENCE,
+    ),
+)
+def url_link(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    if not raw.startswith("["):
+        url = _URL_AT_START.match(raw)
+        if url is not None:
+            # Only the reference's bare pattern leaves text (from a `]` on) after the URL.
+            return [UrlLink(url[0], raw[url.end() :], form="bare", separator="")]
+        # Only the reference's bare pattern gets here (`http://]`), and keeps no text of it.
+        url = _URL_AT_END.search(raw)
+        if url is None:
+            return []
+        return [UrlLink(url[0], _strip_js(raw[: url.start() - 1]), form="bare", separator="")]
+    inner = raw[1:-1]
+    url = _URL_AT_START.match(inner)
+    if url is not None:
+        rest = inner[url.end() :]
+        if not rest:
+            return [UrlLink(url[0], form="bracket")]
+        label = _strip_js(rest)
+        return [UrlLink(url[0], label, form="url_label", separator=rest[: len(rest) - len(label)])]
+    url = _URL_AT_END.search(inner)
+    assert url is not None  # the second pattern ends with a URL
+    before = inner[: url.start()]
+    label = _strip_js(before)
+    lead = before[: len(before) - len(before.lstrip(JS_WHITESPACE_CHARACTERS))]
+    return [
+        UrlLink(
+            url[0],
+            label,
+            form="label_url",
+            separator=before[len(lead) + len(label) :],
+            lead=lead,
+        )
+    ]
+
+
+# --- 14. icon -------------------------------------------------------------------------------
+@rule(
+    "icon",
+    r"\[[^\[\]]*\.icon(?:\*[1-9][0-9]*)?\]",
+    on_nested=True,
+    on_quoted=True,
+    triggers=("[", ".icon"),
+    in_table=True,
+)
+def icon(match: re.Match[str], context: int) -> list[Inline]:
+    return [_icon(match[0][1:-1], strong=False)]
+
+
+# --- 15. googleMap --------------------------------------------------------------------------
+@rule(
+    "googleMap",
+    f"\\[(?P<place>[^\\]]*{_NS})(?P<separator>{_S}+)(?P<coordinates>{_COORDINATES})\\]",
+    f"\\[(?P<coordinates>{_COORDINATES})(?:(?P<separator>{_S}+)(?P<place>[^\\]]*{_NS}))?\\]",
+    on_nested=False,
+    on_quoted=True,
+    triggers=("[", ","),
+)
+def google_map(match: re.Match[str], context: int) -> list[Inline]:
+    place = match["place"] or ""
+    return [
+        GoogleMap(
+            match["coordinates"],
+            place,
+            place_first=match.start("coordinates") > match.start() + 1,
+            separator=match["separator"] or " ",
+        )
+    ]
+
+
+# --- 16. internal link ----------------------------------------------------------------------
+@rule(
+    "internalLink",
+    r"\[[^\[\]]+\]",
+    on_nested=True,
+    on_quoted=True,
+    in_table=True,
+)
+def page_link(match: re.Match[str], context: int) -> list[Inline]:
+    return [PageLink(match[0][1:-1])]
+
+
+# --- 17. hashTag ----------------------------------------------------------------------------
+@rule("hashTag", f"(?:^|{_S})#{_NS}+", on_nested=True, on_quoted=True, triggers=("#",))
+def hash_tag(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    if raw[0] == "#":
+        return [HashTag(raw[1:])]
+    return [Text(raw[0]), HashTag(raw[2:])]
+
+
+# ---------------------------------------------------------------------------------------------
+# The parse loop
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    index: int
+    # `pattern.match` for an anchored pattern, `pattern.search` for the others.
+    find: Callable[[str], re.Match[str] | None]
+    build: Build
+    as_text: bool  # a table cell: the match becomes text
+    starts: str
+    needs: int  # the trigger bits (see _trigger_bits) of the substrings every match contains
+
+
+_PLANS: dict[int, tuple[_Entry, ...]] = {}
+
+
+def _plan(context: int) -> tuple[_Entry, ...]:
+    """The patterns that apply in one context, in precedence order."""
+    plan = _PLANS.get(context)
+    if plan is None:
+        nested = bool(context & NESTED)
+        quoted = bool(context & QUOTED)
+        table = bool(context & TABLE)
+        patterns = [
+            (pattern, r)
+            for r in RULES
+            if (r.on_nested or not nested) and (r.on_quoted or not quoted)
+            for pattern in (r.reference_patterns if context & REFERENCE_BUGS else r.patterns)
+        ]
+        plan = tuple(
+            _Entry(
+                index,
+                pattern.match if r.starts else pattern.search,
+                r.build,
+                table and not r.in_table,
+                r.starts,
+                _bits(r.triggers),
+            )
+            for index, (pattern, r) in enumerate(patterns)
+        )
+        _PLANS[context] = plan
+    return plan
+
+
+# Substrings whose presence decides which patterns are worth searching for in a piece.
+_TRIGGERS = ("[", "`", "#", "http", "://", "[[", "]]", "[$ ", ".icon", ",", " ")
+
+
+def _bits(triggers: tuple[str, ...]) -> int:
+    return sum(1 << _TRIGGERS.index(trigger) for trigger in triggers)
+
+
+def _trigger_bits(piece: str) -> int:
+    return (
+        ("[" in piece)
+        | ("`" in piece) << 1
+        | ("#" in piece) << 2
+        | ("http" in piece) << 3
+        | ("://" in piece) << 4
+        | ("[[" in piece) << 5
+        | ("]]" in piece) << 6
+        | ("[$ " in piece) << 7
+        | (".icon" in piece) << 8
+        | ("," in piece) << 9
+        | (" " in piece) << 10
+    )
+
+
+# Per context: the candidate entries for a key made of the trigger bits, the start index and
+# the class of the piece's first character (see _candidates_key).
+_CANDIDATES: dict[int, dict[int, tuple[_Entry, ...]]] = {}
+
+# The first characters anchored patterns start with, numbered; 0 for every other character.
+_ANCHOR_CLASS = {">": 1, "?": 2, "$": 3, "%": 3} | {digit: 4 for digit in "0123456789"}
+_ANCHOR_STARTS = ("", ">", "?", "$%", "0123456789")
+
+
+def _candidates(context: int, key: int) -> tuple[_Entry, ...]:
+    """The entries that may match a piece with this key: the anchored ones for its first
+    character, and the others, from its start index on, whose triggers it holds."""
+    first = _ANCHOR_STARTS[key & 7][:1]
+    start = (key >> 3) & 63
+    bits = key >> 9
+    candidates = tuple(
+        entry
+        for entry in _plan(context)
+        if entry.needs & bits == entry.needs
+        and (bool(first) and first in entry.starts if entry.starts else entry.index >= start)
+    )
+    _CANDIDATES.setdefault(context, {})[key] = candidates
+    return candidates
+
+
+_Pending = tuple[str, int] | list[Inline]
+
+
+def parse_inline(segment: str, context: int = LINE) -> list[Inline]:
+    """The inline nodes of one segment (a line without its indent, or a table cell)."""
+    if not segment:
+        return []
+    # A piece holds no trigger its segment lacks, so the segment's bits serve every piece.
+    bits = _trigger_bits(segment) << 9
+    cache = _CANDIDATES.get(context) or _CANDIDATES.setdefault(context, {})
+    anchor_class = _ANCHOR_CLASS.get
+    out: list[Inline] = []
+    stack: list[_Pending] = [(segment, 0)]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is list:
+            out.extend(item)  # type: ignore[arg-type]
+            continue
+        piece, start = item  # type: ignore[misc]
+        key = bits | start << 3 | anchor_class(piece[0], 0)
+        candidates = cache.get(key)
+        if candidates is None:
+            candidates = _candidates(context, key)
+        found = None
+        for entry in candidates:
+            found = entry.find(piece)
+            if found is not None:
+                break
+        else:
+            out.append(Text(piece))
+            continue
+        begin, end = found.span()
+        if end < len(piece):
+            stack.append((piece[end:], entry.index))
+        stack.append([Text(found[0])] if entry.as_text else entry.build(found, context))
+        if begin > 0:
+            stack.append((piece[:begin], entry.index + 1))
+    return out
