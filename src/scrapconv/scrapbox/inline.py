@@ -140,20 +140,23 @@ def rule(
 
 
 # --- 1. quote -------------------------------------------------------------------------------
-@rule("quote", f"^>{_DOT}*$", on_nested=False, on_quoted=False, starts=">", triggers=())
+@rule("quote", f">{_DOT}*$", on_nested=False, on_quoted=False, starts=">", triggers=())
 def quote(match: re.Match[str], context: int) -> list[Inline]:
     return [Quote(tuple(parse_inline(match[0][1:], context | QUOTED)))]
 
 
 # --- 2. helpfeel ----------------------------------------------------------------------------
-@rule("helpfeel", f"^\\? {_DOT}+$", on_nested=False, on_quoted=False, starts="?", triggers=())
+@rule("helpfeel", f"\\? {_DOT}+$", on_nested=False, on_quoted=False, starts="?", triggers=())
 def helpfeel(match: re.Match[str], context: int) -> list[Inline]:
     return [Helpfeel(match[0][2:])]
 
 
 # --- 3. numberList --------------------------------------------------------------------------
-_NUMBER_LIST = f"^[0-9]+\\. {_DOT}*$"
-_NUMBER_LIST_RE = re.compile(_NUMBER_LIST)
+_NUMBER_LIST = f"[0-9]+\\. {_DOT}*$"
+# The leading numbers of a numberList: `1. 2. x` nests one numberList per number. Once the
+# whole segment has matched, every suffix of it matches the `.*$` part too, so the chain is
+# the longest run of `digits. ` at the start, found in one pass.
+_NUMBER_CHAIN = re.compile(r"(?:[0-9]+\. )+")
 
 
 @rule(
@@ -165,17 +168,11 @@ _NUMBER_LIST_RE = re.compile(_NUMBER_LIST)
     triggers=(),
 )
 def number_list(match: re.Match[str], context: int) -> list[Inline]:
-    # `1. 2. x` nests one numberList per number; a body that starts with digits cannot be a
-    # quote or a helpfeel, so the chain is read in a loop instead of by recursion.
-    numbers = []
-    body = match[0]
-    while True:
-        dot = body.index(". ")
-        numbers.append(body[:dot])
-        body = body[dot + 2 :]
-        if not _NUMBER_LIST_RE.match(body):
-            break
-    return [NumberList(tuple(numbers), tuple(parse_inline(body, context & ~NESTED)))]
+    raw = match[0]
+    chain = _NUMBER_CHAIN.match(raw)
+    assert chain is not None  # the rule's pattern starts with one `digits. `
+    numbers = tuple(number[:-2] for number in re.findall(r"[0-9]+\. ", chain[0]))
+    return [NumberList(numbers, tuple(parse_inline(raw[chain.end() :], context & ~NESTED)))]
 
 
 # --- 4. code --------------------------------------------------------------------------------
@@ -185,7 +182,7 @@ def code(match: re.Match[str], context: int) -> list[Inline]:
 
 
 # --- 5. commandLine -------------------------------------------------------------------------
-@rule("commandLine", f"^[$%] {_DOT}+$", on_nested=False, on_quoted=False, starts="$%", triggers=())
+@rule("commandLine", f"[$%] {_DOT}+$", on_nested=False, on_quoted=False, starts="$%", triggers=())
 def command_line(match: re.Match[str], context: int) -> list[Inline]:
     raw = match[0]
     symbol = "$" if raw[0] == "$" else "%"
@@ -207,7 +204,7 @@ DECORATION_MARKS = "*!\"#%&'()+,-./{|}<>_~"
     r"""\[[!"#%&'()*+,\-./{|}<>_~]+ (?:\[[^\[\]]+\]|[^\]])+\]""",
     on_nested=False,
     on_quoted=True,
-    triggers=("[", " "),
+    triggers=("[", " ", "]"),
 )
 def decoration(match: re.Match[str], context: int) -> list[Inline]:
     raw = match[0]
@@ -225,7 +222,7 @@ def decoration(match: re.Match[str], context: int) -> list[Inline]:
     r"\[\$ [^\]]+\]",
     on_nested=False,
     on_quoted=True,
-    triggers=("[$ ",),
+    triggers=("[$ ", "]"),
     reference=(f"\\[\\$ {_DOT}+? \\]", r"\[\$ [^\]]+\]"),
 )
 def formula(match: re.Match[str], context: int) -> list[Inline]:
@@ -241,7 +238,7 @@ def formula(match: re.Match[str], context: int) -> list[Inline]:
     f"\\[\\[{_GYAZO}\\]\\]",
     on_nested=False,
     on_quoted=True,
-    triggers=("[[", "://"),
+    triggers=("[[", "]]", "://"),
 )
 def strong_image(match: re.Match[str], context: int) -> list[Inline]:
     return [Image(match[0][2:-2], strong=True)]
@@ -255,7 +252,7 @@ def strong_image(match: re.Match[str], context: int) -> list[Inline]:
     r"\[\[[^\[\]]*\.icon(?:\*0*[1-9][0-9]*)?\]\]",
     on_nested=False,
     on_quoted=True,
-    triggers=("[[", ".icon"),
+    triggers=("[[", "]]", ".icon"),
     reference=(r"\[\[[^\[\]]*\.icon(?:\*[0-9]+)?\]\]",),
 )
 def strong_icon(match: re.Match[str], context: int) -> list[Inline]:
@@ -297,7 +294,7 @@ _IS_GYAZO_REFERENCE = re.compile(r"^https?://(?:[0-9a-z-]\.)?gyazo\.com/[0-9a-f]
     f"\\[{_URL}{_S}+{_GYAZO}(?:/raw)?\\]",
     on_nested=True,
     on_quoted=True,
-    triggers=("[", "://"),
+    triggers=("[", "]", "://"),
 )
 def image(match: re.Match[str], context: int) -> list[Inline]:
     return [_image(match[0], context)]
@@ -327,11 +324,7 @@ def _first_whitespace(text: str) -> int:
 
 
 # --- 13. absolute link ----------------------------------------------------------------------
-# A bare URL runs to the next whitespace. The reference lets it run over `]` and then cuts
-# the href there (or, for `http://]`, drops the text); scrapconv ends a bare URL before `]`.
-_BARE_URL = _URL
-_BARE_URL_REFERENCE = f"https?://{_NS}+"
-_URL_AT_START = re.compile(f"^https?://[^{JS_WHITESPACE}\\]]+")
+_URL_AT_START = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+")
 _URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
 
 
@@ -340,30 +333,12 @@ _URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
     f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]",
     f"\\[[^\\[\\]]*{_NS}{_S}+{_URL}\\]",
     f"\\[{_URL}\\]",
-    _BARE_URL,
     on_nested=True,
     on_quoted=True,
-    triggers=("http",),
-    reference=(
-        f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]",
-        f"\\[[^\\[\\]]*{_NS}{_S}+{_URL}\\]",
-        f"\\[{_URL}\\]",
-        _BARE_URL_REFERENCE,
-    ),
+    triggers=("[", "]", "http"),
 )
-def url_link(match: re.Match[str], context: int) -> list[Inline]:
-    raw = match[0]
-    if not raw.startswith("["):
-        url = _URL_AT_START.match(raw)
-        if url is not None:
-            # Only the reference's bare pattern leaves text (from a `]` on) after the URL.
-            return [UrlLink(url[0], raw[url.end() :], form="bare", separator="")]
-        # Only the reference's bare pattern gets here (`http://]`), and keeps no text of it.
-        url = _URL_AT_END.search(raw)
-        if url is None:
-            return []
-        return [UrlLink(url[0], _strip_js(raw[: url.start() - 1]), form="bare", separator="")]
-    inner = raw[1:-1]
+def bracket_link(match: re.Match[str], context: int) -> list[Inline]:
+    inner = match[0][1:-1]
     url = _URL_AT_START.match(inner)
     if url is not None:
         rest = inner[url.end() :]
@@ -387,13 +362,37 @@ def url_link(match: re.Match[str], context: int) -> list[Inline]:
     ]
 
 
+# The last of the reference's link patterns, a bare URL, which runs to the next whitespace.
+# The reference lets it run over `]` and then cuts the href there (or, for `http://]`, drops
+# the text); scrapconv ends a bare URL before `]`.
+@rule(
+    "bareUrl",
+    _URL,
+    on_nested=True,
+    on_quoted=True,
+    triggers=("http",),
+    reference=(f"https?://{_NS}+",),
+)
+def bare_url(match: re.Match[str], context: int) -> list[Inline]:
+    raw = match[0]
+    url = _URL_AT_START.match(raw)
+    if url is not None:
+        # Only the reference's pattern leaves text (from a `]` on) after the URL.
+        return [UrlLink(url[0], raw[url.end() :], form="bare", separator="")]
+    # Only the reference's pattern gets here (`http://]`), and keeps no text of it.
+    url = _URL_AT_END.search(raw)
+    if url is None:
+        return []
+    return [UrlLink(url[0], _strip_js(raw[: url.start() - 1]), form="bare", separator="")]
+
+
 # --- 14. icon -------------------------------------------------------------------------------
 @rule(
     "icon",
     r"\[[^\[\]]*\.icon(?:\*[1-9][0-9]*)?\]",
     on_nested=True,
     on_quoted=True,
-    triggers=("[", ".icon"),
+    triggers=("[", "]", ".icon"),
     in_table=True,
 )
 def icon(match: re.Match[str], context: int) -> list[Inline]:
@@ -407,7 +406,7 @@ def icon(match: re.Match[str], context: int) -> list[Inline]:
     f"\\[(?P<coordinates>{_COORDINATES})(?:(?P<separator>{_S}+)(?P<place>[^\\]]*{_NS}))?\\]",
     on_nested=False,
     on_quoted=True,
-    triggers=("[", ","),
+    triggers=("[", ",", "]"),
 )
 def google_map(match: re.Match[str], context: int) -> list[Inline]:
     place = match["place"] or ""
@@ -434,7 +433,11 @@ def page_link(match: re.Match[str], context: int) -> list[Inline]:
 
 
 # --- 17. hashTag ----------------------------------------------------------------------------
-@rule("hashTag", f"(?:^|{_S})#{_NS}+", on_nested=True, on_quoted=True, triggers=("#",))
+# The reference's pattern is `(?:^|\s)#\S+`. Pieces are searched in place within their segment,
+# where `^` cannot mark a piece's start, so it is two rules: at the piece's start, and after
+# whitespace. The first finds the leftmost match when there is one at the start, the second
+# otherwise, as the single pattern would.
+@rule("hashTag", f"#{_NS}+", on_nested=True, on_quoted=True, starts="#", triggers=("#",))
 def hash_tag(match: re.Match[str], context: int) -> list[Inline]:
     raw = match[0]
     if raw[0] == "#":
@@ -442,15 +445,15 @@ def hash_tag(match: re.Match[str], context: int) -> list[Inline]:
     return [Text(raw[0]), HashTag(raw[2:])]
 
 
-# ---------------------------------------------------------------------------------------------
-# The parse loop
+rule("hashTagAfterSpace", f"{_S}#{_NS}+", on_nested=True, on_quoted=True, triggers=("#",))(hash_tag)
 
 
 @dataclass(frozen=True, slots=True)
 class _Entry:
     index: int
-    # `pattern.match` for an anchored pattern, `pattern.search` for the others.
-    find: Callable[[str], re.Match[str] | None]
+    # `pattern.match` for an anchored pattern, `pattern.search` for the others; called with
+    # the segment and the piece's bounds in it.
+    find: Callable[[str, int, int], re.Match[str] | None]
     build: Build
     as_text: bool  # a table cell: the match becomes text
     starts: str
@@ -489,7 +492,7 @@ def _plan(context: int) -> tuple[_Entry, ...]:
 
 
 # Substrings whose presence decides which patterns are worth searching for in a piece.
-_TRIGGERS = ("[", "`", "#", "http", "://", "[[", "]]", "[$ ", ".icon", ",", " ")
+_TRIGGERS = ("[", "`", "#", "http", "://", "[[", "]]", "[$ ", ".icon", ",", " ", "]")
 
 
 def _bits(triggers: tuple[str, ...]) -> int:
@@ -509,6 +512,7 @@ def _trigger_bits(piece: str) -> int:
         | (".icon" in piece) << 8
         | ("," in piece) << 9
         | (" " in piece) << 10
+        | ("]" in piece) << 11
     )
 
 
@@ -517,8 +521,8 @@ def _trigger_bits(piece: str) -> int:
 _CANDIDATES: dict[int, dict[int, tuple[_Entry, ...]]] = {}
 
 # The first characters anchored patterns start with, numbered; 0 for every other character.
-_ANCHOR_CLASS = {">": 1, "?": 2, "$": 3, "%": 3} | {digit: 4 for digit in "0123456789"}
-_ANCHOR_STARTS = ("", ">", "?", "$%", "0123456789")
+_ANCHOR_CLASS = {">": 1, "?": 2, "$": 3, "%": 3, "#": 5} | {digit: 4 for digit in "0123456789"}
+_ANCHOR_STARTS = ("", ">", "?", "$%", "0123456789", "#")
 
 
 def _candidates(context: int, key: int) -> tuple[_Entry, ...]:
@@ -537,7 +541,9 @@ def _candidates(context: int, key: int) -> tuple[_Entry, ...]:
     return candidates
 
 
-_Pending = tuple[str, int] | list[Inline]
+# A piece to parse (its start and end in the segment, and the first entry it may match), or
+# nodes already built.
+_Pending = tuple[int, int, int] | list[Inline]
 
 
 def parse_inline(segment: str, context: int = LINE) -> list[Inline]:
@@ -549,29 +555,31 @@ def parse_inline(segment: str, context: int = LINE) -> list[Inline]:
     cache = _CANDIDATES.get(context) or _CANDIDATES.setdefault(context, {})
     anchor_class = _ANCHOR_CLASS.get
     out: list[Inline] = []
-    stack: list[_Pending] = [(segment, 0)]
+    # Pieces are bounds within the segment, never copies, so that a line of a million
+    # matches takes linear time.
+    stack: list[_Pending] = [(0, len(segment), 0)]
     while stack:
         item = stack.pop()
         if item.__class__ is list:
             out.extend(item)  # type: ignore[arg-type]
             continue
-        piece, start = item  # type: ignore[misc]
-        key = bits | start << 3 | anchor_class(piece[0], 0)
+        begin, end, start = item  # type: ignore[misc]
+        key = bits | start << 3 | anchor_class(segment[begin], 0)
         candidates = cache.get(key)
         if candidates is None:
             candidates = _candidates(context, key)
         found = None
         for entry in candidates:
-            found = entry.find(piece)
+            found = entry.find(segment, begin, end)
             if found is not None:
                 break
         else:
-            out.append(Text(piece))
+            out.append(Text(segment[begin:end]))
             continue
-        begin, end = found.span()
-        if end < len(piece):
-            stack.append((piece[end:], entry.index))
+        match_begin, match_end = found.span()
+        if match_end < end:
+            stack.append((match_end, end, entry.index))
         stack.append([Text(found[0])] if entry.as_text else entry.build(found, context))
-        if begin > 0:
-            stack.append((piece[:begin], entry.index + 1))
+        if match_begin > begin:
+            stack.append((begin, match_begin, entry.index + 1))
     return out
