@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Literal, TypeAlias, Union, get_args
+from typing import Literal, TypeAlias, get_args
 
 # ---------------------------------------------------------------------------------------------
 # Inline nodes
@@ -189,24 +189,36 @@ class NumberList:
     children: tuple[Inline, ...]
 
 
-Inline: TypeAlias = Union[  # noqa: UP007 - the alias is evaluated at run time for serialisation
-    Text,
-    Code,
-    CommandLine,
-    Helpfeel,
-    Blank,
-    Decoration,
-    Formula,
-    Strong,
-    PageLink,
-    UrlLink,
-    Image,
-    Icon,
-    GoogleMap,
-    HashTag,
-    Quote,
-    NumberList,
-]
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Text the reference parser drops or mangles (bugs 1 and 2 of the notation spec, §10).
+
+    Only a reader asked to reproduce the reference parser's bugs makes it, so that its JSON
+    can match the reference's; writers write the text as it is.
+    """
+
+    text: str
+
+
+Inline: TypeAlias = (
+    Text
+    | Code
+    | CommandLine
+    | Helpfeel
+    | Blank
+    | Decoration
+    | Formula
+    | Strong
+    | PageLink
+    | UrlLink
+    | Image
+    | Icon
+    | GoogleMap
+    | HashTag
+    | Quote
+    | NumberList
+    | Dropped
+)
 
 # A table cell is a run of inline nodes.
 Cell: TypeAlias = tuple[Inline, ...]
@@ -259,13 +271,13 @@ class Table:
     line: int = 0
 
 
-Block: TypeAlias = Union[Line, CodeBlock, Table]  # noqa: UP007
+Block: TypeAlias = Line | CodeBlock | Table
 
 # ---------------------------------------------------------------------------------------------
 # The document
 
 
-MetaValue: TypeAlias = Union[str, int, float, bool, None, tuple["MetaValue", ...]]  # noqa: UP007
+MetaValue: TypeAlias = str | int | float | bool | tuple["MetaValue", ...] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,9 +301,7 @@ class Document:
 # JSON form: every node becomes an object with its class name under "type"; tuples become
 # arrays. `document_from_json(document_to_json(d)) == d` for every document.
 
-JsonValue: TypeAlias = Union[  # noqa: UP007
-    str, int, float, bool, None, list["JsonValue"], dict[str, "JsonValue"]
-]
+JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, "JsonValue"] | None
 
 NODE_CLASSES: dict[str, type] = {
     cls.__name__: cls for cls in (*get_args(Inline), *get_args(Block), Property, Document)

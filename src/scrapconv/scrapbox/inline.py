@@ -25,6 +25,7 @@ from ..ast import (
     Code,
     CommandLine,
     Decoration,
+    Dropped,
     Formula,
     GoogleMap,
     HashTag,
@@ -62,7 +63,7 @@ TABLE = 4  # a table cell: only icons and page links are real nodes
 REFERENCE_BUGS = 8  # reproduce the reference parser's text-losing behaviour exactly
 
 
-def _strip_js(text: str) -> str:
+def strip_js(text: str) -> str:
     return text.strip(JS_WHITESPACE_CHARACTERS)
 
 
@@ -257,7 +258,7 @@ def strong_image(match: re.Match[str], context: int) -> list[Inline]:
 )
 def strong_icon(match: re.Match[str], context: int) -> list[Inline]:
     icon = _icon(match[0][2:-2], strong=True)
-    return [] if icon.count == 0 else [icon]
+    return [Dropped(match[0])] if icon.count == 0 else [icon]
 
 
 def _icon(inner: str, *, strong: bool) -> Icon:
@@ -325,7 +326,7 @@ def _first_whitespace(text: str) -> int:
 
 # --- 13. absolute link ----------------------------------------------------------------------
 _URL_AT_START = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+")
-_URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
+URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
 
 
 @rule(
@@ -344,12 +345,12 @@ def bracket_link(match: re.Match[str], context: int) -> list[Inline]:
         rest = inner[url.end() :]
         if not rest:
             return [UrlLink(url[0], form="bracket")]
-        label = _strip_js(rest)
+        label = strip_js(rest)
         return [UrlLink(url[0], label, form="url_label", separator=rest[: len(rest) - len(label)])]
-    url = _URL_AT_END.search(inner)
+    url = URL_AT_END.search(inner)
     assert url is not None  # the second pattern ends with a URL
     before = inner[: url.start()]
-    label = _strip_js(before)
+    label = strip_js(before)
     lead = before[: len(before) - len(before.lstrip(JS_WHITESPACE_CHARACTERS))]
     return [
         UrlLink(
@@ -380,10 +381,7 @@ def bare_url(match: re.Match[str], context: int) -> list[Inline]:
         # Only the reference's pattern leaves text (from a `]` on) after the URL.
         return [UrlLink(url[0], raw[url.end() :], form="bare", separator="")]
     # Only the reference's pattern gets here (`http://]`), and keeps no text of it.
-    url = _URL_AT_END.search(raw)
-    if url is None:
-        return []
-    return [UrlLink(url[0], _strip_js(raw[: url.start() - 1]), form="bare", separator="")]
+    return [Dropped(raw)]
 
 
 # --- 14. icon -------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from ..ast import (
     CommandLine,
     Decoration,
     Document,
+    Dropped,
     Formula,
     GoogleMap,
     HashTag,
@@ -43,6 +44,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from .inline import URL_AT_END, strip_js
 from .reader import read_scrapbox
 from .writer import write_inline, write_inlines
 
@@ -149,7 +151,22 @@ def _node(node: Inline) -> list[ParserNode]:
             return [{"type": "quote", "raw": raw, "nodes": nodes(children)}]
         case NumberList(numbers=numbers, children=children):
             return [_number_list(numbers, nodes(children), write_inlines(children))]
+        case Dropped(text=text):
+            return _dropped(text)
     raise TypeError(f"not an inline node: {node!r}")
+
+
+def _dropped(text: str) -> list[ParserNode]:
+    """What the reference makes of text it mishandles: nothing, except for a bare `http://]`
+    run that ends in another URL, which becomes a link to that URL with the text before it
+    (less one character) as its content."""
+    url = URL_AT_END.search(text)
+    if url is None:
+        return []
+    content = strip_js(text[: url.start() - 1])
+    return [
+        {"type": "link", "raw": text, "pathType": "absolute", "href": url[0], "content": content}
+    ]
 
 
 def decos(marks: str) -> list[str]:
@@ -256,8 +273,9 @@ def _js_number(value: float) -> str:
 
 # --- the command ------------------------------------------------------------------------------
 
-_USAGE = """usage: python -m scrapconv.scrapbox.parser_json [--no-title] [--pretty] [--reference-bugs]
-                                             [--text STR [--unescape]]
+_USAGE = """\
+usage: python -m scrapconv.scrapbox.parser_json [--no-title] [--pretty] [--reference-bugs]
+           [--text STR [--unescape]]
        (without --text, reads a JSON array of page texts from standard input)"""
 
 

@@ -16,6 +16,7 @@ from ..ast import (
     CommandLine,
     Decoration,
     Document,
+    Dropped,
     Formula,
     GoogleMap,
     HashTag,
@@ -63,7 +64,7 @@ def write_inlines(nodes: Iterable[Inline]) -> str:
 def write_inline(node: Inline) -> str:
     """The Scrapbox source of one node (the reference parser's `raw`)."""
     match node:
-        case Text(text=text):
+        case Text(text=text) | Dropped(text=text):
             return text
         case Code(text=text):
             return f"`{text}`"
