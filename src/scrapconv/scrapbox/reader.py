@@ -15,9 +15,9 @@ from .inline import JS_WHITESPACE_CHARACTERS, LINE, REFERENCE_BUGS, TABLE, parse
 
 # JavaScript's whitespace characters: a line's indent is its run of them.
 _WHITESPACE = JS_WHITESPACE_CHARACTERS
-# Anything an inline rule could start on; a line without it is one text node.
-_MARKUP = re.compile(r"[\[`#]|https?://")
-_ANCHORED_STARTS = frozenset(">?$%0123456789")
+# A line without any of these is one text node: block headers and what anchored inline rules
+# start with, at the start; anywhere, what every other inline rule needs.
+_SPECIAL = re.compile(r"^(?:[>?$%0-9]|code:|table:)|[\[`#]|https?://")
 
 
 def read_scrapbox(text: str, *, has_title: bool = True, reference_bugs: bool = False) -> Document:
@@ -40,16 +40,18 @@ def _read_blocks(rows: list[str], first: int, context: int) -> list[Block]:
     blocks: list[Block] = []
     append = blocks.append
     whitespace = _WHITESPACE
-    markup = _MARKUP.search
+    special = _SPECIAL.search
     count = len(rows)
     index = first
     while index < count:
         row = rows[index]
         index += 1
-        content = row.lstrip(whitespace) if row[:1] in whitespace else row
+        content = row.lstrip(whitespace)
         depth = len(row) - len(content)
         if not content:
             append(Line(row, (), index))
+        elif special(content) is None:
+            append(Line(row[:depth], (Text(content),), index))
         elif content.startswith(("code:", "table:")):
             end = index
             while end < count and _depth(rows[end]) > depth:
@@ -60,8 +62,6 @@ def _read_blocks(rows: list[str], first: int, context: int) -> list[Block]:
             else:
                 append(_table(row, depth, body, index, context))
             index = end
-        elif content[0] not in _ANCHORED_STARTS and markup(content) is None:
-            append(Line(row[:depth], (Text(content),), index))
         else:
             append(Line(row[:depth], tuple(parse_inline(content, context)), index))
     return blocks
