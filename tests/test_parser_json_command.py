@@ -43,6 +43,15 @@ def test_unescape_and_pretty() -> None:
     assert json.loads(result.stdout)[1]["indent"] == 1
 
 
+def test_any_text_gives_json_even_where_the_reference_would_fail() -> None:
+    # encodeURIComponent throws on a lone surrogate in a map's place name; scrapconv does not.
+    result = run("--no-title", stdin=json.dumps(["[\ud800 N35,E139]"]))
+    assert result.returncode == 0
+    node = json.loads(result.stdout)[0][0]["nodes"][0]
+    assert node["place"] == "\ud800"
+    assert node["url"].startswith("https://www.google.com/maps/place/%ED%A0%80/@35,139,14z")
+
+
 def test_reference_bugs_switch() -> None:
     kept = json.loads(run("--no-title", "--text", "x http://] y").stdout)
     lost = json.loads(run("--no-title", "--reference-bugs", "--text", "x http://] y").stdout)
@@ -78,6 +87,7 @@ def test_output_is_byte_for_byte_the_reference_commands(args: tuple[str, ...]) -
         "Title\n[* bold] #tag [a]? b `x` [https://a.com/x.png] [me.icon*2]\n 1. 2. x",
         "東京\n[東京駅 N35.6812362,E139.7649361,Z14]\ntable:t\n\ta\t[b]\ncode:a.js\n x",
         '\u3000全角 [$ x^2 ] [https://example.com Example] "quoted" \\ \x7f\u2028',
+        "lone \ud800 surrogate \udfff\n\x00\x1f\U0001f600 [\U0001f600.icon] [$ \ud83d ]",
     ]
     ours = run(*args, stdin=json.dumps(pages))
     reference = subprocess.run(

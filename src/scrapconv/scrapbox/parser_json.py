@@ -212,11 +212,11 @@ def _google_map(node: GoogleMap, raw: str) -> ParserNode:
         coordinates, place = place, coordinates
     latitude, longitude, zoom = _coordinates(coordinates)
     at = f"@{_js_number(latitude)},{_js_number(longitude)},{_js_number(zoom)}z"
-    url = (
-        f"https://www.google.com/maps/place/{quote(place, safe=_URI_COMPONENT_SAFE)}/{at}"
-        if place
-        else f"https://www.google.com/maps/{at}"
-    )
+    if place:
+        encoded = quote(place, safe=_URI_COMPONENT_SAFE, errors="surrogatepass")
+        url = f"https://www.google.com/maps/place/{encoded}/{at}"
+    else:
+        url = f"https://www.google.com/maps/{at}"
     return {
         "type": "googleMap",
         "raw": raw,
@@ -283,10 +283,22 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(n|t|\\)", lambda m: {"n": "\n", "t": "\t"}.get(m[1], "\\"), text)
 
 
+# A surrogate left alone in a string (JSON input may hold one) is escaped, as JSON.stringify
+# does; every other character is written as it is.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _dump(value: object, pretty: bool) -> str:
     if pretty:
-        return json.dumps(value, ensure_ascii=False, indent=2, separators=(",", ": "))
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        text = json.dumps(value, ensure_ascii=False, indent=2, separators=(",", ": "))
+    else:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _LONE_SURROGATE.sub(lambda found: f"\\u{ord(found[0]):04x}", text)
+
+
+def _print(text: str) -> None:
+    sys.stdout.buffer.write(text.encode("utf-8") + b"\n")
+    sys.stdout.flush()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -326,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return document_to_parser_json(document)
 
     if text is not None:
-        sys.stdout.write(_dump(parse(_unescape(text) if unescape else text), pretty) + "\n")
+        _print(_dump(parse(_unescape(text) if unescape else text), pretty))
         return 0
     try:
         pages = json.loads(sys.stdin.read())
@@ -336,7 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pages = [pages]
     if not isinstance(pages, list) or not all(isinstance(page, str) for page in pages):
         return _usage_error("standard input must be a JSON array of strings")
-    sys.stdout.write(_dump([parse(page) for page in pages], pretty) + "\n")
+    _print(_dump([parse(page) for page in pages], pretty))
     return 0
 
 
