@@ -1,0 +1,82 @@
+"""The `scrapconv` command. It parses arguments and reports; the conversion is the library's."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import FORMATS, READABLE_FORMATS, __version__, convert
+
+ICON_FORMS = ("img", "image", "embed", "link")
+
+
+class InputError(click.ClickException):
+    """Input that cannot be converted: one line on standard error, exit status 2."""
+
+    exit_code = 2
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scrapconv")
+def main() -> None:
+    """Convert Scrapbox (Cosense) notation to and from Obsidian and plain Markdown."""
+
+
+@main.command("convert")
+@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option(
+    "--from", "source", type=click.Choice(READABLE_FORMATS), required=True, help="Input format."
+)
+@click.option("--to", "target", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
+@click.option(
+    "--icons",
+    type=click.Choice(ICON_FORMS),
+    default=None,
+    help="How to write icons: an <img> tag (Obsidian's default), a Markdown image (plain "
+    "Markdown's default), an embed of a local image, or a link.",
+)
+def convert_command(
+    inputs: tuple[str, ...], source: str, target: str, project: str, icons: str | None
+) -> None:
+    """Convert INPUT (a file, or - or nothing for standard input) and print the result.
+
+    What the conversion lost or changed is reported on standard error, one line each.
+    """
+    if len(inputs) > 1:
+        raise click.UsageError("give one input file (or - for standard input)")
+    name = inputs[0] if inputs else "-"
+    text = _read_input(name)
+    options: dict[str, str] = {}
+    if target != "scrapbox":
+        options["project"] = project
+        if icons is not None:
+            options["icons"] = icons
+    elif project or icons:
+        raise click.UsageError("--project and --icons apply to Markdown output only")
+    result = convert(text, source, target, **options)  # type: ignore[arg-type]
+    sys.stdout.write(result.text)
+    if result.text and not result.text.endswith("\n"):
+        sys.stdout.write("\n")
+    label = "<stdin>" if name == "-" else name
+    for diagnostic in result.diagnostics:
+        click.echo(f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}", err=True)
+
+
+def _read_input(name: str) -> str:
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read()
+        else:
+            with open(name, "rb") as file:
+                data = file.read()
+    except OSError as error:
+        raise InputError(f"{name}: cannot read: {error.strerror}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        label = "<stdin>" if name == "-" else name
+        raise InputError(
+            f"{label}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+        ) from None

@@ -1,0 +1,1 @@
+"""Obsidian and plain Markdown."""

@@ -1,0 +1,50 @@
+"""Where Markdown would read plain text as markup, and how to keep it text.
+
+Backslash escapes work for every ASCII punctuation character in CommonMark, GitHub and
+Obsidian, so each character that could start or end a construct is escaped: inline markers
+everywhere, block markers at the start of a line.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Characters that open or close inline constructs in CommonMark, GFM or Obsidian:
+# emphasis and strikethrough, code, links and embeds, autolinks and HTML, math, highlight,
+# comments, and the backslash itself.
+_INLINE = re.compile(r"[\\`*_~\[\]<>$=%|]")
+# `&` only where it would start an entity reference.
+_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
+# `#` where it would start a tag (after a space or at the start).
+_TAG = re.compile(r"(?:^|(?<=\s))#")
+# Leading spaces and tabs: Markdown drops them, or reads four as a code block.
+_LEADING_SPACE = re.compile(r"^[ \t]+")
+# At the start of a line: a heading, a list item (`-`, `+`, `1.`, `1)`), a quote.
+_LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
+
+
+def escape_inline(text: str) -> str:
+    """`text` as Markdown that renders as exactly `text`, wherever it stands in a line."""
+    text = _INLINE.sub(r"\\\g<0>", text)
+    if text.startswith("("):
+        # Right after a link, `(` would start the link's destination.
+        text = "\\" + text
+    if text.endswith("!"):
+        # Right before a link, `!` would make it an image or an embed.
+        text = text[:-1] + "\\!"
+    text = _ENTITY.sub(r"\\&", text)
+    return _TAG.sub(r"\\#", text)
+
+
+def escape_line_start(text: str) -> str:
+    """Escape what would make already escaped text at the start of a line a block marker, or
+    make its leading whitespace disappear."""
+    space = _LEADING_SPACE.match(text)
+    if space is not None:
+        return "&nbsp;" * len(space[0].expandtabs(4)) + text[space.end() :]
+    found = _LINE_START.match(text)
+    if found is None:
+        return text
+    if found[1]:
+        return "\\" + text
+    return f"{found[2]}\\{found[3]}{text[found.end() :]}"

@@ -1,0 +1,519 @@
+"""Document → Obsidian or plain Markdown: one writer, two flavors.
+
+Each Scrapbox line becomes one Markdown line: a paragraph line at depth 0, a list item at
+depth n. Markdown joins what Scrapbox keeps apart (a paragraph after a list or a quote, lines
+of a paragraph in plain renderers), so the writer adds the separation Markdown needs and
+reports, as diagnostics, everything it cannot say in Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+from urllib.parse import quote
+
+from ..ast import (
+    Blank,
+    Code,
+    CodeBlock,
+    CommandLine,
+    Decoration,
+    Document,
+    Dropped,
+    Formula,
+    GoogleMap,
+    HashTag,
+    Helpfeel,
+    Icon,
+    Image,
+    Inline,
+    Line,
+    NumberList,
+    PageLink,
+    Quote,
+    Strong,
+    Table,
+    Text,
+    UrlLink,
+)
+from ..diagnostics import Diagnostic
+from ..scrapbox.writer import write_inline
+from .escape import escape_inline, escape_line_start
+
+Flavor = Literal["obsidian", "markdown"]
+IconForm = Literal["img", "image", "embed", "link"]
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownOptions:
+    """How to write Markdown.
+
+    * `flavor`: `obsidian` (wikilinks, tags, highlights) or `markdown` (portable GFM).
+    * `project`: the Scrapbox project, for icon URLs and the links of root paths.
+    * `icons`: `img` (an `<img>` tag at text height, as the reference converter writes),
+      `image` (a Markdown image), `embed` (an Obsidian embed of a local `NAME.icon.png`) or
+      `link` (a link to the icon's page).
+    * `headings`: the heading level for a line that is only a `[* ]`, `[** ]`, … decoration,
+      by number of asterisks; counts beyond the last entry take the last entry's level.
+    """
+
+    flavor: Flavor = "obsidian"
+    project: str = ""
+    icons: IconForm | None = None
+    headings: tuple[int, ...] = (3, 2, 1)
+    scrapbox_host: str = "https://scrapbox.io"
+
+    @property
+    def icon_form(self) -> IconForm:
+        if self.icons is not None:
+            return self.icons
+        return "img" if self.flavor == "obsidian" else "image"
+
+    def heading_level(self, stars: int) -> int:
+        return self.headings[min(stars, len(self.headings)) - 1]
+
+
+_LANGUAGES = {
+    "py": "python",
+    "js": "javascript",
+    "mjs": "javascript",
+    "ts": "typescript",
+    "rb": "ruby",
+    "rs": "rust",
+    "sh": "bash",
+    "bash": "bash",
+    "zsh": "bash",
+    "yml": "yaml",
+    "md": "markdown",
+    "htm": "html",
+    "cc": "cpp",
+    "hpp": "cpp",
+    "h": "c",
+    "cs": "csharp",
+    "kt": "kotlin",
+    "hs": "haskell",
+    "pl": "perl",
+    "tex": "latex",
+}
+# The content of an empty list item: Markdown cannot start a list with an empty item right
+# under text (it would continue the text, or underline it as a heading).
+_EMPTY_ITEM = "&nbsp;"
+_HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
+# What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
+_OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
+# Not allowed in file names on Windows, macOS or Linux, or read as link syntax by Obsidian.
+_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]]|%%')
+
+
+def code_language(filename: str) -> str:
+    """The fence language for a Scrapbox code block's file name: `name(lang)`, the extension,
+    or the name itself when it has none (`code:python`)."""
+    name = filename.strip()
+    explicit = re.search(r"\(([^()\s]+)\)$", name)
+    if explicit:
+        return explicit[1].lower()
+    base, dot, extension = name.rpartition(".")
+    word = extension if dot and base else name
+    word = word.lower()
+    if not re.fullmatch(r"[0-9a-z+#_-]+", word):
+        return ""
+    return _LANGUAGES.get(word, word)
+
+
+@dataclass
+class _Output:
+    lines: list[str] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # What the last written block was, to separate what Markdown would join.
+    last: str = "start"
+    # The open list levels, outermost first: the column of each item's marker and of its
+    # content. A child's marker must stand within its parent's content.
+    levels: list[tuple[int, int]] = field(default_factory=list)
+
+
+def write_markdown(
+    document: Document, options: MarkdownOptions | None = None
+) -> tuple[str, list[Diagnostic]]:
+    """The Markdown text of `document`, and what the conversion lost or changed."""
+    writer = MarkdownWriter(options or MarkdownOptions())
+    return writer.write(document)
+
+
+class MarkdownWriter:
+    def __init__(self, options: MarkdownOptions) -> None:
+        self.options = options
+        self.obsidian = options.flavor == "obsidian"
+        # In a table cell the `|` of a wikilink must be escaped.
+        self.in_table = False
+
+    # --- blocks -------------------------------------------------------------------------------
+
+    def write(self, document: Document) -> tuple[str, list[Diagnostic]]:
+        out = _Output()
+        for block in document.blocks:
+            match block:
+                case Line():
+                    self._line(block, out)
+                case CodeBlock():
+                    self._code_block(block, out)
+                case Table():
+                    self._table(block, out)
+        body = "\n".join(out.lines)
+        if document.title is not None:
+            body = front_matter(document.title) + body
+        return body, out.diagnostics
+
+    def _top_level(self, out: _Output, kind: str, text: str) -> None:
+        """Write a block that is not in a list, separated from what Markdown would join it to."""
+        if (out.last in ("list", "quote") and kind == "paragraph") or (
+            out.last == "list" and kind == "quote"
+        ):
+            # It would continue the list item or the quote (lazy continuation).
+            out.lines.append("")
+        elif out.last == "paragraph" and kind == "paragraph" and not self.obsidian:
+            # Plain renderers join consecutive lines; a backslash keeps the break.
+            out.lines[-1] += "\\"
+        out.lines.append(text)
+        out.last = kind
+        out.levels.clear()
+
+    def _line(self, line: Line, out: _Output) -> None:
+        children = line.children
+        if line.depth:
+            self._list_line(line, out)
+        elif not children:
+            out.lines.append("")
+            out.last = "blank"
+            out.levels.clear()
+        elif (heading := self._heading(children, line.line, out)) is not None:
+            self._top_level(out, "heading", heading)
+        elif len(children) == 1 and isinstance(children[0], Icon) and _is_rule(children[0]):
+            # `***`, unlike `---`, cannot turn the line above into a heading.
+            self._top_level(out, "rule", "***")
+        elif isinstance(children[0], Quote):
+            quoted = self._inlines(children[0].children, line.line, out).lstrip(" \t")
+            rest = self._inlines(children[1:], line.line, out)
+            self._top_level(out, "quote", "> " + escape_line_start(quoted) + rest)
+        elif isinstance(children[0], NumberList):
+            self._list_line(line, out)
+        else:
+            text = escape_line_start(self._inlines(children, line.line, out))
+            self._top_level(out, "paragraph", text)
+
+    def _list_line(self, line: Line, out: _Output) -> None:
+        children = line.children
+        if not children:
+            prefix, _ = self._open_item(max(line.depth, 1), "- ", line.line, out)
+            out.lines.append(prefix + _EMPTY_ITEM)
+            return
+        if isinstance(children[0], NumberList):
+            number = children[0]
+            marker = f"{number.numbers[0]}. "
+            inner: tuple[Inline, ...] = (
+                (NumberList(number.numbers[1:], number.children),)
+                if number.numbers[1:]
+                else number.children
+            )
+            text = self._inlines((*inner, *children[1:]), line.line, out)
+        else:
+            marker = "- "
+            text = self._inlines(children, line.line, out)
+        prefix, _ = self._open_item(max(line.depth, 1), marker, line.line, out)
+        out.lines.append(prefix + (escape_line_start(text) or _EMPTY_ITEM))
+
+    def _open_item(self, depth: int, marker: str, line: int, out: _Output) -> tuple[str, int]:
+        """Open a list item at `depth`: the text before its content, and its content column.
+
+        Markdown has no list item without a parent, so missing levels (a line at depth 3
+        right under one at depth 1) become empty items on the same line: `- - x`.
+        """
+        if out.last != "list":
+            out.levels.clear()
+        del out.levels[depth - 1 :]
+        parent = len(out.levels)
+        if parent:
+            marker_column, content_column = out.levels[-1]
+            column = max(content_column, marker_column + 4)
+        else:
+            column = 0
+        text = " " * column
+        for _ in range(depth - parent - 1):
+            out.levels.append((column, column + 2))
+            text += "- "
+            column += 2
+        out.levels.append((column, column + len(marker)))
+        out.last = "list"
+        return text + marker, column + len(marker)
+
+    def _code_block(self, block: CodeBlock, out: _Output) -> None:
+        language = code_language(block.filename)
+        name = block.filename.strip()
+        info = f"{language or 'text'} {name}" if name and name.lower() != language else language
+        fence = _fence_for(block.lines, info)
+        if block.indent:
+            first, column = self._open_item(len(block.indent), "- ", block.line, out)
+            indent = " " * column
+            out.lines.append(first + fence + info)
+            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.append(indent + fence)
+            return
+        self._top_level(out, "code", fence + info)
+        out.lines.extend(block.lines)
+        out.lines.append(fence)
+
+    def _table(self, table: Table, out: _Output) -> None:
+        width = max((len(row) for row in table.rows), default=0)
+        name = escape_line_start(escape_inline(table.name))
+        if table.indent:
+            first, column = self._open_item(len(table.indent), "- ", table.line, out)
+            out.lines.append(first + name)
+            indent = " " * column
+        else:
+            self._top_level(out, "paragraph", name)
+            indent = ""
+        if width == 0:
+            return
+        if any(len(row) != width for row in table.rows):
+            out.diagnostics.append(
+                Diagnostic("table-cells", table.line, f"short rows padded to {width} cells")
+            )
+        # A table needs a blank line before it here, and after it, or the next line would be
+        # read as one more row.
+        out.lines.append("")
+        for index, row in enumerate(table.rows):
+            cells = [self._cell(cell, table.line + index + 1, out) for cell in row]
+            cells += [""] * (width - len(cells))
+            out.lines.append(indent + "| " + " | ".join(cells) + " |")
+            if index == 0:
+                out.lines.append(indent + "|" + " --- |" * width)
+        out.lines.append("")
+        # In a list, the items after the table go on in the same list.
+        out.last = "list" if table.indent else "blank"
+        if not table.indent:
+            out.levels.clear()
+
+    def _cell(self, cell: Iterable[Inline], line: int, out: _Output) -> str:
+        self.in_table = True
+        try:
+            return self._inlines(cell, line, out)
+        finally:
+            self.in_table = False
+
+    # --- inline -------------------------------------------------------------------------------
+
+    def _heading(self, children: tuple[Inline, ...], line: int, out: _Output) -> str | None:
+        if len(children) != 1:
+            return None
+        node = children[0]
+        if not isinstance(node, Decoration) or not node.stars:
+            return None
+        if node.stars > len(self.options.headings):
+            out.diagnostics.append(
+                Diagnostic(
+                    "heading-size",
+                    line,
+                    f"a size-{node.stars} heading is written at the level of size "
+                    f"{len(self.options.headings)}",
+                )
+            )
+        level = self.options.heading_level(node.stars)
+        others = node.marks.replace("*", "")
+        inner = self._decorated(others, self._inlines(node.children, line, out), line, out)
+        return "#" * level + " " + inner.strip()
+
+    def _inlines(self, nodes: Iterable[Inline], line: int, out: _Output) -> str:
+        return "".join(self._inline(node, line, out) for node in nodes)
+
+    def _inline(self, node: Inline, line: int, out: _Output) -> str:
+        match node:
+            case Text(text=text) | Dropped(text=text):
+                return escape_inline(text)
+            case Code(text=text):
+                return _code_span(text)
+            case CommandLine(symbol=symbol, text=text):
+                return _code_span(f"{symbol} {text}")
+            case Helpfeel(text=text):
+                return escape_inline(f"? {text}")
+            case Blank(text=text):
+                # Visible space, as Scrapbox shows it; plain spaces would collapse.
+                return "&nbsp;" * len(text)
+            case Decoration(marks=marks, children=children):
+                return self._decorated(marks, self._inlines(children, line, out), line, out)
+            case Formula(tex=tex):
+                return f"${tex}$"
+            case Strong(children=children):
+                return f"**{self._inlines(children, line, out)}**"
+            case PageLink(target=target):
+                return self._page_link(target)
+            case UrlLink(url=url, label=label, form=form):
+                if form == "bare":
+                    return url + escape_inline(label)
+                return f"[{escape_inline(label or url)}]({_url(url)})"
+            case Image(src=src, link=link):
+                image = f"![]({_url(src)})"
+                return f"[{image}]({_url(link)})" if link else image
+            case Icon(path=path):
+                if not self.options.project and not path.startswith("/"):
+                    out.diagnostics.append(
+                        Diagnostic("icon-project", line, f"no project name for the icon {path}")
+                    )
+                    return escape_inline(write_inline(node))
+                return self._icon(node) * node.count
+            case GoogleMap(coordinates=coordinates, place=place):
+                return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
+            case HashTag(name=name):
+                if self.obsidian and not _OBSIDIAN_TAG.match(name):
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "tag", line, f"#{name} is not an Obsidian tag: written as a link"
+                        )
+                    )
+                    return f"[[{name}]]"
+                return "#" + name if self.obsidian else escape_inline("#" + name)
+            case Quote(children=children):
+                return escape_inline(">") + self._inlines(children, line, out)
+            case NumberList(numbers=numbers, children=children):
+                prefix = "".join(f"{number}. " for number in numbers)
+                return escape_line_start(prefix) + self._inlines(children, line, out)
+        raise TypeError(f"not an inline node: {node!r}")
+
+    def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
+        stars = marks.count("*")
+        if stars:
+            inner = f"**{inner}**"
+            if stars > 1:
+                out.diagnostics.append(
+                    Diagnostic("text-size", line, f"text of size {stars} is written as bold")
+                )
+        if "/" in marks:
+            inner = f"*{inner}*"
+        if "-" in marks:
+            inner = f"~~{inner}~~"
+        if "_" in marks:
+            inner = f"<u>{inner}</u>"
+        if "+" in marks:
+            inner = f"=={inner}==" if self.obsidian else f"<mark>{inner}</mark>"
+        for mark in dict.fromkeys(marks):
+            if mark not in "*/-_+":
+                inner = f'<span class="deco-{_attribute(mark)}">{inner}</span>'
+        return inner
+
+    def _page_link(self, target: str) -> str:
+        if target.startswith("/"):
+            url = self.options.scrapbox_host + _scrapbox_path(target)
+            return f"[{escape_inline(target)}]({url})"
+        filename = title_to_filename(target)
+        if self.obsidian:
+            if filename != target:
+                link = f"[[{filename}|{target}]]"
+                return link.replace("|", "\\|") if self.in_table else link
+            return f"[[{target}]]"
+        return f"[{escape_inline(target)}]({_path_segment(filename + '.md')})"
+
+    def _icon(self, icon: Icon) -> str:
+        if _is_rule(icon):
+            return "***"
+        project, name = _icon_page(icon.path, self.options.project)
+        host = self.options.scrapbox_host
+        url = f"{host}/api/pages/{_path_segment(project)}/{_path_segment(name)}/icon"
+        match self.options.icon_form:
+            case "img":
+                return (
+                    f"<img src='{_attribute(url)}' alt='{_attribute(icon.path)}.icon' "
+                    'height="19.5"/>'
+                )
+            case "image":
+                return f"![{escape_inline(name)}.icon]({url})"
+            case "embed":
+                return f"![[{title_to_filename(name)}.icon.png]]"
+            case "link":
+                page = (
+                    f"{self.options.scrapbox_host}/{_path_segment(project)}/{_path_segment(name)}"
+                )
+                return f"[{escape_inline(name)}.icon]({page})"
+
+
+def _is_rule(icon: Icon) -> bool:
+    return icon.path in _HR_ICONS
+
+
+def front_matter(title: str) -> str:
+    """YAML front matter holding the title, written by pyyaml's safe dumper."""
+    import yaml  # imported here: only Markdown output needs it
+
+    dumped = yaml.safe_dump(
+        {"title": title}, allow_unicode=True, sort_keys=False, width=float("inf")
+    )
+    return f"---\n{dumped}---\n"
+
+
+def title_to_filename(title: str) -> str:
+    """The file name (without `.md`) of the note for a page title: characters that file
+    systems or Obsidian links cannot hold become `-`."""
+    return _FILENAME_UNSAFE.sub("-", title)
+
+
+def _icon_page(path: str, project: str) -> tuple[str, str]:
+    if path.startswith("/"):
+        project_name, _, name = path[1:].partition("/")
+        return project_name, name
+    return project, path
+
+
+def _scrapbox_path(target: str) -> str:
+    # Scrapbox writes the spaces of a page title in its URL as `_`.
+    return "/".join(_path_segment(part.replace(" ", "_")) for part in target.split("/"))
+
+
+def _path_segment(text: str) -> str:
+    return quote(text, safe="!$&'()*+,;=:@~", errors="surrogatepass")
+
+
+def _url(url: str) -> str:
+    # A destination with spaces or parentheses is written in angle brackets.
+    if re.search(r"[\s()<>]", url):
+        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+    return url
+
+
+def _map_url(node: GoogleMap) -> str:
+    latitude, longitude, *rest = node.coordinates.split(",")
+    zoom = rest[0][1:] if rest else "14"
+    at = f"@{_signed(latitude)},{_signed(longitude)},{zoom}z"
+    if node.place:
+        place = quote(node.place, safe="-_.!~*'()", errors="surrogatepass")
+        return f"https://www.google.com/maps/place/{place}/{at}"
+    return f"https://www.google.com/maps/{at}"
+
+
+def _signed(coordinate: str) -> str:
+    sign = "-" if coordinate[0] in "SW" else ""
+    return sign + coordinate[1:]
+
+
+def _attribute(text: str) -> str:
+    return (
+        text.replace("&", "&amp;")
+        .replace("'", "&#39;")
+        .replace('"', "&quot;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+    )
+
+
+def _code_span(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip(" ") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _fence_for(lines: tuple[str, ...], info: str) -> str:
+    longest = max(
+        (len(run) for line in lines for run in re.findall(r"^\s*(`{3,}|~{3,})", line)), default=0
+    )
+    if "`" in info:
+        return "~" * max(3, longest + 1)
+    return "`" * max(3, longest + 1)

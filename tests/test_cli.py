@@ -1,0 +1,89 @@
+"""The `scrapconv` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scrapconv
+
+COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True)
+
+
+def test_converts_standard_input() -> None:
+    result = run("convert", "--from", "scrapbox", "--to", "obsidian", stdin=b"T\n a [b]")
+    assert result.returncode == 0
+    assert result.stdout.decode() == "---\ntitle: T\n---\n- a [[b]]\n"
+    assert result.stderr == b""
+
+
+def test_converts_a_file_and_reports_diagnostics_on_standard_error(tmp_path: Path) -> None:
+    page = tmp_path / "page.sb"
+    page.write_text("T\n#2019 [me.icon]", encoding="utf-8")
+    result = run("convert", "--from", "scrapbox", "--to", "obsidian", str(page))
+    assert result.returncode == 0
+    assert "[[2019]]" in result.stdout.decode()
+    lines = result.stderr.decode().splitlines()
+    assert lines == [
+        f"{page}:2: tag: #2019 is not an Obsidian tag: written as a link",
+        f"{page}:2: icon-project: no project name for the icon me",
+    ]
+
+
+def test_options_reach_the_writer() -> None:
+    result = run(
+        "convert", "--from", "scrapbox", "--to", "markdown", "--project", "p", "--icons", "link",
+        "-", stdin=b"T\n[me.icon]",
+    )  # fmt: skip
+    assert result.stdout.decode().endswith("[me.icon](https://scrapbox.io/p/me)\n")
+
+
+def test_output_is_the_library_s() -> None:
+    text = "Title\n[* H]\n a [b] #c\n  code:x.py\n   y"
+    result = run("convert", "--from", "scrapbox", "--to", "obsidian", stdin=text.encode())
+    expected = scrapconv.convert(text, "scrapbox", "obsidian", project="").text
+    assert result.stdout.decode() == expected + "\n"
+
+
+def test_scrapbox_to_scrapbox_gives_the_text_back() -> None:
+    text = "T\n [a]  `b`\t\n"
+    result = run("convert", "--from", "scrapbox", "--to", "scrapbox", stdin=text.encode())
+    assert result.stdout.decode() == text
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.decode().strip() == f"scrapconv, version {scrapconv.__version__}"
+
+
+@pytest.mark.parametrize(
+    ("args", "stdin", "message"),
+    [
+        (
+            ("convert", "--from", "scrapbox", "--to", "obsidian", "/no/such/file"),
+            b"",
+            "cannot read",
+        ),
+        (("convert", "--from", "scrapbox", "--to", "obsidian"), b"\xff\xfe", "not UTF-8"),
+        (("convert", "--from", "scrapbox", "--to", "html"), b"", "'html' is not one of"),
+        (("convert", "--to", "obsidian"), b"", "Missing option '--from'"),
+        (("convert", "--from", "scrapbox", "--to", "obsidian", "a", "b"), b"", "one input"),
+        (("convert", "--from", "scrapbox", "--to", "scrapbox", "--project", "p"), b"", "Markdown"),
+    ],
+)
+def test_bad_input_exits_2_with_a_message_and_no_traceback(
+    args: tuple[str, ...], stdin: bytes, message: str
+) -> None:
+    result = run(*args, stdin=stdin)
+    assert result.returncode == 2
+    assert message in result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+    assert result.stdout == b""

@@ -1,0 +1,39 @@
+"""The Scrapbox → Markdown golden cases in fixtures/markdown/."""
+
+from __future__ import annotations
+
+import pytest
+
+import scrapconv
+from scrapconv.markdown.writer import write_markdown
+from scrapconv.scrapbox.reader import read_scrapbox
+
+from .fixtures import FixtureCase, all_cases
+
+CASES = all_cases("markdown")
+# Header options that take a value, and the writer option each one sets.
+VALUE_OPTIONS = {"--project": "project", "--icons": "icons"}
+
+
+def _options(case: FixtureCase) -> dict[str, str]:
+    options: dict[str, str] = {}
+    words = iter(case.options)
+    for word in words:
+        if word in VALUE_OPTIONS:
+            options[VALUE_OPTIONS[word]] = next(words)
+        elif word not in ("--no-title", "--escaped"):
+            raise ValueError(f"{case.id}: unknown option {word}")
+    return options
+
+
+def test_there_are_cases_for_both_flavors() -> None:
+    assert {case.target for case in CASES} == {"obsidian", "markdown"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
+def test_golden(case: FixtureCase, golden) -> None:  # type: ignore[no-untyped-def]
+    assert case.source == "scrapbox"
+    document = read_scrapbox(case.input, has_title=not case.has("--no-title"))
+    options = scrapconv.markdown.writer.MarkdownOptions(flavor=case.target, **_options(case))
+    text, _ = write_markdown(document, options)
+    golden(case, text, equal=text == case.expected)
