@@ -23,8 +23,14 @@ _LEADING_SPACE = re.compile(r"^[ \t]+")
 _LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
 
 
+# Any character any of the rules below looks at: most text has none and is returned as it is.
+_SPECIAL = re.compile(r"[\\`*_~\[\]<>$=%|&#(!]")
+
+
 def escape_inline(text: str) -> str:
     """`text` as Markdown that renders as exactly `text`, wherever it stands in a line."""
+    if _SPECIAL.search(text) is None:
+        return text
     text = _INLINE.sub(r"\\\g<0>", text)
     if text.startswith("("):
         # Right after a link, `(` would start the link's destination.

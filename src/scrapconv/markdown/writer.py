@@ -8,6 +8,7 @@ reports, as diagnostics, everything it cannot say in Markdown.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from ..ast import (
 from ..diagnostics import Diagnostic
 from ..scrapbox.writer import write_inline
 from .escape import escape_inline, escape_line_start
+from .frontmatter import front_matter
 
 Flavor = Literal["obsidian", "markdown"]
 IconForm = Literal["img", "image", "embed", "link"]
@@ -360,7 +362,11 @@ class MarkdownWriter:
                         Diagnostic("icon-project", line, f"no project name for the icon {path}")
                     )
                     return escape_inline(write_inline(node))
-                return self._icon(node) * node.count
+                options = self.options
+                icon = _icon_markdown(
+                    path, options.project, options.icon_form, options.scrapbox_host
+                )
+                return icon * node.count
             case GoogleMap(coordinates=coordinates, place=place):
                 return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
             case HashTag(name=name):
@@ -412,41 +418,28 @@ class MarkdownWriter:
             return f"[[{target}]]"
         return f"[{escape_inline(target)}]({_path_segment(filename + '.md')})"
 
-    def _icon(self, icon: Icon) -> str:
-        if _is_rule(icon):
-            return "***"
-        project, name = _icon_page(icon.path, self.options.project)
-        host = self.options.scrapbox_host
-        url = f"{host}/api/pages/{_path_segment(project)}/{_path_segment(name)}/icon"
-        match self.options.icon_form:
-            case "img":
-                return (
-                    f"<img src='{_attribute(url)}' alt='{_attribute(icon.path)}.icon' "
-                    'height="19.5"/>'
-                )
-            case "image":
-                return f"![{escape_inline(name)}.icon]({url})"
-            case "embed":
-                return f"![[{title_to_filename(name)}.icon.png]]"
-            case "link":
-                page = (
-                    f"{self.options.scrapbox_host}/{_path_segment(project)}/{_path_segment(name)}"
-                )
-                return f"[{escape_inline(name)}.icon]({page})"
+
+@functools.lru_cache(maxsize=4096)
+def _icon_markdown(path: str, project: str, form: IconForm, host: str) -> str:
+    """One icon in Markdown; cached, since pages repeat the same few icons many times."""
+    if path in _HR_ICONS:
+        return "***"
+    project, name = _icon_page(path, project)
+    url = f"{host}/api/pages/{_path_segment(project)}/{_path_segment(name)}/icon"
+    match form:
+        case "img":
+            return f"<img src='{_attribute(url)}' alt='{_attribute(path)}.icon' height=\"19.5\"/>"
+        case "image":
+            return f"![{escape_inline(name)}.icon]({url})"
+        case "embed":
+            return f"![[{title_to_filename(name)}.icon.png]]"
+        case "link":
+            page = f"{host}/{_path_segment(project)}/{_path_segment(name)}"
+            return f"[{escape_inline(name)}.icon]({page})"
 
 
 def _is_rule(icon: Icon) -> bool:
     return icon.path in _HR_ICONS
-
-
-def front_matter(title: str) -> str:
-    """YAML front matter holding the title, written by pyyaml's safe dumper."""
-    import yaml  # imported here: only Markdown output needs it
-
-    dumped = yaml.safe_dump(
-        {"title": title}, allow_unicode=True, sort_keys=False, width=float("inf")
-    )
-    return f"---\n{dumped}---\n"
 
 
 def title_to_filename(title: str) -> str:
