@@ -39,6 +39,7 @@ LABEL_WIDTH = 16
 
 sys.path.insert(0, str(REPO_ROOT / "src"))  # works without the editable install too
 
+from scrapconv.markdown.writer import MarkdownOptions, write_markdown  # noqa: E402
 from scrapconv.scrapbox.reader import read_scrapbox  # noqa: E402
 from scrapconv.scrapbox.writer import write_scrapbox  # noqa: E402
 
@@ -125,6 +126,15 @@ def read_write_pass(texts: Sequence[str]) -> int:
     size = 0
     for text in texts:
         size += len(write_scrapbox(read_scrapbox(text)))
+    return size
+
+
+def to_obsidian_pass(texts: Sequence[str]) -> int:
+    """Scrapbox → Obsidian in memory, as a conversion of the export does it."""
+    options = MarkdownOptions(flavor="obsidian", project="project")
+    size = 0
+    for text in texts:
+        size += len(write_markdown(read_scrapbox(text), options)[0])
     return size
 
 
@@ -260,21 +270,24 @@ def bench_export(export: Export, reps: int, oracle: Path | None, why_not: str) -
         + ("every page byte-identical" if differ == 0 else f"{differ} pages DIFFER")
     )
 
-    def ours() -> tuple[list[float], list[float]]:
+    def ours() -> tuple[list[float], list[float], list[float]]:
         return (
             time_runs(lambda: read_pass(texts), reps),
             time_runs(lambda: read_write_pass(texts), reps),
+            time_runs(lambda: to_obsidian_pass(texts), reps),
         )
 
-    reads, read_writes = ours()
+    reads, read_writes, conversions = ours()
     reference = Reference(skipped=why_not)
     if oracle is not None:
         reference = run_reference(oracle, export.path, reps)
-        more_reads, more_read_writes = ours()
+        more_reads, more_read_writes, more_conversions = ours()
         reads += more_reads
         read_writes += more_read_writes
+        conversions += more_conversions
     out.append(_rate_line("read", export.total_bytes, reads))
     out.append(_rate_line("read + write", export.total_bytes, read_writes))
+    out.append(_rate_line("to obsidian", export.total_bytes, conversions))
     if reference.skipped:
         out.append(f"reference:      comparison skipped: {reference.skipped}")
         return out
@@ -287,6 +300,11 @@ def bench_export(export: Export, reps: int, oracle: Path | None, why_not: str) -
     ratio = ours_rate / reference.mb_per_s if reference.mb_per_s > 0 else float("inf")
     verdict = "at least as fast" if ratio >= 1.0 else "slower"
     out.append(f"{'ratio':<{LABEL_WIDTH}}{ratio:6.2f}  (our read MB/s / reference MB/s; {verdict})")
+    conversion_ratio = _rate(export.total_bytes, conversions) / reference.mb_per_s
+    out.append(
+        f"{'ratio obsidian':<{LABEL_WIDTH}}{conversion_ratio:6.2f}  "
+        "(our Scrapbox → Obsidian MB/s / reference parse-only MB/s)"
+    )
     if reference.total_bytes is not None and reference.total_bytes != export.total_bytes:
         out.append(f"warning:        the reference counted {reference.total_bytes} bytes")
     if reference.blocks is not None and reference.blocks != blocks:
