@@ -53,12 +53,13 @@ class MarkdownOptions:
     """How to write Markdown.
 
     * `flavor`: `obsidian` (wikilinks, tags, highlights) or `markdown` (portable GFM).
-    * `project`: the Scrapbox project, for icon URLs and the links of root paths.
+    * `project`: the Scrapbox project, for the URLs of its icons.
     * `icons`: `img` (an `<img>` tag at text height, as the reference converter writes),
       `image` (a Markdown image), `embed` (an Obsidian embed of a local `NAME.icon.png`) or
       `link` (a link to the icon's page).
     * `headings`: the heading level for a line that is only a `[* ]`, `[** ]`, … decoration,
       by number of asterisks; counts beyond the last entry take the last entry's level.
+    * `scrapbox_host`: where links to Scrapbox pages and icons point.
     """
 
     flavor: Flavor = "obsidian"
@@ -207,7 +208,7 @@ class MarkdownWriter:
     def _list_line(self, line: Line, out: _Output) -> None:
         children = line.children
         if not children:
-            prefix, _ = self._open_item(max(line.depth, 1), "- ", line.line, out)
+            prefix, _ = self._open_item(max(line.depth, 1), "- ", out)
             out.lines.append(prefix + _EMPTY_ITEM)
             return
         if isinstance(children[0], NumberList):
@@ -222,10 +223,10 @@ class MarkdownWriter:
         else:
             marker = "- "
             text = self._inlines(children, line.line, out)
-        prefix, _ = self._open_item(max(line.depth, 1), marker, line.line, out)
+        prefix, _ = self._open_item(max(line.depth, 1), marker, out)
         out.lines.append(prefix + (escape_line_start(text) or _EMPTY_ITEM))
 
-    def _open_item(self, depth: int, marker: str, line: int, out: _Output) -> tuple[str, int]:
+    def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
 
         Markdown has no list item without a parent, so missing levels (a line at depth 3
@@ -255,7 +256,7 @@ class MarkdownWriter:
         info = f"{language or 'text'} {name}" if name and name.lower() != language else language
         fence = _fence_for(block.lines, info)
         if block.indent:
-            first, column = self._open_item(len(block.indent), "- ", block.line, out)
+            first, column = self._open_item(len(block.indent), "- ", out)
             indent = " " * column
             out.lines.append(first + fence + info)
             out.lines.extend(indent + text if text else "" for text in block.lines)
@@ -269,7 +270,7 @@ class MarkdownWriter:
         width = max((len(row) for row in table.rows), default=0)
         name = escape_line_start(escape_inline(table.name))
         if table.indent:
-            first, column = self._open_item(len(table.indent), "- ", table.line, out)
+            first, column = self._open_item(len(table.indent), "- ", out)
             out.lines.append(first + name)
             indent = " " * column
         else:
