@@ -24,7 +24,7 @@ _LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
 
 
 # Any character any of the rules below looks at: most text has none and is returned as it is.
-_SPECIAL = re.compile(r"[\\`*_~\[\]<>$=%|&#(!]")
+_SPECIAL = re.compile(r"[\\`*_~\[\]<>$=%|&#(!\r]")
 
 
 def escape_inline(text: str) -> str:
@@ -39,7 +39,8 @@ def escape_inline(text: str) -> str:
         # Right before a link, `!` would make it an image or an embed.
         text = text[:-1] + "\\!"
     text = _ENTITY.sub(r"\\&", text)
-    return _TAG.sub(r"\\#", text)
+    # A carriage return would end the line: keep it as a character reference.
+    return _TAG.sub(r"\\#", text).replace("\r", "&#13;")
 
 
 def escape_line_start(text: str) -> str:

@@ -100,6 +100,8 @@ _LANGUAGES = {
     "pl": "perl",
     "tex": "latex",
 }
+# URLs that read as themselves in running text.
+_PLAIN_URL = re.compile(r"[A-Za-z0-9\-.:/?#@&=+,;%']+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
@@ -107,7 +109,7 @@ _HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
 # What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
 _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
 # Not allowed in file names on Windows, macOS or Linux, or read as link syntax by Obsidian.
-_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]]|%%')
+_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]\x00-\x1f\x7f]|%%')
 
 
 def code_language(filename: str) -> str:
@@ -271,10 +273,11 @@ class MarkdownWriter:
         name = escape_line_start(escape_inline(table.name))
         if table.indent:
             first, column = self._open_item(len(table.indent), "- ", out)
-            out.lines.append(first + name)
+            out.lines.append(first + (name or _EMPTY_ITEM))
             indent = " " * column
         else:
-            self._top_level(out, "paragraph", name)
+            if name:
+                self._top_level(out, "paragraph", name)
             indent = ""
         if width == 0:
             return
@@ -327,7 +330,13 @@ class MarkdownWriter:
         return "#" * level + " " + inner.strip()
 
     def _inlines(self, nodes: Iterable[Inline], line: int, out: _Output) -> str:
-        return "".join(self._inline(node, line, out) for node in nodes)
+        parts = [self._inline(node, line, out) for node in nodes]
+        for index in range(1, len(parts)):
+            if parts[index - 1].endswith("$") and parts[index][:1].isdigit():
+                # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
+                # empty HTML comment, which renderers hide, keeps them apart.
+                parts[index] = "<!---->" + parts[index]
+        return "".join(parts)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
         match node:
@@ -345,14 +354,14 @@ class MarkdownWriter:
             case Decoration(marks=marks, children=children):
                 return self._decorated(marks, self._inlines(children, line, out), line, out)
             case Formula(tex=tex):
-                return f"${tex}$"
+                return self._formula(tex, line, out)
             case Strong(children=children):
                 return f"**{self._inlines(children, line, out)}**"
             case PageLink(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
-                    return url + escape_inline(label)
+                    return _bare_url(url) + escape_inline(label)
                 return f"[{escape_inline(label or url)}]({_url(url)})"
             case Image(src=src, link=link):
                 image = f"![]({_url(src)})"
@@ -385,6 +394,19 @@ class MarkdownWriter:
                 prefix = "".join(f"{number}. " for number in numbers)
                 return escape_line_start(prefix) + self._inlines(children, line, out)
         raise TypeError(f"not an inline node: {node!r}")
+
+    def _formula(self, tex: str, line: int, out: _Output) -> str:
+        # Inline math must not start or end with a space (TeX ignores them anyway) nor hold
+        # a `$`, which would end it.
+        tex = tex.strip()
+        if tex and "$" not in tex:
+            return f"${tex}$"
+        out.diagnostics.append(
+            Diagnostic(
+                "formula", line, f"the formula {tex!r} cannot be inline math: written as code"
+            )
+        )
+        return _code_span(tex) if tex else ""
 
     def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
         stars = marks.count("*")
@@ -472,6 +494,14 @@ def _url(url: str) -> str:
     return url
 
 
+def _bare_url(url: str) -> str:
+    # A URL holding a character Markdown could read as markup (`$`, `*`, `_`, `~`, …) is
+    # written as an autolink, whose content is never read as markup.
+    if _PLAIN_URL.fullmatch(url):
+        return url
+    return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+
+
 def _map_url(node: GoogleMap) -> str:
     latitude, longitude, *rest = node.coordinates.split(",")
     zoom = rest[0][1:] if rest else "14"
@@ -505,9 +535,15 @@ def _code_span(text: str) -> str:
 
 
 def _fence_for(lines: tuple[str, ...], info: str) -> str:
-    longest = max(
-        (len(run) for line in lines for run in re.findall(r"^\s*(`{3,}|~{3,})", line)), default=0
+    """A fence longer than any fence-like run that starts a line of the code (a carriage
+    return starts a line too)."""
+    runs = (
+        len(found[1])
+        for line in lines
+        for part in re.split(r"\r", line)
+        if (found := re.match(r"[ \t]*(`{3,}|~{3,})", part))
     )
+    longest = max(runs, default=0)
     if "`" in info:
         return "~" * max(3, longest + 1)
     return "`" * max(3, longest + 1)

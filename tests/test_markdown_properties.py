@@ -1,0 +1,79 @@
+"""Properties of the Scrapbox → Markdown writer on arbitrary and syntax-shaped pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import mistune
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from scrapconv.ast import Decoration, Document, Line, NumberList, Quote, Strong, Table, Text
+from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+from scrapconv.scrapbox.reader import read_scrapbox
+
+from .test_properties import any_page, scrapbox_pages
+
+PARSE = mistune.create_markdown(
+    renderer=None,
+    plugins=["strikethrough", "table", "mistune.plugins.table.table_in_list", "mark", "math"],
+)
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FLAVORS = st.sampled_from(["obsidian", "markdown"])
+
+
+def _plain_texts(document: Document) -> Iterator[str]:
+    def walk(nodes: tuple[Any, ...]) -> Iterator[str]:
+        for node in nodes:
+            if isinstance(node, Text):
+                yield node.text
+            elif isinstance(node, Decoration | Strong | Quote | NumberList):
+                yield from walk(node.children)
+
+    for block in document.blocks:
+        if isinstance(block, Line):
+            yield from walk(block.children)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row:
+                    yield from walk(cell)
+
+
+def _rendered_text(markdown: str) -> str:
+    def walk(tokens: list[dict[str, Any]]) -> Iterator[str]:
+        for token in tokens:
+            if token["type"] in ("text", "codespan", "block_code", "inline_html", "block_html"):
+                yield token.get("raw", "")
+            yield from walk(token.get("children", []))
+
+    # Obsidian reads wikilinks before any other inline syntax; mistune has no rule for them.
+    markdown = re.sub(r"\[\[[^\[\]]*\]\]", "W", markdown)
+    return "".join(walk(PARSE(markdown)))  # type: ignore[arg-type]
+
+
+def _visible(text: str) -> str:
+    # Whitespace may be folded or written as `&nbsp;`; compare what shows. mistune leaves
+    # character references as they are.
+    return re.sub(r"\s+", "", html.unescape(text))
+
+
+@SETTINGS
+@given(text=st.one_of(any_page, scrapbox_pages()), flavor=FLAVORS, has_title=st.booleans())
+@example(text="_x_ ~56p … ~97p <Foo> [a]!(b) #1 a\\", flavor="markdown", has_title=False)
+@example(text=" 1. \n  - x\n>\t1. y\n[ ] x", flavor="obsidian", has_title=False)
+@example(text="   table:\n  0[", flavor="obsidian", has_title=False)
+@example(text="table:\n a\nb", flavor="markdown", has_title=False)
+@example(text="0\r0 [$]0http://$ [$ 0]1http://$", flavor="obsidian", has_title=False)
+@example(text="[$  ]0http://$ [$ a$b]", flavor="obsidian", has_title=False)
+def test_the_writer_keeps_every_plain_text_character(
+    text: str, flavor: str, has_title: bool
+) -> None:
+    document = read_scrapbox(text, has_title=has_title)
+    markdown, diagnostics = write_markdown(document, MarkdownOptions(flavor=flavor, project="p"))  # type: ignore[arg-type]
+    assert all(diagnostic.line >= 0 for diagnostic in diagnostics)
+    rendered = _visible(_rendered_text(markdown))
+    for plain in _plain_texts(document):
+        assert _visible(plain) in rendered, (plain, markdown)
