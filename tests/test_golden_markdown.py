@@ -12,7 +12,7 @@ from .fixtures import FixtureCase, all_cases
 
 CASES = all_cases("markdown")
 # Header options that take a value, and the writer option each one sets.
-VALUE_OPTIONS = {"--project": "project", "--icons": "icons"}
+VALUE_OPTIONS = {"--project": "project", "--icons": "icons", "--compat": "compat"}
 
 
 def _options(case: FixtureCase) -> dict[str, str]:

@@ -9,6 +9,7 @@ import click
 from . import FORMATS, READABLE_FORMATS, __version__, convert
 
 ICON_FORMS = ("img", "image", "embed", "link")
+COMPAT_MODES = ("faithful", "reference")
 
 
 class InputError(click.ClickException):
@@ -37,8 +38,21 @@ def main() -> None:
     help="How to write icons: an <img> tag (Obsidian's default), a Markdown image (plain "
     "Markdown's default), an embed of a local image, or a link.",
 )
+@click.option(
+    "--compat",
+    type=click.Choice(COMPAT_MODES),
+    default="faithful",
+    show_default=True,
+    help="reference: the exact format of the reference export pipeline (Obsidian only), "
+    "with its defects fixed.",
+)
 def convert_command(
-    inputs: tuple[str, ...], source: str, target: str, project: str, icons: str | None
+    inputs: tuple[str, ...],
+    source: str,
+    target: str,
+    project: str,
+    icons: str | None,
+    compat: str,
 ) -> None:
     """Convert INPUT (a file, or - or nothing for standard input) and print the result.
 
@@ -53,11 +67,15 @@ def convert_command(
         options["project"] = project
         if icons is not None:
             options["icons"] = icons
-    elif project or icons:
-        raise click.UsageError("--project and --icons apply to Markdown output only")
+        options["compat"] = compat
+    elif project or icons or compat != "faithful":
+        raise click.UsageError("--project, --icons and --compat apply to Markdown output only")
+    if compat == "reference" and (target != "obsidian" or icons is not None):
+        raise click.UsageError("--compat reference writes Obsidian output with <img> icons only")
     result = convert(text, source, target, **options)  # type: ignore[arg-type]
     sys.stdout.write(result.text)
-    if result.text and not result.text.endswith("\n"):
+    # The reference pipeline's files end where the text ends: print them byte for byte.
+    if compat == "faithful" and result.text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     label = "<stdin>" if name == "-" else name
     for diagnostic in result.diagnostics:

@@ -46,6 +46,7 @@ from .frontmatter import front_matter
 
 Flavor = Literal["obsidian", "markdown"]
 IconForm = Literal["img", "image", "embed", "link"]
+Compat = Literal["faithful", "reference"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class MarkdownOptions:
     icons: IconForm | None = None
     headings: tuple[int, ...] = (3, 2, 1)
     scrapbox_host: str = "https://scrapbox.io"
+    compat: Compat = "faithful"
 
     @property
     def icon_form(self) -> IconForm:
@@ -142,7 +144,12 @@ def write_markdown(
     document: Document, options: MarkdownOptions | None = None
 ) -> tuple[str, list[Diagnostic]]:
     """The Markdown text of `document`, and what the conversion lost or changed."""
-    writer = MarkdownWriter(options or MarkdownOptions())
+    options = options or MarkdownOptions()
+    if options.compat == "reference":
+        from .reference import ReferenceWriter  # imported here: it builds on this module
+
+        return ReferenceWriter(options).write(document)
+    writer = MarkdownWriter(options)
     return writer.write(document)
 
 

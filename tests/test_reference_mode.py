@@ -1,0 +1,110 @@
+"""The reference-compatible mode (`--compat reference`, docs/reference-format.md): the Matsuo
+page exactly as the reference pipeline published it, the command's options, and the corpus."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scrapconv
+from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+from scrapconv.scrapbox.inline import JS_WHITESPACE
+from scrapconv.scrapbox.reader import read_scrapbox
+
+from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
+from .test_corpus_markdown import _plain_texts
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "fixtures" / "seed" / "matsuo.scrapbox"
+REFERENCE = ROOT.parent / "shared" / "reference" / "matsuo-reference-output.md"
+# Whitespace, which lines lose at their ends (JavaScript's, which includes U+FEFF).
+SPACE = re.compile(rf"[\s{JS_WHITESPACE}]+")
+COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
+CONVERT = ["convert", "--from", "scrapbox", "--to", "obsidian"]
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True)
+
+
+@pytest.fixture
+def reference() -> bytes:
+    if not REFERENCE.is_file():
+        pytest.skip(f"the reference pipeline's Matsuo page {REFERENCE} is absent")
+    return REFERENCE.read_bytes()
+
+
+def test_the_command_prints_the_matsuo_page_as_the_pipeline_wrote_it(reference: bytes) -> None:
+    # The seed ends with an empty line, so the page ends with a newline; the command adds
+    # none of its own in this mode.
+    result = run(*CONVERT, "--project", "nishio", "--compat", "reference", str(SEED))
+    assert result.returncode == 0
+    assert result.stderr == b""
+    assert result.stdout == reference
+
+
+def test_the_library_gives_the_matsuo_page_as_the_pipeline_wrote_it(reference: bytes) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    result = scrapconv.convert(text, "scrapbox", "obsidian", project="nishio", compat="reference")
+    assert result.text.encode("utf-8") == reference
+    assert result.diagnostics == ()
+
+
+def test_the_command_ends_the_output_where_the_page_ends() -> None:
+    result = run(*CONVERT, "--compat", "reference", stdin=b"T\nlast")
+    assert result.stdout == b'---\ntitle: "T"\n---\n\nlast'
+    result = run(*CONVERT, stdin=b"T\nlast")
+    assert result.stdout.endswith(b"\nlast\n")
+
+
+def test_the_command_reports_what_the_format_drops() -> None:
+    result = run(*CONVERT, "--compat", "reference", stdin=b"T\n [- struck] #2019")
+    assert result.returncode == 0
+    assert result.stdout.decode() == '---\ntitle: "T"\n---\n\n- struck [[2019]]'
+    assert result.stderr.decode().splitlines() == [
+        "<stdin>:2: decoration: [- …]: strikethrough dropped, the text kept",
+        "<stdin>:2: tag: #2019 is not an Obsidian tag: written as a link",
+    ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--to", "markdown", "--compat", "reference"),
+        ("--to", "obsidian", "--compat", "reference", "--icons", "image"),
+        ("--to", "scrapbox", "--compat", "reference"),
+    ],
+)
+def test_the_reference_format_is_obsidian_output_only(args: tuple[str, ...]) -> None:
+    result = run("convert", "--from", "scrapbox", *args, stdin=b"T\nx")
+    assert result.returncode == 2
+    assert b"--compat" in result.stderr
+    assert b"Traceback" not in result.stderr
+
+
+def test_the_library_refuses_options_the_reference_format_has_no_room_for() -> None:
+    document = read_scrapbox("T\nx")
+    for options in (
+        MarkdownOptions(flavor="markdown", compat="reference"),
+        MarkdownOptions(icons="link", compat="reference"),
+        MarkdownOptions(headings=(1, 2, 3), compat="reference"),
+    ):
+        with pytest.raises(ValueError):
+            write_markdown(document, options)
+
+
+@pytest.mark.parametrize("export", SCRAPBOX_EXPORTS)
+def test_every_corpus_page_converts_without_losing_text(export: str) -> None:
+    require_corpus()
+    options = MarkdownOptions(project="p", compat="reference")
+    for page in scrapbox_pages(export):
+        document = read_scrapbox(page.text)
+        text, _ = write_markdown(document, options)
+        # The text as Markdown shows it: without the escapes and without whitespace.
+        shown = SPACE.sub("", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
+        for plain in _plain_texts(document):
+            assert SPACE.sub("", plain) in shown, (page.title, plain)
