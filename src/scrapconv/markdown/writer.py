@@ -102,6 +102,11 @@ _LANGUAGES = {
     "pl": "perl",
     "tex": "latex",
 }
+# A character Obsidian reads as part of a tag.
+_TAG_CHARACTER = re.compile(r"[\w\-/]")
+# A line that is one HTML tag and nothing else starts an HTML block, in which Markdown is not
+# read (CommonMark's kind 7); an icon alone on a line is one.
+_LONE_TAG = re.compile(r"<[A-Za-z][^<>]*>[ \t]*")
 # URLs that read as themselves in running text.
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-.:/?#@&=+,;%']+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
@@ -136,8 +141,9 @@ class _Output:
     # What the last written block was, to separate what Markdown would join.
     last: str = "start"
     # The open list levels, outermost first: the column of each item's marker and of its
-    # content. A child's marker must stand within its parent's content.
-    levels: list[tuple[int, int]] = field(default_factory=list)
+    # content, and whether it is numbered. A child's marker must stand within its parent's
+    # content.
+    levels: list[tuple[int, int, bool]] = field(default_factory=list)
 
 
 def write_markdown(
@@ -184,7 +190,7 @@ class MarkdownWriter:
         ):
             # It would continue the list item or the quote (lazy continuation).
             out.lines.append("")
-        elif out.last == "paragraph" and kind == "paragraph" and not self.obsidian:
+        elif out.last == kind and kind in ("paragraph", "quote") and not self.obsidian:
             # Plain renderers join consecutive lines; a backslash keeps the break.
             out.lines[-1] += "\\"
         out.lines.append(text)
@@ -207,11 +213,13 @@ class MarkdownWriter:
         elif isinstance(children[0], Quote):
             quoted = self._inlines(children[0].children, line.line, out).lstrip(" \t")
             rest = self._inlines(children[1:], line.line, out)
-            self._top_level(out, "quote", "> " + escape_line_start(quoted) + rest)
+            # An empty quote line would vanish between the quote's paragraphs.
+            text = escape_line_start(quoted + rest) or _EMPTY_ITEM
+            self._top_level(out, "quote", "> " + text)
         elif isinstance(children[0], NumberList):
             self._list_line(line, out)
         else:
-            text = escape_line_start(self._inlines(children, line.line, out))
+            text = _not_html_block(escape_line_start(self._inlines(children, line.line, out)))
             self._top_level(out, "paragraph", text)
 
     def _list_line(self, line: Line, out: _Output) -> None:
@@ -228,12 +236,19 @@ class MarkdownWriter:
                 if number.numbers[1:]
                 else number.children
             )
-            text = self._inlines((*inner, *children[1:]), line.line, out)
+            text = escape_line_start(self._inlines((*inner, *children[1:]), line.line, out))
+        elif isinstance(children[0], Quote):
+            # A quote in a list item is a block quote inside the item.
+            quoted = self._inlines(children[0].children, line.line, out).lstrip(" \t")
+            rest = self._inlines(children[1:], line.line, out)
+            # An empty quote would be no block at all and let the next line run into it.
+            text = "> " + (escape_line_start(quoted + rest) or _EMPTY_ITEM)
+            marker = "- "
         else:
             marker = "- "
-            text = self._inlines(children, line.line, out)
+            text = escape_line_start(self._inlines(children, line.line, out))
         prefix, _ = self._open_item(max(line.depth, 1), marker, out)
-        out.lines.append(prefix + (escape_line_start(text) or _EMPTY_ITEM))
+        out.lines.append(prefix + (_not_html_block(text) or _EMPTY_ITEM))
 
     def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
@@ -243,19 +258,31 @@ class MarkdownWriter:
         """
         if out.last != "list":
             out.levels.clear()
+        sibling = out.levels[depth - 1] if len(out.levels) >= depth else None
         del out.levels[depth - 1 :]
         parent = len(out.levels)
-        if parent:
-            marker_column, content_column = out.levels[-1]
+        if sibling is not None:
+            # A sibling's marker stands where the previous one at this depth stood.
+            column = sibling[0]
+        elif parent:
+            marker_column, content_column, _ = out.levels[-1]
             column = max(content_column, marker_column + 4)
         else:
             column = 0
+        if (
+            marker[0].isdigit()
+            and not re.fullmatch(r"0*1\. ", marker)
+            and (sibling is None or not sibling[2])
+            and out.last in ("list", "paragraph", "quote")
+        ):
+            # Only a list starting at 1 may interrupt text: start this one after a blank line.
+            out.lines.append("")
         text = " " * column
         for _ in range(depth - parent - 1):
-            out.levels.append((column, column + 2))
+            out.levels.append((column, column + 2, False))
             text += "- "
             column += 2
-        out.levels.append((column, column + len(marker)))
+        out.levels.append((column, column + len(marker), marker[0].isdigit()))
         out.last = "list"
         return text + marker, column + len(marker)
 
@@ -336,13 +363,25 @@ class MarkdownWriter:
         inner = self._decorated(others, self._inlines(node.children, line, out), line, out)
         return "#" * level + " " + inner.strip()
 
-    def _inlines(self, nodes: Iterable[Inline], line: int, out: _Output) -> str:
+    def _inlines(
+        self, nodes: Iterable[Inline], line: int, out: _Output, *, after_space: bool = True
+    ) -> str:
+        """The Markdown of a run of nodes; `after_space` tells whether what stands before the
+        run ends in a space (or the line starts there)."""
+        nodes = tuple(nodes)
         parts = [self._inline(node, line, out) for node in nodes]
-        for index in range(1, len(parts)):
-            if parts[index - 1].endswith("$") and parts[index][:1].isdigit():
+        for index, node in enumerate(nodes):
+            if index and parts[index - 1].endswith("$") and parts[index][:1].isdigit():
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
                 parts[index] = "<!---->" + parts[index]
+            if isinstance(node, HashTag) and parts[index].startswith("#"):
+                before = parts[index - 1][-1:] if index else (" " if after_space else "x")
+                after = parts[index + 1][:1] if index + 1 < len(parts) else ""
+                if not before.isspace() or _TAG_CHARACTER.match(after):
+                    # Obsidian would not see the tag here, or would read on into the next
+                    # node: a link to the tag's page keeps the meaning.
+                    parts[index] = self._page_link(node.name)
         return "".join(parts)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
@@ -359,11 +398,12 @@ class MarkdownWriter:
                 # Visible space, as Scrapbox shows it; plain spaces would collapse.
                 return "&nbsp;" * len(text)
             case Decoration(marks=marks, children=children):
-                return self._decorated(marks, self._inlines(children, line, out), line, out)
+                inner = self._inlines(children, line, out, after_space=False)
+                return self._decorated(marks, inner, line, out)
             case Formula(tex=tex):
                 return self._formula(tex, line, out)
             case Strong(children=children):
-                return f"**{self._inlines(children, line, out)}**"
+                return f"**{self._inlines(children, line, out, after_space=False)}**"
             case PageLink(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label, form=form):
@@ -387,16 +427,18 @@ class MarkdownWriter:
             case GoogleMap(coordinates=coordinates, place=place):
                 return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
             case HashTag(name=name):
-                if self.obsidian and not _OBSIDIAN_TAG.match(name):
+                if not self.obsidian:
+                    return escape_inline("#" + name)
+                if not _OBSIDIAN_TAG.match(name):
                     out.diagnostics.append(
                         Diagnostic(
                             "tag", line, f"#{name} is not an Obsidian tag: written as a link"
                         )
                     )
-                    return f"[[{name}]]"
-                return "#" + name if self.obsidian else escape_inline("#" + name)
+                    return self._page_link(name)
+                return "#" + name
             case Quote(children=children):
-                return escape_inline(">") + self._inlines(children, line, out)
+                return escape_inline(">") + self._inlines(children, line, out, after_space=False)
             case NumberList(numbers=numbers, children=children):
                 prefix = "".join(f"{number}. " for number in numbers)
                 return escape_line_start(prefix) + self._inlines(children, line, out)
@@ -441,12 +483,13 @@ class MarkdownWriter:
             url = self.options.scrapbox_host + _scrapbox_path(target)
             return f"[{escape_inline(target)}]({url})"
         filename = title_to_filename(target)
-        if self.obsidian:
+        if self.obsidian and not ("[" in target or "]" in target):
+            # (A wikilink cannot show a bracket: a tag's name may hold one.)
             if filename != target:
                 link = f"[[{filename}|{target}]]"
                 return link.replace("|", "\\|") if self.in_table else link
             return f"[[{target}]]"
-        return f"[{escape_inline(target)}]({_path_segment(filename + '.md')})"
+        return f"[{escape_inline(target)}]({_url(_path_segment(filename + '.md'))})"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -499,6 +542,11 @@ def _url(url: str) -> str:
     if re.search(r"[\s()<>]", url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url
+
+
+def _not_html_block(text: str) -> str:
+    # An empty comment after the tag, which renderers hide, keeps the line Markdown.
+    return text + "<!---->" if _LONE_TAG.fullmatch(text) else text
 
 
 def _bare_url(url: str) -> str:
