@@ -45,6 +45,15 @@ def test_options_reach_the_writer() -> None:
     assert result.stdout.decode().endswith("[me.icon](https://scrapbox.io/p/me)\n")
 
 
+def test_heading_levels() -> None:
+    result = run(
+        "convert", "--from", "scrapbox", "--to", "obsidian", "--headings", "2,1",
+        stdin=b"T\n[* a]\n[** b]\n[*** c]",
+    )  # fmt: skip
+    assert result.stdout.decode().endswith("## a\n# b\n# c\n")
+    assert "heading-size" in result.stderr.decode()
+
+
 def test_output_is_the_library_s() -> None:
     text = "Title\n[* H]\n a [b] #c\n  code:x.py\n   y"
     result = run("convert", "--from", "scrapbox", "--to", "obsidian", stdin=text.encode())
@@ -77,6 +86,8 @@ def test_version() -> None:
         (("convert", "--to", "obsidian"), b"", "Missing option '--from'"),
         (("convert", "--from", "scrapbox", "--to", "obsidian", "a", "b"), b"", "one input"),
         (("convert", "--from", "scrapbox", "--to", "scrapbox", "--project", "p"), b"", "Markdown"),
+        (("convert", "--from", "scrapbox", "--to", "obsidian", "--headings", "3,x"), b"", "1 to 6"),
+        (("convert", "--from", "scrapbox", "--to", "obsidian", "--headings", "7"), b"", "1 to 6"),
     ],
 )
 def test_bad_input_exits_2_with_a_message_and_no_traceback(

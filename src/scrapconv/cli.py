@@ -39,6 +39,13 @@ def main() -> None:
     "Markdown's default), an embed of a local image, or a link.",
 )
 @click.option(
+    "--headings",
+    default=None,
+    metavar="LEVELS",
+    help="Heading levels for lines that are only [* x], [** x], [*** x], …, by number of "
+    "asterisks, comma-separated (default: 3,2,1).",
+)
+@click.option(
     "--compat",
     type=click.Choice(COMPAT_MODES),
     default="faithful",
@@ -52,6 +59,7 @@ def convert_command(
     target: str,
     project: str,
     icons: str | None,
+    headings: str | None,
     compat: str,
 ) -> None:
     """Convert INPUT (a file, or - or nothing for standard input) and print the result.
@@ -62,16 +70,22 @@ def convert_command(
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
     text = _read_input(name)
-    options: dict[str, str] = {}
+    options: dict[str, object] = {}
     if target != "scrapbox":
         options["project"] = project
         if icons is not None:
             options["icons"] = icons
+        if headings is not None:
+            options["headings"] = _heading_levels(headings)
         options["compat"] = compat
-    elif project or icons or compat != "faithful":
-        raise click.UsageError("--project, --icons and --compat apply to Markdown output only")
-    if compat == "reference" and (target != "obsidian" or icons is not None):
-        raise click.UsageError("--compat reference writes Obsidian output with <img> icons only")
+    elif project or icons or headings or compat != "faithful":
+        raise click.UsageError(
+            "--project, --icons, --headings and --compat apply to Markdown output only"
+        )
+    if compat == "reference" and (target != "obsidian" or icons is not None or headings):
+        raise click.UsageError(
+            "--compat reference writes Obsidian output with <img> icons and fixed headings"
+        )
     result = convert(text, source, target, **options)  # type: ignore[arg-type]
     sys.stdout.write(result.text)
     # The reference pipeline's files end where the text ends: print them byte for byte.
@@ -80,6 +94,18 @@ def convert_command(
     label = "<stdin>" if name == "-" else name
     for diagnostic in result.diagnostics:
         click.echo(f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}", err=True)
+
+
+def _heading_levels(text: str) -> tuple[int, ...]:
+    try:
+        levels = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        levels = ()
+    if not levels or not all(1 <= level <= 6 for level in levels):
+        raise click.BadParameter(
+            f"{text!r}: give heading levels from 1 to 6, such as 3,2,1", param_hint="--headings"
+        )
+    return levels
 
 
 def _read_input(name: str) -> str:

@@ -76,6 +76,10 @@ class MarkdownOptions:
             return self.icons
         return "img" if self.flavor == "obsidian" else "image"
 
+    def __post_init__(self) -> None:
+        if not self.headings or not all(1 <= level <= 6 for level in self.headings):
+            raise ValueError(f"headings must be levels from 1 to 6, not {self.headings!r}")
+
     def heading_level(self, stars: int) -> int:
         return self.headings[min(stars, len(self.headings)) - 1]
 
