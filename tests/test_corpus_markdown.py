@@ -12,19 +12,13 @@ import pytest
 
 from scrapconv.ast import (
     CodeBlock,
-    Decoration,
-    Document,
-    Line,
-    NumberList,
-    Quote,
-    Strong,
     Table,
-    Text,
 )
 from scrapconv.markdown.writer import MarkdownOptions, code_language, write_markdown
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
+from .documents import plain_texts
 
 PARSE = mistune.create_markdown(
     renderer=None,
@@ -45,23 +39,6 @@ def _tokens(tokens: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         yield from _tokens(token.get("children", []))
 
 
-def _plain_texts(document: Document) -> Iterator[str]:
-    def walk(nodes: tuple[Any, ...]) -> Iterator[str]:
-        for node in nodes:
-            if isinstance(node, Text):
-                yield node.text
-            elif isinstance(node, Decoration | Strong | Quote | NumberList):
-                yield from walk(node.children)
-
-    for block in document.blocks:
-        if isinstance(block, Line):
-            yield from walk(block.children)
-        elif isinstance(block, Table):
-            for row in block.rows:
-                for cell in row:
-                    yield from walk(cell)
-
-
 def _without_space(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
@@ -77,7 +54,7 @@ def test_every_page_converts_without_losing_text(export: str, flavor: str) -> No
         rendered = _without_space(
             "".join(t.get("raw", "") for t in tokens if t["type"] in ("text", "codespan"))
         )
-        for plain in _plain_texts(document):
+        for plain in plain_texts(document):
             assert _without_space(plain) in rendered, (page.title, plain)
 
         tables = [t for t in tokens if t["type"] == "table"]

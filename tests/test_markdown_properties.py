@@ -11,10 +11,10 @@ import mistune
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scrapconv.ast import Decoration, Document, Line, NumberList, Quote, Strong, Table, Text
 from scrapconv.markdown.writer import MarkdownOptions, write_markdown
 from scrapconv.scrapbox.reader import read_scrapbox
 
+from .documents import plain_texts
 from .test_properties import any_page, scrapbox_pages
 
 PARSE = mistune.create_markdown(
@@ -23,23 +23,6 @@ PARSE = mistune.create_markdown(
 )
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLAVORS = st.sampled_from(["obsidian", "markdown"])
-
-
-def _plain_texts(document: Document) -> Iterator[str]:
-    def walk(nodes: tuple[Any, ...]) -> Iterator[str]:
-        for node in nodes:
-            if isinstance(node, Text):
-                yield node.text
-            elif isinstance(node, Decoration | Strong | Quote | NumberList):
-                yield from walk(node.children)
-
-    for block in document.blocks:
-        if isinstance(block, Line):
-            yield from walk(block.children)
-        elif isinstance(block, Table):
-            for row in block.rows:
-                for cell in row:
-                    yield from walk(cell)
 
 
 def _rendered_text(markdown: str) -> str:
@@ -75,5 +58,5 @@ def test_the_writer_keeps_every_plain_text_character(
     markdown, diagnostics = write_markdown(document, MarkdownOptions(flavor=flavor, project="p"))  # type: ignore[arg-type]
     assert all(diagnostic.line >= 0 for diagnostic in diagnostics)
     rendered = _visible(_rendered_text(markdown))
-    for plain in _plain_texts(document):
+    for plain in plain_texts(document):
         assert _visible(plain) in rendered, (plain, markdown)

@@ -16,7 +16,7 @@ from scrapconv.scrapbox.inline import JS_WHITESPACE
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
-from .test_corpus_markdown import _plain_texts
+from .documents import plain_texts
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "fixtures" / "seed" / "matsuo.scrapbox"
@@ -106,5 +106,5 @@ def test_every_corpus_page_converts_without_losing_text(export: str) -> None:
         text, _ = write_markdown(document, options)
         # The text as Markdown shows it: without the escapes and without whitespace.
         shown = SPACE.sub("", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
-        for plain in _plain_texts(document):
+        for plain in plain_texts(document):
             assert SPACE.sub("", plain) in shown, (page.title, plain)

@@ -1,0 +1,26 @@
+"""What tests look for in a document tree."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from scrapconv.ast import Decoration, Document, Inline, Line, NumberList, Quote, Strong, Table, Text
+
+
+def plain_texts(document: Document) -> Iterator[str]:
+    """The text of every plain text node, inside decorations, quotes and table cells too."""
+
+    def walk(nodes: tuple[Inline, ...]) -> Iterator[str]:
+        for node in nodes:
+            if isinstance(node, Text):
+                yield node.text
+            elif isinstance(node, Decoration | Strong | Quote | NumberList):
+                yield from walk(node.children)
+
+    for block in document.blocks:
+        if isinstance(block, Line):
+            yield from walk(block.children)
+        elif isinstance(block, Table):
+            for row in block.rows:
+                for cell in row:
+                    yield from walk(cell)
