@@ -14,6 +14,14 @@ def test_convert_returns_the_text_and_the_diagnostics() -> None:
     assert [(d.code, d.line) for d in result.diagnostics] == [("tag", 2)]
 
 
+def test_large_images_and_icons_are_reported() -> None:
+    result = scrapconv.convert(
+        "T\n[[https://a.com/b.png]] [[me.icon]]", "scrapbox", "obsidian", project="p"
+    )
+    assert [(d.code, d.line) for d in result.diagnostics] == [("image-size", 2), ("icon-size", 2)]
+    assert "![](https://a.com/b.png)" in result.text
+
+
 def test_write_takes_the_same_options() -> None:
     document = scrapconv.read("T\n[* a]", "scrapbox")
     assert scrapconv.write(document, "markdown", headings=(1,)).endswith("\n# a")

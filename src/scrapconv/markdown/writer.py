@@ -414,10 +414,20 @@ class MarkdownWriter:
                 if form == "bare":
                     return _bare_url(url) + escape_inline(label)
                 return f"[{escape_inline(label or url)}]({_url(url)})"
-            case Image(src=src, link=link):
+            case Image(src=src, link=link, strong=strong):
+                if strong:
+                    out.diagnostics.append(
+                        Diagnostic("image-size", line, "a large image is written at normal size")
+                    )
                 image = f"![]({_url(src)})"
                 return f"[{image}]({_url(link)})" if link else image
-            case Icon(path=path):
+            case Icon(path=path, strong=strong):
+                if strong:
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "icon-size", line, f"the large icon {path} is written at normal size"
+                        )
+                    )
                 if not self.options.project and not path.startswith("/"):
                     out.diagnostics.append(
                         Diagnostic("icon-project", line, f"no project name for the icon {path}")
