@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -106,6 +107,8 @@ _LANGUAGES = {
     "pl": "perl",
     "tex": "latex",
 }
+# An invisible character written as a reference: punctuation to Markdown's emphasis rules.
+_INVISIBLE = "&#8203;"
 # A character Obsidian reads as part of a tag.
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
 # A line that is one HTML tag and nothing else starts an HTML block, in which Markdown is not
@@ -379,6 +382,8 @@ class MarkdownWriter:
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
                 parts[index] = "<!---->" + parts[index]
+            if isinstance(node, Decoration | Strong) and parts[index].lstrip(" \t")[:1] in "*~":
+                parts[index] = _flanked(parts, index, after_space)
             if isinstance(node, HashTag) and parts[index].startswith("#"):
                 before = parts[index - 1][-1:] if index else (" " if after_space else "x")
                 after = parts[index + 1][:1] if index + 1 < len(parts) else ""
@@ -407,7 +412,7 @@ class MarkdownWriter:
             case Formula(tex=tex):
                 return self._formula(tex, line, out)
             case Strong(children=children):
-                return f"**{self._inlines(children, line, out, after_space=False)}**"
+                return _emphasis("**", self._inlines(children, line, out, after_space=False))
             case PageLink(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label, form=form):
@@ -473,16 +478,13 @@ class MarkdownWriter:
 
     def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
         stars = marks.count("*")
-        if stars:
-            inner = f"**{inner}**"
-            if stars > 1:
-                out.diagnostics.append(
-                    Diagnostic("text-size", line, f"text of size {stars} is written as bold")
-                )
-        if "/" in marks:
-            inner = f"*{inner}*"
-        if "-" in marks:
-            inner = f"~~{inner}~~"
+        if stars > 1:
+            out.diagnostics.append(
+                Diagnostic("text-size", line, f"text of size {stars} is written as bold")
+            )
+        delimiters = ("**" if stars else "") + ("*" if "/" in marks else "")
+        delimiters += "~~" if "-" in marks else ""
+        inner = _emphasis(delimiters, inner)
         if "_" in marks:
             inner = f"<u>{inner}</u>"
         if "+" in marks:
@@ -556,6 +558,63 @@ def _url(url: str) -> str:
     if re.search(r"[\s()<>]", url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url
+
+
+def _emphasis(delimiters: str, inner: str) -> str:
+    """`inner` between the opening `delimiters` and the same closing in reverse order.
+
+    Emphasis cannot start or end with a space, so spaces at the edges go outside it; text of
+    spaces only gets none.
+    """
+    core = inner.strip(" \t")
+    if not delimiters or not core:
+        return inner
+    start = inner.index(core)
+    return f"{inner[:start]}{delimiters}{core}{delimiters[::-1]}{inner[start + len(core) :]}"
+
+
+def _flanked(parts: list[str], index: int, after_space: bool) -> str:
+    """The emphasis run `parts[index]`, made to open and close where it stands.
+
+    CommonMark lets `**` open only where it is left-flanking and close where right-flanking,
+    which fails between a letter and punctuation: `という**[[x]]**のこと` shows its asterisks.
+    Japanese text has no spaces to help, so an invisible character reference (a punctuation
+    character in the source) is put on the side that needs it.
+    """
+    part = parts[index]
+    body = part.strip(" \t")
+    lead = part[: part.index(body)] if body else part
+    trail = part[len(lead) + len(body) :]
+    mark = body[:1]
+    opening = len(body) - len(body.lstrip(mark))
+    closing = len(body) - len(body.rstrip(mark))
+    if not mark or opening >= len(body):
+        return part
+    # Outside a run nested in another, its neighbours are the outer run's delimiters.
+    edge = "" if after_space else mark
+    before = lead[-1:] or (parts[index - 1][-1:] if index else edge)
+    after = trail[:1] or (parts[index + 1][:1] if index + 1 < len(parts) else edge)
+    if not _left_flanking(before, body[opening]):
+        body = _INVISIBLE + body
+    if not _right_flanking(body[-closing - 1], after):
+        body += _INVISIBLE
+    return lead + body + trail
+
+
+def _left_flanking(before: str, after: str) -> bool:
+    if not after or after.isspace():
+        return False
+    return not _is_punctuation(after) or not before or before.isspace() or _is_punctuation(before)
+
+
+def _right_flanking(before: str, after: str) -> bool:
+    if not before or before.isspace():
+        return False
+    return not _is_punctuation(before) or not after or after.isspace() or _is_punctuation(after)
+
+
+def _is_punctuation(character: str) -> bool:
+    return unicodedata.category(character)[0] in "PS"
 
 
 def _not_html_block(text: str) -> str:
