@@ -197,7 +197,6 @@ def blank(match: re.Match[str], context: int) -> list[Inline]:
 
 
 # --- 7. decoration --------------------------------------------------------------------------
-DECORATION_MARKS = "*!\"#%&'()+,-./{|}<>_~"
 
 
 @rule(
