@@ -19,7 +19,7 @@ __version__ = "0.1.0.dev0"
 
 Format = Literal["scrapbox", "obsidian", "markdown"]
 FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
-READABLE_FORMATS: tuple[str, ...] = ("scrapbox",)
+READABLE_FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +30,20 @@ class Conversion:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read(text: str, format: Format, *, has_title: bool = True) -> Document:
-    """Read `text` written in `format` into a Document. Never raises on any text."""
+def read(text: str, format: Format, *, has_title: bool = True, project: str = "") -> Document:
+    """Read `text` written in `format` into a Document. Never raises on any text.
+
+    `has_title` (Scrapbox): whether the first line is the title. `project` (Markdown): the
+    Scrapbox project that icons written without a project name belong to.
+    """
     if format == "scrapbox":
         from .scrapbox.reader import read_scrapbox
 
         return read_scrapbox(text, has_title=has_title)
+    if format in ("obsidian", "markdown"):
+        from .markdown.reader import read_markdown
+
+        return read_markdown(text, format, project=project)
     raise ValueError(f"cannot read {format!r}; readable formats: {', '.join(READABLE_FORMATS)}")
 
 
@@ -47,11 +55,17 @@ def write(document: Document, format: Format, **options: Any) -> str:
 def convert(text: str, source: Format, target: Format, **options: Any) -> Conversion:
     """Convert `text` from one format to another.
 
-    Options for Markdown targets (`obsidian`, `markdown`): `project` (the Scrapbox project
-    name, for icons and root links), `icons` (`img`, `image`, `embed` or `link`) and
-    `headings` (heading levels by number of asterisks, default (3, 2, 1)).
+    Options for Markdown sources and targets (`obsidian`, `markdown`): `project` (the
+    Scrapbox project name, for icons and root links). For Markdown targets also `icons`
+    (`img`, `image`, `embed` or `link`), `headings` (heading levels by number of asterisks,
+    default (3, 2, 1)) and `compat` (`faithful` or `reference`).
     """
-    document = read(text, source)
+    if source in ("obsidian", "markdown"):
+        document = read(text, source, project=options.get("project", ""))
+        if target == "scrapbox":
+            options = {key: value for key, value in options.items() if key != "project"}
+    else:
+        document = read(text, source)
     written, diagnostics = _write(document, target, options)
     return Conversion(written, tuple(diagnostics))
 

@@ -271,7 +271,20 @@ class Table:
     line: int = 0
 
 
-Block: TypeAlias = Line | CodeBlock | Table
+@dataclass(frozen=True, slots=True)
+class Heading:
+    """A Markdown heading, `#` to `######` (`level` 1 to 6), at the top level of a page.
+
+    Scrapbox has no headings of its own: its readers write a heading as a `Line` holding one
+    `[* ]` decoration, and its writer turns a Heading into one.
+    """
+
+    level: int
+    children: tuple[Inline, ...]
+    line: int = 0
+
+
+Block: TypeAlias = Line | CodeBlock | Table | Heading
 
 # ---------------------------------------------------------------------------------------------
 # The document

@@ -78,10 +78,12 @@ def convert_command(
         if headings is not None:
             options["headings"] = _heading_levels(headings)
         options["compat"] = compat
-    elif project or icons or headings or compat != "faithful":
-        raise click.UsageError(
-            "--project, --icons, --headings and --compat apply to Markdown output only"
-        )
+    elif icons or headings or compat != "faithful":
+        raise click.UsageError("--icons, --headings and --compat apply to Markdown output only")
+    elif source != "scrapbox":
+        options["project"] = project
+    elif project:
+        raise click.UsageError("--project applies to Markdown input or output only")
     if compat == "reference" and (target != "obsidian" or icons is not None or headings):
         raise click.UsageError(
             "--compat reference writes Obsidian output with <img> icons and fixed headings"

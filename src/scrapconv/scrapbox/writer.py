@@ -20,6 +20,7 @@ from ..ast import (
     Formula,
     GoogleMap,
     HashTag,
+    Heading,
     Helpfeel,
     Icon,
     Image,
@@ -47,6 +48,8 @@ def write_scrapbox(document: Document) -> str:
                 rows.append(f"{indent}code:{filename}")
                 prefixes = block.line_indents or (indent + " ",) * len(lines)
                 rows.extend(prefix + text for prefix, text in zip(prefixes, lines, strict=True))
+            case Heading(level=level, children=children):
+                rows.append(_heading(level, children))
             case Table(indent=indent, name=name, rows=table_rows):
                 rows.append(f"{indent}table:{name}")
                 prefixes = block.row_indents or (indent + " ",) * len(table_rows)
@@ -55,6 +58,19 @@ def write_scrapbox(document: Document) -> str:
                     for prefix, cells in zip(prefixes, table_rows, strict=True)
                 )
     return "\n".join(rows)
+
+
+# Markdown heading levels → Scrapbox text sizes, the inverse of the usual `[* ]` → `###`.
+_HEADING_STARS = {1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 1}
+
+
+def _heading(level: int, children: tuple[Inline, ...]) -> str:
+    stars = "*" * _HEADING_STARS.get(level, 1)
+    if len(children) == 1 and isinstance(children[0], Decoration):
+        # `### *x*` came from `[*/ x]`: one bracket with both marks.
+        inner = children[0]
+        return f"[{stars}{inner.marks} {write_inlines(inner.children)}]"
+    return f"[{stars} {write_inlines(children)}]"
 
 
 def write_inlines(nodes: Iterable[Inline]) -> str:

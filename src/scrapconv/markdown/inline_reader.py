@@ -1,0 +1,434 @@
+"""Markdown inline text → AST inline nodes, on mistune's inline parser.
+
+This is the one module that knows mistune. mistune finds CommonMark's emphasis, links, code
+spans, autolinks and raw HTML; rules registered here, ahead of its own, read what it lacks or
+what it reads without telling the forms apart: Obsidian's wikilinks, embeds, tags and
+comments, `__strong__` (written for Scrapbox's `[* ]`, while `**` is `[[ ]]`), links whose
+destination is in angle brackets (written for `[url label]`, while `[label url]` has none),
+bare URLs, and the character references the Markdown writer uses as invisible separators.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import mistune
+from mistune.core import InlineState
+from mistune.inline_parser import InlineParser
+
+from ..ast import (
+    Blank,
+    Code,
+    Decoration,
+    Formula,
+    HashTag,
+    Icon,
+    Image,
+    Inline,
+    PageLink,
+    Strong,
+    Text,
+    UrlLink,
+)
+from .writer import title_to_filename
+
+Token = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InlineContext:
+    """What the inline reader needs to know about the document.
+
+    `project` is the Scrapbox project that icons without a project of their own belong to;
+    `host` is where Scrapbox pages and icons are served.
+    """
+
+    project: str = ""
+    host: str = "https://scrapbox.io"
+    obsidian: bool = True
+
+
+# --- rules mistune lacks ---------------------------------------------------------------------
+# Each reads one construct at the position mistune's scanner found it, appends one token and
+# returns where it ended (or None: not this construct after all).
+
+_WIKILINK = r"!?\[\[(?:\\.|[^\[\]\n\\])+?\]\]"
+_ANGLE_LINK = r"!?\[(?:\\.|[^\[\]\n\\]|\[(?:\\.|[^\[\]\n\\])*\](?:\([^()\n]*\))?)*\]\(<[^<>\n]*>\)"
+_STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
+_BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\]+"
+_AUTOLINK = r"<https?://[^<>\s]*>"
+_TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
+_COMMENT = r"%%[\s\S]*?%%"
+_INVISIBLE = r"&#8203;|<!---->"
+_NBSP = r"(?:&nbsp;)+"
+
+
+def _parse_wikilink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    raw = m.group(0)
+    embed = raw.startswith("!")
+    body = raw[3:-2] if embed else raw[2:-2]
+    target, bar, alias = _split_unescaped_bar(body)
+    state.append_token(
+        {"type": "wikilink", "target": target, "alias": alias if bar else None, "embed": embed}
+    )
+    return m.end()
+
+
+def _parse_angle_link(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    raw = m.group(0)
+    image = raw.startswith("!")
+    label_end = raw.rindex("](<")
+    label = raw[2 if image else 1 : label_end]
+    url = raw[label_end + 3 : -2]
+    children = _render_nested(inline, state, label)
+    token_type = "image" if image else "link"
+    state.append_token(
+        {"type": token_type, "children": children, "attrs": {"url": url}, "angle": True}
+    )
+    return m.end()
+
+
+def _parse_strong_underscore(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    children = _render_nested(inline, state, m.group(0)[2:-2])
+    state.append_token({"type": "strong", "children": children, "marker": "_"})
+    return m.end()
+
+
+def _parse_bare_url(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    if state.in_link:
+        state.append_token({"type": "text", "raw": m.group(0)})
+    else:
+        state.append_token({"type": "bare_url", "raw": m.group(0)})
+    return m.end()
+
+
+def _parse_autolink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    state.append_token({"type": "bare_url", "raw": m.group(0)[1:-1]})
+    return m.end()
+
+
+def _parse_tag(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    state.append_token({"type": "tag", "raw": m.group(0)[1:]})
+    return m.end()
+
+
+def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    state.append_token({"type": "comment", "raw": m.group(0)[2:-2]})
+    return m.end()
+
+
+def _parse_invisible(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    # Written only to make emphasis open or close, or to end an HTML block: not text, but a
+    # token of its own, which mistune's emphasis rules see as the punctuation it stands for.
+    state.append_token({"type": "invisible", "raw": m.group(0)})
+    return m.end()
+
+
+def _parse_nbsp(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    state.append_token({"type": "blank", "raw": m.group(0)})
+    return m.end()
+
+
+def _render_nested(inline: InlineParser, state: InlineState, text: str) -> list[Token]:
+    nested = state.copy()
+    nested.src = text
+    return inline.render(nested)
+
+
+class _InlineParser(InlineParser):
+    """mistune's inline parser, with escapes kept apart from text so that a character
+    reference written as `\\&amp;` stays text."""
+
+    def parse_escape(self, m: re.Match[str], state: InlineState) -> int:
+        state.append_token({"type": "escaped", "raw": m.group(0)[1::2]})
+        return m.end()
+
+
+def _markdown(obsidian: bool) -> mistune.Markdown:
+    inline = _InlineParser()
+    plugins = [
+        mistune.plugins.import_plugin(name)
+        for name in ("strikethrough", "mark", "math", "footnotes")
+    ]
+    markdown = mistune.Markdown(renderer=None, inline=inline, plugins=plugins)
+    # Each registered before the mistune rule it must win against.
+    inline.register("invisible", _INVISIBLE, _parse_invisible, before="escape")
+    inline.register("nbsp", _NBSP, _parse_nbsp, before="escape")
+    inline.register("angle_link", _ANGLE_LINK, _parse_angle_link, before="link")
+    inline.register(
+        "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
+    )
+    inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
+    inline.register("bare_url", _BARE_URL, _parse_bare_url, before="escape")
+    if obsidian:
+        inline.register("wikilink", _WIKILINK, _parse_wikilink, before="link")
+        inline.register("comment", _COMMENT, _parse_comment, before="escape")
+        inline.register("tag", _TAG, _parse_tag, before="escape")
+    return markdown
+
+
+_PARSERS: dict[bool, mistune.Markdown] = {}
+
+
+def parse_inline_tokens(text: str, obsidian: bool = True) -> list[Token]:
+    """mistune's tokens for one line of inline Markdown."""
+    markdown = _PARSERS.get(obsidian)
+    if markdown is None:
+        markdown = _PARSERS[obsidian] = _markdown(obsidian)
+    return markdown.inline(text, {"ref_links": {}})
+
+
+# --- tokens → nodes ---------------------------------------------------------------------------
+
+_ICON_URL = re.compile(
+    r"(?P<host>https?://[^/]+)/api/pages/(?P<project>[^/]+)/(?P<name>[^/?#]+)/icon"
+)
+_IMG_TAG = re.compile(r"<img\s[^<>]*>", re.IGNORECASE)
+_ATTRIBUTE = re.compile(r"""([A-Za-z-]+)\s*=\s*(?:'([^']*)'|"([^"]*)")""")
+_HTML_OPEN = re.compile(
+    r"<(u|mark|span|b|strong|i|em|s|del)(?:\s+class=\"deco-([^\"]+)\")?\s*>", re.IGNORECASE
+)
+_HTML_CLOSE = re.compile(r"</(u|mark|span|b|strong|i|em|s|del)\s*>", re.IGNORECASE)
+_HTML_MARKS = {
+    "u": "_",
+    "mark": "+",
+    "b": "*",
+    "strong": "*",
+    "i": "/",
+    "em": "/",
+    "s": "-",
+    "del": "-",
+}
+
+
+def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
+    """The inline nodes of one line of Markdown."""
+    tokens = parse_inline_tokens(text, context.obsidian)
+    return tuple(_merge_text(_nodes(tokens, context)))
+
+
+def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        kind = token["type"]
+        if kind == "inline_html" and (opened := _HTML_OPEN.fullmatch(token["raw"])):
+            close = _matching_close(tokens, index, opened[1].lower())
+            if close is not None:
+                mark = opened[2] if opened[2] else _HTML_MARKS.get(opened[1].lower(), "")
+                children = tuple(_merge_text(_nodes(tokens[index + 1 : close], context)))
+                yield _decorated(html.unescape(mark), children)
+                index = close + 1
+                continue
+        yield from _node(token, context)
+        index += 1
+
+
+def _matching_close(tokens: list[Token], start: int, tag: str) -> int | None:
+    depth = 0
+    for index in range(start + 1, len(tokens)):
+        token = tokens[index]
+        if token["type"] != "inline_html":
+            continue
+        raw = token["raw"]
+        if (opened := _HTML_OPEN.fullmatch(raw)) and opened[1].lower() == tag:
+            depth += 1
+        elif (closed := _HTML_CLOSE.fullmatch(raw)) and closed[1].lower() == tag:
+            if depth == 0:
+                return index
+            depth -= 1
+    return None
+
+
+def _decorated(mark: str, children: tuple[Inline, ...]) -> Inline:
+    """`children` under one more decoration mark; nested marks merge as Scrapbox writes
+    them (`[*/ x]`), the outer mark first."""
+    if len(children) == 1 and isinstance(children[0], Decoration):
+        return Decoration(mark + children[0].marks, children[0].children)
+    if mark == "*" and len(children) == 1 and isinstance(children[0], Strong):
+        return Decoration("**", children[0].children)
+    return Decoration(mark, children)
+
+
+def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
+    kind = token["type"]
+    match kind:
+        case "text":
+            yield Text(html.unescape(token["raw"]))
+        case "escaped":
+            yield Text(token["raw"])
+        case "blank":
+            yield Blank(" " * token["raw"].count("&nbsp;"))
+        case "codespan":
+            yield Code(token["raw"])
+        case "emphasis":
+            yield _decorated("/", _children(token, context))
+        case "strong":
+            children = _children(token, context)
+            if token.get("marker") == "_":
+                yield _decorated("*", children)
+            elif len(children) == 1 and isinstance(children[0], Image | Icon):
+                # A bold image or icon is Scrapbox's large one, `[[src]]`.
+                inner = children[0]
+                yield (
+                    Image(inner.src, inner.link, inner.link_first, strong=True)
+                    if isinstance(inner, Image)
+                    else Icon(inner.path, inner.repeat, strong=True)
+                )
+            else:
+                yield Strong(children)
+        case "strikethrough":
+            yield _decorated("-", _children(token, context))
+        case "mark":
+            yield _decorated("+", _children(token, context))
+        case "inline_math":
+            yield Formula(token["raw"])
+        case "link":
+            yield from _link(token, context)
+        case "image":
+            yield from _image(token, context)
+        case "bare_url":
+            yield UrlLink(token["raw"], form="bare")
+        case "wikilink":
+            target = token["target"]
+            if token["embed"]:
+                yield from _embed(target, context)
+            else:
+                yield PageLink(_wikilink_page(target, token["alias"]))
+        case "tag":
+            yield HashTag(token["raw"])
+        case "inline_html":
+            yield from _inline_html(token["raw"], context)
+        case "invisible":
+            pass
+        case "linebreak" | "softbreak":
+            yield Text(" ")
+        case _:
+            yield Text(token.get("raw", ""))
+
+
+def _children(token: Token, context: InlineContext) -> tuple[Inline, ...]:
+    return tuple(_merge_text(_nodes(token.get("children", []), context)))
+
+
+def _plain_text(nodes: tuple[Inline, ...]) -> str | None:
+    """The text of nodes that are only text, else None."""
+    if all(isinstance(node, Text) for node in nodes):
+        return "".join(node.text for node in nodes if isinstance(node, Text))
+    return None
+
+
+def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
+    url = token["attrs"]["url"]
+    children = _children(token, context)
+    if len(children) == 1 and isinstance(children[0], Image) and not children[0].link:
+        image = children[0]
+        yield Image(image.src, link=url, link_first=bool(token.get("angle")))
+        return
+    label = _plain_text(children)
+    if label is None:
+        label = "".join(_text_of(node) for node in children)
+    scrapbox_page = f"{context.host}/"
+    if label.startswith("/") and url.startswith(scrapbox_page):
+        yield PageLink(label)
+        return
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and url.endswith(".md"):
+        yield PageLink(label)
+        return
+    if label == url:
+        yield UrlLink(url, form="bracket")
+    elif token.get("angle"):
+        yield UrlLink(url, label, form="url_label")
+    else:
+        yield UrlLink(url, label, form="label_url")
+
+
+def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
+    src = token["attrs"]["url"]
+    icon = _icon_from_url(src, context)
+    if icon is not None:
+        yield icon
+        return
+    yield Image(src)
+
+
+def _embed(target: str, context: InlineContext) -> Iterator[Inline]:
+    name, _, _size = target.partition("|")
+    if name.endswith(".icon.png"):
+        yield Icon(name[: -len(".icon.png")])
+        return
+    yield PageLink(name)
+
+
+def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
+    if _IMG_TAG.fullmatch(raw):
+        attributes = {
+            key.lower(): html.unescape(
+                single if single is not None and value == "" else value or single or ""
+            )
+            for key, single, value in _ATTRIBUTE.findall(raw)
+        }
+        icon = _icon_from_url(attributes.get("src", ""), context)
+        if icon is not None:
+            alt = attributes.get("alt", "")
+            if alt.endswith(".icon") and alt[:-5]:
+                yield Icon(alt[:-5])
+                return
+            yield icon
+            return
+    yield Text(raw)
+
+
+def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
+    found = _ICON_URL.fullmatch(src)
+    if found is None or found["host"] != context.host:
+        return None
+    from urllib.parse import unquote
+
+    project = unquote(found["project"])
+    name = unquote(found["name"])
+    return Icon(name if project == context.project else f"/{project}/{name}")
+
+
+def _wikilink_page(target: str, alias: str | None) -> str:
+    """The Scrapbox page of `[[target|alias]]`: the alias when the target is the file name the
+    Markdown writer gives that title (`[[a-b|a/b]]`), else the target without a heading."""
+    if alias is not None and title_to_filename(alias) == target:
+        return alias
+    return target.partition("#")[0] or target
+
+
+def _text_of(node: Inline) -> str:
+    match node:
+        case Text(text=text) | Code(text=text):
+            return text
+        case Decoration(children=children) | Strong(children=children):
+            return "".join(_text_of(child) for child in children)
+        case UrlLink(url=url, label=label):
+            return url + label
+    return ""
+
+
+def _split_unescaped_bar(body: str) -> tuple[str, bool, str]:
+    found = re.search(r"(?<!\\)\\?\|", body)
+    if found is None:
+        return body, False, ""
+    return body[: found.start()], True, body[found.end() :]
+
+
+def _merge_text(nodes: Iterator[Inline]) -> Iterator[Inline]:
+    pending: list[str] = []
+    for node in nodes:
+        if type(node) is Text:
+            pending.append(node.text)
+            continue
+        if pending:
+            yield Text("".join(pending))
+            pending = []
+        yield node
+    if pending:
+        yield Text("".join(pending))

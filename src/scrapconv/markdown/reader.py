@@ -1,0 +1,359 @@
+"""Obsidian or plain Markdown → Document, one Scrapbox line per Markdown line.
+
+Blocks are read here, line by line, because the document tree is made of lines: each list
+item, paragraph line, quote line and heading becomes one `Line` (or `Heading`) with its
+source line number, fences become `CodeBlock`s and tables `Table`s. The inline text of each
+line is read by `inline_reader`, on mistune.
+
+The reader undoes what the Markdown writer adds for Markdown's sake: the front matter, the
+empty line that keeps a paragraph from running into the list or quote above it, the name
+line and empty lines around a table, `- &nbsp;` for a line of whitespace, the backslash that
+ends a line of the plain flavor, and `- - x` for a line two levels deeper than its parent.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import yaml
+
+from ..ast import (
+    Block,
+    CodeBlock,
+    Document,
+    Heading,
+    Icon,
+    Inline,
+    Line,
+    MetaValue,
+    NumberList,
+    Property,
+    Quote,
+    Table,
+    Text,
+)
+from ..scrapbox.writer import write_inlines
+from .inline_reader import InlineContext, read_inline
+
+Flavor = Literal["obsidian", "markdown"]
+
+_FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
+_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_RULE = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
+_TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
+_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_EMPTY_ITEM = "&nbsp;"
+_RULE_ICON = "/icons/hr"
+
+
+def read_markdown(
+    text: str,
+    flavor: Flavor = "obsidian",
+    *,
+    project: str = "",
+    host: str = "https://scrapbox.io",
+) -> Document:
+    """Read Markdown into a Document. Never raises on any text.
+
+    `project` is the Scrapbox project whose icons appear without a project name of their own;
+    `host` is the Scrapbox server that icon and page URLs point to.
+    """
+    rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+    title, meta, first = _front_matter(rows)
+    context = InlineContext(project=project, host=host, obsidian=flavor == "obsidian")
+    reader = _BlockReader(rows, first, context)
+    reader.read()
+    return Document(title, tuple(reader.blocks), meta)
+
+
+# --- front matter ----------------------------------------------------------------------------
+
+
+def _front_matter(rows: list[str]) -> tuple[str | None, tuple[Property, ...], int]:
+    """The title and other fields of the front matter, and the index of the first body row."""
+    if not rows or rows[0].rstrip() != "---":
+        return None, (), 0
+    for end in range(1, len(rows)):
+        if _FRONT_MATTER_END.match(rows[end]):
+            break
+    else:
+        return None, (), 0
+    try:
+        data = yaml.safe_load("\n".join(rows[1:end]))
+    except yaml.YAMLError:
+        return None, (), 0
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, (), 0
+    title = data.pop("title", None)
+    if title is not None and not isinstance(title, str):
+        title = str(title)
+    meta = tuple(Property(str(key), _meta_value(value)) for key, value in data.items())
+    return title, meta, end + 1
+
+
+def _meta_value(value: object) -> MetaValue:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(_meta_value(item) for item in value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+# --- blocks ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Level:
+    """An open list item: the column of its marker and of its content."""
+
+    marker: int
+    content: int
+
+
+@dataclass
+class _BlockReader:
+    rows: list[str]
+    index: int
+    context: InlineContext
+    blocks: list[Block] = field(default_factory=list)
+    levels: list[_Level] = field(default_factory=list)
+    # What the last block that was not an empty line was: "list", "quote", "paragraph", …
+    last: str = "start"
+
+    def read(self) -> None:
+        while self.index < len(self.rows):
+            self._row()
+
+    def _row(self) -> None:
+        row = self.rows[self.index]
+        number = self.index + 1
+        if not row.strip(" \t"):
+            self.blocks.append(Line("", (), number))
+            self.index += 1
+            return
+        column, rest = _column(row)
+        marker = _MARKER.match(rest) if column < 4 or self.levels else None
+        if marker is not None and not (rest[0] in "-*" and _RULE.fullmatch(rest)):
+            self._list_item(column, rest, number)
+            return
+        if self.levels and column >= self.levels[-1].content:
+            # Text inside the open item (Markdown-born notes): one more line at its depth.
+            self._list_content(len(self.levels), rest, number)
+            return
+        self.levels.clear()
+        if column >= 4:
+            rest = row.lstrip(" \t")
+        if fence := _FENCE.match(rest):
+            self._code_block("", 0, fence, number)
+        elif heading := _HEADING.fullmatch(rest):
+            self._drop_separator()
+            children = self._inline(heading[2] or "")
+            self.blocks.append(Heading(len(heading[1]), children, number))
+            self.last = "heading"
+            self.index += 1
+        elif _RULE.fullmatch(rest):
+            self.blocks.append(Line("", (Icon(_RULE_ICON),), number))
+            self.last = "rule"
+            self.index += 1
+        elif self._table_starts(rest):
+            self._table("", 0, number)
+        elif rest.startswith(">"):
+            if self.last == "list":
+                self._drop_separator()
+            self.blocks.append(Line("", (self._quote(rest),), number))
+            self.last = "quote"
+            self.index += 1
+        else:
+            if self.last in ("list", "quote"):
+                self._drop_separator()
+            self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
+            self.last = "paragraph"
+            self.index += 1
+
+    def _drop_separator(self) -> None:
+        """Drop the empty line the writer puts between a list or quote and what follows."""
+        if self.blocks and _is_empty_line(self.blocks[-1]) and self.last in ("list", "quote"):
+            self.blocks.pop()
+
+    def _list_item(self, column: int, rest: str, number: int) -> None:
+        while self.levels and column < self.levels[-1].content:
+            self.levels.pop()
+        ordinal = ""
+        while (marker := _MARKER.match(rest)) is not None:
+            spaces = marker[3] or ""
+            width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
+            self.levels.append(_Level(column, column + width))
+            column += width
+            ordinal = marker[2] or ""
+            rest = rest[marker.end() :] if len(spaces) <= 4 else rest[marker.end(1) + 1 :]
+            if ordinal:
+                break
+        if ordinal and ordinal != "1" and self.last in ("list", "paragraph", "quote"):
+            self._drop_ordered_separator()
+        depth = len(self.levels)
+        self.last = "list"
+        if fence := _FENCE.match(rest):
+            self._code_block(" " * depth, column, fence, number)
+            return
+        children = self._item_children(rest)
+        if ordinal:
+            children = (NumberList((ordinal,), children),)
+        self.blocks.append(Line(" " * depth, children, number))
+        self.index += 1
+
+    def _drop_ordered_separator(self) -> None:
+        # A list starting at another number than 1 cannot interrupt text: the writer put an
+        # empty line before it.
+        if self.blocks and _is_empty_line(self.blocks[-1]):
+            self.blocks.pop()
+
+    def _list_content(self, depth: int, rest: str, number: int) -> None:
+        column = self.levels[-1].content
+        if fence := _FENCE.match(rest):
+            self._code_block(" " * depth, column, fence, number)
+            return
+        if self._table_starts(rest):
+            self._table(" " * depth, column, number)
+            return
+        self.blocks.append(Line(" " * depth, self._item_children(rest), number))
+        self.index += 1
+
+    def _item_children(self, rest: str) -> tuple[Inline, ...]:
+        if rest == _EMPTY_ITEM or not rest.strip(" \t"):
+            return ()
+        if rest.startswith(">"):
+            return (self._quote(rest),)
+        return self._inline(_without_hard_break(rest))
+
+    def _quote(self, rest: str) -> Quote:
+        body = _without_hard_break(rest[1:])
+        content = body.lstrip(" \t")
+        space = body[: len(body) - len(content)]
+        if content == _EMPTY_ITEM or not content:
+            return Quote((Text(space),) if space else ())
+        return Quote(
+            _join_text(Text(space), self._inline(content)) if space else self._inline(content)
+        )
+
+    def _inline(self, text: str) -> tuple[Inline, ...]:
+        return read_inline(text, self.context)
+
+    def _code_block(self, indent: str, column: int, fence: re.Match[str], number: int) -> None:
+        marks = fence[1]
+        info = fence[2].strip()
+        closing = re.compile(rf"[ \t]*{re.escape(marks[0])}{{{len(marks)},}}[ \t]*")
+        lines: list[str] = []
+        self.index += 1
+        while self.index < len(self.rows):
+            row = self.rows[self.index]
+            self.index += 1
+            body = _dedent(row, column)
+            if closing.fullmatch(body):
+                break
+            lines.append(body)
+        language, _, name = info.partition(" ")
+        filename = name.strip() or language
+        self.blocks.append(CodeBlock(indent, filename, tuple(lines), None, number))
+        self.last = "list" if indent else "code"
+
+    def _table_starts(self, rest: str) -> bool:
+        if not rest.startswith("|") or self.index + 1 >= len(self.rows):
+            return False
+        following = _dedent(self.rows[self.index + 1], self._content_column())
+        return _TABLE_DELIMITER.fullmatch(following) is not None
+
+    def _content_column(self) -> int:
+        return self.levels[-1].content if self.levels else 0
+
+    def _table(self, indent: str, column: int, number: int) -> None:
+        header = _dedent(self.rows[self.index], column)
+        rows = [self._cells(header)]
+        # The row after the header is the delimiter row (`| --- |`).
+        self.index += 2
+        while self.index < len(self.rows):
+            row = _dedent(self.rows[self.index], column)
+            if not row.startswith("|"):
+                break
+            rows.append(self._cells(row))
+            self.index += 1
+        name, number = self._table_name(indent, number)
+        self.blocks.append(Table(indent, name, tuple(rows), None, number))
+        # The writer ends a table with an empty line.
+        if self.index < len(self.rows) and not self.rows[self.index].strip(" \t"):
+            self.index += 1
+        self.last = "list" if indent else "table"
+
+    def _cells(self, row: str) -> tuple[tuple[Inline, ...], ...]:
+        return tuple(self._inline(cell) for cell in _cells(row))
+
+    def _table_name(self, indent: str, number: int) -> tuple[str, int]:
+        """The table's name: the line the writer puts before the table, with an empty line
+        between them; it is taken out of the blocks read so far."""
+        if len(self.blocks) >= 2 and _is_empty_line(self.blocks[-1]):
+            name_line = self.blocks[-2]
+            if isinstance(name_line, Line) and name_line.indent == indent and name_line.children:
+                del self.blocks[-2:]
+                return write_inlines(name_line.children), name_line.line
+        if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
+            # No name: the empty line only kept the table from the text above.
+            self.blocks.pop()
+        return "", number
+
+
+def _column(row: str) -> tuple[int, str]:
+    """The column of the first character that is not a space or tab, and the rest."""
+    rest = row.lstrip(" \t")
+    return len(row[: len(row) - len(rest)].expandtabs(4)), rest
+
+
+def _dedent(row: str, column: int) -> str:
+    """`row` without up to `column` columns of indentation."""
+    width = 0
+    index = 0
+    while index < len(row) and width < column and row[index] in " \t":
+        width = (width // 4 + 1) * 4 if row[index] == "\t" else width + 1
+        index += 1
+    return row[index:]
+
+
+def _cells(row: str) -> list[str]:
+    body = row.strip(" \t")
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    cells = _CELL_SPLIT.split(body)
+    return [_cell_text(cell) for cell in cells]
+
+
+def _cell_text(cell: str) -> str:
+    # The writer puts one space on each side of a cell's text.
+    if cell.startswith(" "):
+        cell = cell[1:]
+    if cell.endswith(" ") and not cell.endswith("\\ "):
+        cell = cell[:-1]
+    return cell
+
+
+def _without_hard_break(text: str) -> str:
+    """`text` without the backslash that ends a line with a hard break (plain flavor)."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1] if trailing % 2 else text
+
+
+def _is_empty_line(block: Block) -> bool:
+    return isinstance(block, Line) and not block.indent and not block.children
+
+
+def _join_text(first: Text, nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    if nodes and isinstance(nodes[0], Text):
+        return (Text(first.text + nodes[0].text), *nodes[1:])
+    return (first, *nodes)
