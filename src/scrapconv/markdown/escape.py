@@ -21,6 +21,8 @@ _TAG = re.compile(r"(?:^|(?<=\s))#")
 _LEADING_SPACE = re.compile(r"^[ \t]+")
 # At the start of a line: a heading, a list item (`-`, `+`, `1.`, `1)`), a quote.
 _LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
+# The first characters of what the two patterns above match: most lines start otherwise.
+_LINE_START_CHARACTERS = frozenset(" \t-+>0123456789")
 
 
 # Any character any of the rules below looks at: most text has none and is returned as it is.
@@ -46,6 +48,8 @@ def escape_inline(text: str) -> str:
 def escape_line_start(text: str) -> str:
     """Escape what would make already escaped text at the start of a line a block marker, or
     make its leading whitespace disappear."""
+    if text[:1] not in _LINE_START_CHARACTERS:
+        return text
     space = _LEADING_SPACE.match(text)
     if space is not None:
         return "&nbsp;" * len(space[0].expandtabs(4)) + text[space.end() :]

@@ -119,6 +119,11 @@ _PLAIN_URL = re.compile(r"[A-Za-z0-9\-.:/?#@&=+,;%']+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
+# The marker of a numbered item that may start a list right under text.
+_FIRST_NUMBER = re.compile(r"0*1\. ")
+# Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
+_EMPHASIS = (Decoration, Strong)
+_NEIGHBOUR_SENSITIVE = (Decoration, Strong, HashTag)
 _HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
 # What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
 _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
@@ -126,22 +131,30 @@ _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
 _FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]\x00-\x1f\x7f]|%%')
 
 
+# Patterns compiled once: `re.search(pattern, …)` looks its pattern up in a cache each call.
+_EXPLICIT_LANGUAGE = re.compile(r"\(([^()\s]+)\)$")
+_LANGUAGE_WORD = re.compile(r"[0-9a-z+#_-]+")
+_URL_NEEDS_BRACKETS = re.compile(r"[\s()<>]")
+_BACKTICKS = re.compile(r"`+")
+_FENCE_LIKE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+
+
 def code_language(filename: str) -> str:
     """The fence language for a Scrapbox code block's file name: `name(lang)`, the extension,
     or the name itself when it has none (`code:python`)."""
     name = filename.strip()
-    explicit = re.search(r"\(([^()\s]+)\)$", name)
+    explicit = _EXPLICIT_LANGUAGE.search(name)
     if explicit:
         return explicit[1].lower()
     base, dot, extension = name.rpartition(".")
     word = extension if dot and base else name
     word = word.lower()
-    if not re.fullmatch(r"[0-9a-z+#_-]+", word):
+    if not _LANGUAGE_WORD.fullmatch(word):
         return ""
     return _LANGUAGES.get(word, word)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Output:
     lines: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -170,6 +183,10 @@ class MarkdownWriter:
     def __init__(self, options: MarkdownOptions) -> None:
         self.options = options
         self.obsidian = options.flavor == "obsidian"
+        # The options every icon needs, looked up once.
+        self.project = options.project
+        self.icon_form = options.icon_form
+        self.scrapbox_host = options.scrapbox_host
         # In a table cell the `|` of a wikilink must be escaped.
         self.in_table = False
 
@@ -206,7 +223,7 @@ class MarkdownWriter:
 
     def _line(self, line: Line, out: _Output) -> None:
         children = line.children
-        if line.depth:
+        if line.indent:
             self._list_line(line, out)
         elif not children:
             out.lines.append("")
@@ -231,12 +248,15 @@ class MarkdownWriter:
 
     def _list_line(self, line: Line, out: _Output) -> None:
         children = line.children
+        # A numbered line at the top level is an item at depth 1.
+        depth = len(line.indent) or 1
         if not children:
-            prefix, _ = self._open_item(max(line.depth, 1), "- ", out)
+            prefix, _ = self._open_item(depth, "- ", out)
             out.lines.append(prefix + _EMPTY_ITEM)
             return
-        if isinstance(children[0], NumberList):
-            number = children[0]
+        first = children[0]
+        if isinstance(first, NumberList):
+            number = first
             marker = f"{number.numbers[0]}. "
             inner: tuple[Inline, ...] = (
                 (NumberList(number.numbers[1:], number.children),)
@@ -244,9 +264,9 @@ class MarkdownWriter:
                 else number.children
             )
             text = escape_line_start(self._inlines((*inner, *children[1:]), line.line, out))
-        elif isinstance(children[0], Quote):
+        elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
-            quoted = self._inlines(children[0].children, line.line, out).lstrip(" \t")
+            quoted = self._inlines(first.children, line.line, out).lstrip(" \t")
             rest = self._inlines(children[1:], line.line, out)
             # An empty quote would be no block at all and let the next line run into it.
             text = "> " + (escape_line_start(quoted + rest) or _EMPTY_ITEM)
@@ -254,7 +274,7 @@ class MarkdownWriter:
         else:
             marker = "- "
             text = escape_line_start(self._inlines(children, line.line, out))
-        prefix, _ = self._open_item(max(line.depth, 1), marker, out)
+        prefix, _ = self._open_item(depth, marker, out)
         out.lines.append(prefix + (_not_html_block(text) or _EMPTY_ITEM))
 
     def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
@@ -263,22 +283,24 @@ class MarkdownWriter:
         Markdown has no list item without a parent, so missing levels (a line at depth 3
         right under one at depth 1) become empty items on the same line: `- - x`.
         """
+        levels = out.levels
         if out.last != "list":
-            out.levels.clear()
-        sibling = out.levels[depth - 1] if len(out.levels) >= depth else None
-        del out.levels[depth - 1 :]
-        parent = len(out.levels)
+            levels.clear()
+        sibling = levels[depth - 1] if len(levels) >= depth else None
+        del levels[depth - 1 :]
+        parent = len(levels)
         if sibling is not None:
             # A sibling's marker stands where the previous one at this depth stood.
             column = sibling[0]
         elif parent:
-            marker_column, content_column, _ = out.levels[-1]
+            marker_column, content_column, _ = levels[-1]
             column = max(content_column, marker_column + 4)
         else:
             column = 0
+        numbered = marker[0].isdigit()
         if (
-            marker[0].isdigit()
-            and not re.fullmatch(r"0*1\. ", marker)
+            numbered
+            and not _FIRST_NUMBER.fullmatch(marker)
             and (sibling is None or not sibling[2])
             and out.last in ("list", "paragraph", "quote")
         ):
@@ -286,12 +308,13 @@ class MarkdownWriter:
             out.lines.append("")
         text = " " * column
         for _ in range(depth - parent - 1):
-            out.levels.append((column, column + 2, False))
+            levels.append((column, column + 2, False))
             text += "- "
             column += 2
-        out.levels.append((column, column + len(marker), marker[0].isdigit()))
+        content = column + len(marker)
+        levels.append((column, content, numbered))
         out.last = "list"
-        return text + marker, column + len(marker)
+        return text + marker, content
 
     def _code_block(self, block: CodeBlock, out: _Output) -> None:
         language = code_language(block.filename)
@@ -376,13 +399,25 @@ class MarkdownWriter:
         """The Markdown of a run of nodes; `after_space` tells whether what stands before the
         run ends in a space (or the line starts there)."""
         nodes = tuple(nodes)
-        parts = [self._inline(node, line, out) for node in nodes]
+        render = self._inline
+        # Text is most nodes: escaped here, without the dispatch on the node's class.
+        parts = [
+            escape_inline(node.text) if node.__class__ is Text else render(node, line, out)
+            for node in nodes
+        ]
+        if len(parts) == 1:
+            node = nodes[0]
+            # Alone in the run, only emphasis and tags depend on what stands around them.
+            if not isinstance(node, _NEIGHBOUR_SENSITIVE):
+                return parts[0]
         for index, node in enumerate(nodes):
             if index and parts[index - 1].endswith("$") and parts[index][:1].isdigit():
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
                 parts[index] = "<!---->" + parts[index]
-            if isinstance(node, Decoration | Strong) and parts[index].lstrip(" \t")[:1] in "*~":
+            if not isinstance(node, _NEIGHBOUR_SENSITIVE):
+                continue
+            if isinstance(node, _EMPHASIS) and parts[index].lstrip(" \t")[:1] in "*~":
                 parts[index] = _flanked(parts, index, after_space)
             if isinstance(node, HashTag) and parts[index].startswith("#"):
                 before = parts[index - 1][-1:] if index else (" " if after_space else "x")
@@ -394,25 +429,24 @@ class MarkdownWriter:
         return "".join(parts)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
+        # Cases in order of how common the nodes are.
         match node:
             case Text(text=text) | Dropped(text=text):
                 return escape_inline(text)
-            case Code(text=text):
-                return _code_span(text)
-            case CommandLine(symbol=symbol, text=text):
-                return _code_span(f"{symbol} {text}")
-            case Helpfeel(text=text):
-                return escape_inline(f"? {text}")
-            case Blank(text=text):
-                # Visible space, as Scrapbox shows it; plain spaces would collapse.
-                return "&nbsp;" * len(text)
-            case Decoration(marks=marks, children=children):
-                inner = self._inlines(children, line, out, after_space=False)
-                return self._decorated(marks, inner, line, out)
-            case Formula(tex=tex):
-                return self._formula(tex, line, out)
-            case Strong(children=children):
-                return _emphasis("**", self._inlines(children, line, out, after_space=False))
+            case Icon(path=path, strong=strong):
+                if strong:
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "icon-size", line, f"the large icon {path} is written at normal size"
+                        )
+                    )
+                if not self.project and not path.startswith("/"):
+                    out.diagnostics.append(
+                        Diagnostic("icon-project", line, f"no project name for the icon {path}")
+                    )
+                    return escape_inline(write_inline(node))
+                icon = _icon_markdown(path, self.project, self.icon_form, self.scrapbox_host)
+                return icon * node.count
             case PageLink(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label, form=form):
@@ -426,25 +460,11 @@ class MarkdownWriter:
                     )
                 image = f"![]({_url(src)})"
                 return f"[{image}]({_url(link)})" if link else image
-            case Icon(path=path, strong=strong):
-                if strong:
-                    out.diagnostics.append(
-                        Diagnostic(
-                            "icon-size", line, f"the large icon {path} is written at normal size"
-                        )
-                    )
-                if not self.options.project and not path.startswith("/"):
-                    out.diagnostics.append(
-                        Diagnostic("icon-project", line, f"no project name for the icon {path}")
-                    )
-                    return escape_inline(write_inline(node))
-                options = self.options
-                icon = _icon_markdown(
-                    path, options.project, options.icon_form, options.scrapbox_host
-                )
-                return icon * node.count
-            case GoogleMap(coordinates=coordinates, place=place):
-                return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
+            case Decoration(marks=marks, children=children):
+                inner = self._inlines(children, line, out, after_space=False)
+                return self._decorated(marks, inner, line, out)
+            case Code(text=text):
+                return _code_span(text)
             case HashTag(name=name):
                 if not self.obsidian:
                     return escape_inline("#" + name)
@@ -458,9 +478,22 @@ class MarkdownWriter:
                 return "#" + name
             case Quote(children=children):
                 return escape_inline(">") + self._inlines(children, line, out, after_space=False)
+            case Formula(tex=tex):
+                return self._formula(tex, line, out)
+            case Strong(children=children):
+                return _emphasis("**", self._inlines(children, line, out, after_space=False))
             case NumberList(numbers=numbers, children=children):
                 prefix = "".join(f"{number}. " for number in numbers)
                 return escape_line_start(prefix) + self._inlines(children, line, out)
+            case CommandLine(symbol=symbol, text=text):
+                return _code_span(f"{symbol} {text}")
+            case GoogleMap(coordinates=coordinates, place=place):
+                return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
+            case Blank(text=text):
+                # Visible space, as Scrapbox shows it; plain spaces would collapse.
+                return "&nbsp;" * len(text)
+            case Helpfeel(text=text):
+                return escape_inline(f"? {text}")
         raise TypeError(f"not an inline node: {node!r}")
 
     def _formula(self, tex: str, line: int, out: _Output) -> str:
@@ -555,7 +588,7 @@ def _path_segment(text: str) -> str:
 
 def _url(url: str) -> str:
     # A destination with spaces or parentheses is written in angle brackets.
-    if re.search(r"[\s()<>]", url):
+    if _URL_NEEDS_BRACKETS.search(url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     return url
 
@@ -619,7 +652,7 @@ def _is_punctuation(character: str) -> bool:
 
 def _not_html_block(text: str) -> str:
     # An empty comment after the tag, which renderers hide, keeps the line Markdown.
-    return text + "<!---->" if _LONE_TAG.fullmatch(text) else text
+    return text + "<!---->" if text[:1] == "<" and _LONE_TAG.fullmatch(text) else text
 
 
 def _bare_url(url: str) -> str:
@@ -656,7 +689,7 @@ def _attribute(text: str) -> str:
 
 
 def _code_span(text: str) -> str:
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or not text.strip(" ") else ""
     return f"{fence}{pad}{text}{pad}{fence}"
@@ -668,8 +701,8 @@ def _fence_for(lines: tuple[str, ...], info: str) -> str:
     runs = (
         len(found[1])
         for line in lines
-        for part in re.split(r"\r", line)
-        if (found := re.match(r"[ \t]*(`{3,}|~{3,})", part))
+        for part in line.split("\r")
+        if (found := _FENCE_LIKE.match(part))
     )
     longest = max(runs, default=0)
     if "`" in info:
