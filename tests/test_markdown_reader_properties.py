@@ -1,0 +1,154 @@
+"""Properties of the Markdown reader on arbitrary and syntax-shaped text."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import scrapconv
+from scrapconv.ast import CodeBlock, Document, Table
+from scrapconv.markdown.reader import read_markdown
+
+SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FLAVORS = st.sampled_from(["obsidian", "markdown"])
+
+FRAGMENTS = [
+    "[[",
+    "]]",
+    "[",
+    "]",
+    "(",
+    ")",
+    "|",
+    "#",
+    "# ",
+    "## ",
+    "*",
+    "**",
+    "_",
+    "__",
+    "~~",
+    "==",
+    "%%",
+    "`",
+    "```",
+    "```py a.py",
+    "~~~",
+    "$",
+    "$$",
+    "\\",
+    "!",
+    "![[",
+    "<img ",
+    "<img src='https://scrapbox.io/api/pages/p/x/icon' alt='x.icon' height=\"19.5\"/>",
+    "<u>",
+    "</u>",
+    '<span class="deco-!">',
+    "</span>",
+    "&nbsp;",
+    "&amp;",
+    "&#8203;",
+    "<!---->",
+    "<https://example.com>",
+    "https://example.com/a",
+    "](",
+    "](<",
+    ">)",
+    "- ",
+    "* ",
+    "1. ",
+    "2) ",
+    "> ",
+    ">",
+    "---",
+    "***",
+    "| a |",
+    "| --- |",
+    "|---|",
+    "[!note]",
+    "[^1]",
+    "title: ",
+    "\n",
+    "\n\n",
+    "\r\n",
+    " ",
+    "  ",
+    "    ",
+    "\t",
+    "x",
+    "word",
+    "日本語",
+    "テキスト",
+]
+
+markdown_texts = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=3)), max_size=40
+).map("".join)
+any_text = st.one_of(st.text(), markdown_texts)
+
+
+def _line_count(text: str) -> int:
+    return len(text.split("\n"))
+
+
+def _check_lines(document: Document, text: str) -> None:
+    count = _line_count(text)
+    for block in document.blocks:
+        assert 1 <= block.line <= count, (block, count)
+
+
+@SETTINGS
+@given(text=st.text(), flavor=FLAVORS)
+def test_reading_arbitrary_text_never_raises(text: str, flavor: str) -> None:
+    document = read_markdown(text, flavor)  # type: ignore[arg-type]
+    assert isinstance(document, Document)
+    _check_lines(document, text)
+
+
+@SETTINGS
+@given(text=markdown_texts, flavor=FLAVORS)
+def test_reading_markdown_shaped_text_never_raises(text: str, flavor: str) -> None:
+    document = read_markdown(text, flavor, project="p")  # type: ignore[arg-type]
+    assert isinstance(document, Document)
+    _check_lines(document, text)
+
+
+def _scrapbox_rows(document: Document) -> int:
+    """How many Scrapbox lines the document's title and blocks take."""
+    rows = 0 if document.title is None else 1
+    for block in document.blocks:
+        if isinstance(block, CodeBlock):
+            rows += 1 + len(block.lines)
+        elif isinstance(block, Table):
+            rows += 1 + len(block.rows)
+        else:
+            rows += 1
+    return rows
+
+
+@SETTINGS
+@given(text=any_text, flavor=FLAVORS)
+def test_converting_to_scrapbox_never_raises(text: str, flavor: str) -> None:
+    result = scrapconv.convert(text, flavor, "scrapbox", project="p")  # type: ignore[arg-type]
+    document = scrapconv.read(text, flavor, project="p")  # type: ignore[arg-type]
+    # One Scrapbox line per line, heading and row of the document, and no more.
+    assert len(result.text.split("\n")) == max(_scrapbox_rows(document), 1)
+
+
+@SETTINGS
+@given(text=any_text, flavor=FLAVORS)
+def test_block_lines_are_increasing(text: str, flavor: str) -> None:
+    document = read_markdown(text, flavor, project="p")  # type: ignore[arg-type]
+    lines = [block.line for block in document.blocks]
+    assert lines == sorted(lines)
+    assert len(set(lines)) == len(lines)
+
+
+@SETTINGS
+@given(text=any_text, flavor=FLAVORS)
+def test_reading_is_deterministic(text: str, flavor: str) -> None:
+    first = read_markdown(text, flavor, project="p")  # type: ignore[arg-type]
+    second = read_markdown(text, flavor, project="p")  # type: ignore[arg-type]
+    assert first == second
+    converted = scrapconv.convert(text, flavor, "scrapbox", project="p").text  # type: ignore[arg-type]
+    assert converted == scrapconv.convert(text, flavor, "scrapbox", project="p").text  # type: ignore[arg-type]
