@@ -196,6 +196,8 @@ class MarkdownWriter:
         out = _Output()
         for block in document.blocks:
             match block:
+                case Line(indent=indent) if indent:
+                    self._list_line(block, out)
                 case Line():
                     self._line(block, out)
                 case CodeBlock():
@@ -399,17 +401,28 @@ class MarkdownWriter:
         """The Markdown of a run of nodes; `after_space` tells whether what stands before the
         run ends in a space (or the line starts there)."""
         nodes = tuple(nodes)
+        if len(nodes) == 1 and nodes[0].__class__ is Text:
+            # A line of text alone, the most common run.
+            return escape_inline(nodes[0].text)
         render = self._inline
-        # Text is most nodes: escaped here, without the dispatch on the node's class.
-        parts = [
-            escape_inline(node.text) if node.__class__ is Text else render(node, line, out)
-            for node in nodes
-        ]
-        if len(parts) == 1:
-            node = nodes[0]
-            # Alone in the run, only emphasis and tags depend on what stands around them.
-            if not isinstance(node, _NEIGHBOUR_SENSITIVE):
+        parts: list[str] = []
+        append = parts.append
+        # Whether a node's Markdown depends on its neighbours (see below).
+        sensitive = False
+        for node in nodes:
+            if node.__class__ is Text:
+                # Text is most nodes: escaped here, without the dispatch on the node's class.
+                append(escape_inline(node.text))
+            else:
+                append(render(node, line, out))
+                sensitive = sensitive or isinstance(node, _NEIGHBOUR_SENSITIVE)
+        if not sensitive:
+            if len(parts) == 1:
                 return parts[0]
+            joined = "".join(parts)
+            if "$" not in joined:
+                # No closing `$` to keep from a digit (see below).
+                return joined
         for index, node in enumerate(nodes):
             if index and parts[index - 1].endswith("$") and parts[index][:1].isdigit():
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
