@@ -129,9 +129,9 @@ def read_write_pass(texts: Sequence[str]) -> int:
     return size
 
 
-def to_obsidian_pass(texts: Sequence[str]) -> int:
+def to_obsidian_pass(texts: Sequence[str], project: str) -> int:
     """Scrapbox → Obsidian in memory, as a conversion of the export does it."""
-    options = MarkdownOptions(flavor="obsidian", project="project")
+    options = MarkdownOptions(flavor="obsidian", project=project)
     size = 0
     for text in texts:
         size += len(write_markdown(read_scrapbox(text), options)[0])
@@ -274,7 +274,8 @@ def bench_export(export: Export, reps: int, oracle: Path | None, why_not: str) -
         return (
             time_runs(lambda: read_pass(texts), reps),
             time_runs(lambda: read_write_pass(texts), reps),
-            time_runs(lambda: to_obsidian_pass(texts), reps),
+            # The project is named after the export file, as in `villagepump.json`.
+            time_runs(lambda: to_obsidian_pass(texts, export.path.stem), reps),
         )
 
     reads, read_writes, conversions = ours()
