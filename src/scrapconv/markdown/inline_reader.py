@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import mistune
 from mistune.core import InlineState
@@ -285,8 +286,8 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
             yield _decorated("-", _children(token, context))
         case "mark":
             yield _decorated("+", _children(token, context))
-        case "inline_math":
-            yield Formula(token["raw"])
+        case "inline_math" | "block_math":
+            yield Formula(token["raw"].strip())
         case "link":
             yield from _link(token, context)
         case "image":
@@ -339,7 +340,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and url.endswith(".md"):
         yield PageLink(label)
         return
-    if label == url:
+    if label == url or not label:
         yield UrlLink(url, form="bracket")
     elif token.get("angle"):
         yield UrlLink(url, label, form="url_label")
@@ -351,7 +352,8 @@ def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
     src = token["attrs"]["url"]
     icon = _icon_from_url(src, context)
     if icon is not None:
-        yield icon
+        alt = "".join(_text_of(node) for node in _children(token, context))
+        yield _icon_as_written(icon, alt, context)
         return
     yield Image(src)
 
@@ -367,28 +369,38 @@ def _embed(target: str, context: InlineContext) -> Iterator[Inline]:
 def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
     if _IMG_TAG.fullmatch(raw):
         attributes = {
-            key.lower(): html.unescape(
-                single if single is not None and value == "" else value or single or ""
-            )
-            for key, single, value in _ATTRIBUTE.findall(raw)
+            key.lower(): html.unescape(single or double)
+            for key, single, double in _ATTRIBUTE.findall(raw)
         }
         icon = _icon_from_url(attributes.get("src", ""), context)
         if icon is not None:
-            alt = attributes.get("alt", "")
-            if alt.endswith(".icon") and alt[:-5]:
-                yield Icon(alt[:-5])
-                return
-            yield icon
+            yield _icon_as_written(icon, attributes.get("alt", ""), context)
             return
     yield Text(raw)
+
+
+def _icon_as_written(icon: Icon, alt: str, context: InlineContext) -> Icon:
+    """`icon` with the path written in the alt text (`/project/name.icon` for an icon of the
+    page's own project), when the alt text names the same icon."""
+    path = alt.removesuffix(".icon")
+    if path == alt or not path:
+        return icon
+    if _icon_page(path, context.project) == _icon_page(icon.path, context.project):
+        return Icon(path)
+    return icon
+
+
+def _icon_page(path: str, project: str) -> tuple[str, str]:
+    if path.startswith("/"):
+        owner, _, name = path[1:].partition("/")
+        return owner, name
+    return project, path
 
 
 def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
     found = _ICON_URL.fullmatch(src)
     if found is None or found["host"] != context.host:
         return None
-    from urllib.parse import unquote
-
     project = unquote(found["project"])
     name = unquote(found["name"])
     return Icon(name if project == context.project else f"/{project}/{name}")
@@ -424,7 +436,8 @@ def _merge_text(nodes: Iterator[Inline]) -> Iterator[Inline]:
     pending: list[str] = []
     for node in nodes:
         if type(node) is Text:
-            pending.append(node.text)
+            if node.text:
+                pending.append(node.text)
             continue
         if pending:
             yield Text("".join(pending))

@@ -44,6 +44,7 @@ _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
 _RULE = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
+_SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _EMPTY_ITEM = "&nbsp;"
@@ -146,13 +147,15 @@ class _BlockReader:
             return
         if self.levels and column >= self.levels[-1].content:
             # Text inside the open item (Markdown-born notes): one more line at its depth.
-            self._list_content(len(self.levels), rest, number)
+            self._list_content(len(self.levels), column, rest, number)
             return
         self.levels.clear()
         if column >= 4:
             rest = row.lstrip(" \t")
         if fence := _FENCE.match(rest):
-            self._code_block("", 0, fence, number)
+            self._code_block("", column, fence, number)
+        elif (underline := _SETEXT.fullmatch(rest)) and self._setext(underline[1]):
+            self.index += 1
         elif heading := _HEADING.fullmatch(rest):
             self._drop_separator()
             children = self._inline(heading[2] or "")
@@ -177,6 +180,21 @@ class _BlockReader:
             self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
             self.last = "paragraph"
             self.index += 1
+
+    def _setext(self, underline: str) -> bool:
+        """Make the paragraph line right above a `===` or `---` line a heading."""
+        previous = self.blocks[-1] if self.blocks else None
+        if (
+            self.last != "paragraph"
+            or not isinstance(previous, Line)
+            or previous.indent
+            or not previous.children
+        ):
+            return False
+        level = 1 if underline[0] == "=" else 2
+        self.blocks[-1] = Heading(level, previous.children, previous.line)
+        self.last = "heading"
+        return True
 
     def _drop_separator(self) -> None:
         """Drop the empty line the writer puts between a list or quote and what follows."""
@@ -215,13 +233,12 @@ class _BlockReader:
         if self.blocks and _is_empty_line(self.blocks[-1]):
             self.blocks.pop()
 
-    def _list_content(self, depth: int, rest: str, number: int) -> None:
-        column = self.levels[-1].content
+    def _list_content(self, depth: int, column: int, rest: str, number: int) -> None:
         if fence := _FENCE.match(rest):
             self._code_block(" " * depth, column, fence, number)
             return
         if self._table_starts(rest):
-            self._table(" " * depth, column, number)
+            self._table(" " * depth, self.levels[-1].content, number)
             return
         self.blocks.append(Line(" " * depth, self._item_children(rest), number))
         self.index += 1

@@ -65,12 +65,50 @@ _HEADING_STARS = {1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 1}
 
 
 def _heading(level: int, children: tuple[Inline, ...]) -> str:
-    stars = "*" * _HEADING_STARS.get(level, 1)
-    if len(children) == 1 and isinstance(children[0], Decoration):
-        # `### *x*` came from `[*/ x]`: one bracket with both marks.
-        inner = children[0]
-        return f"[{stars}{inner.marks} {write_inlines(inner.children)}]"
-    return f"[{stars} {write_inlines(children)}]"
+    if not children:
+        # `[*** ]` would be a link to the page `*** `.
+        return ""
+    return _decoration("*" * _HEADING_STARS.get(level, 1), children)
+
+
+# What Scrapbox reads inside `[[ ]]`, and inside a decoration's brackets.
+_IN_STRONG = (Text, PageLink, UrlLink, Icon, Image, HashTag, Blank, Dropped)
+_IN_DECORATION = (*_IN_STRONG, Formula, GoogleMap, Helpfeel, CommandLine)
+
+
+def _decoration(marks: str, children: tuple[Inline, ...]) -> str:
+    """`[marks body]`, for a body Scrapbox can read in one bracket.
+
+    Markdown nests what Scrapbox cannot: a decoration or bold text inside a decoration (its
+    marks join the outer ones, `[*/ x]`) and code (which stands outside, between brackets of
+    the same marks).
+    """
+    if all(isinstance(child, _IN_DECORATION) for child in children):
+        return f"[{marks} {write_inlines(children)}]" if children else ""
+    parts: list[str] = []
+    run: list[Inline] = []
+    for child in children:
+        if isinstance(child, _IN_DECORATION):
+            run.append(child)
+            continue
+        if run:
+            parts.append(f"[{marks} {write_inlines(run)}]")
+            run = []
+        match child:
+            case Decoration(marks=inner, children=grandchildren):
+                parts.append(_decoration(_joined_marks(marks, inner), grandchildren))
+            case Strong(children=grandchildren):
+                parts.append(_decoration(_joined_marks(marks, "*"), grandchildren))
+            case _:
+                parts.append(write_inline(child))
+    if run:
+        parts.append(f"[{marks} {write_inlines(run)}]")
+    return "".join(parts)
+
+
+def _joined_marks(outer: str, inner: str) -> str:
+    # Bold inside bold stays size 1: `*` is not repeated.
+    return outer + "".join(mark for mark in dict.fromkeys(inner) if mark not in outer)
 
 
 def write_inlines(nodes: Iterable[Inline]) -> str:
@@ -91,10 +129,13 @@ def write_inline(node: Inline) -> str:
         case Blank(text=text):
             return f"[{text}]"
         case Decoration(marks=marks, children=children):
-            return f"[{marks} {write_inlines(children)}]"
+            return _decoration(marks, children)
         case Formula(tex=tex, spaced_close=spaced):
             return f"[$ {tex} ]" if spaced else f"[$ {tex}]"
         case Strong(children=children):
+            if not all(isinstance(child, _IN_STRONG) for child in children):
+                # Only text, links and icons can stand inside `[[ ]]`.
+                return _decoration("*", children)
             return f"[[{write_inlines(children)}]]"
         case PageLink(target=target):
             return f"[{target}]"
