@@ -58,7 +58,16 @@ class InlineContext:
 # returns where it ended (or None: not this construct after all).
 
 _WIKILINK = r"!?\[\[(?:\\.|[^\[\]\n\\])+?\]\]"
-_ANGLE_LINK = r"!?\[(?:\\.|[^\[\]\n\\]|\[(?:\\.|[^\[\]\n\\])*\](?:\([^()\n]*\))?)*\]\(<[^<>\n]*>\)"
+# An inline link or image whose destination mistune would give back percent-encoded: read
+# here, to keep the URL as written and whether it stood in angle brackets. A label may hold
+# one level of brackets (an image in a link). Titles and reference links are mistune's.
+_LINK_LABEL = r"(?:\\.|[^\[\]\n\\]|\[(?:\\.|[^\[\]\n\\])*\](?:\([^()\n]*\))?)*"
+_LINK_DESTINATION = r"(?:[^\s()\\<]|\\.|\((?:[^\s()\\]|\\.)*\))*"
+_INLINE_LINK = rf"!?\[{_LINK_LABEL}\]\((?:<[^<>\n]*>|{_LINK_DESTINATION})\)"
+_INLINE_LINK_PARTS = re.compile(
+    rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION}))\)"
+)
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
 _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\]+"
 _AUTOLINK = r"<https?://[^<>\s]*>"
@@ -79,16 +88,23 @@ def _parse_wikilink(inline: InlineParser, m: re.Match[str], state: InlineState) 
     return m.end()
 
 
-def _parse_angle_link(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    raw = m.group(0)
-    image = raw.startswith("!")
-    label_end = raw.rindex("](<")
-    label = raw[2 if image else 1 : label_end]
-    url = raw[label_end + 3 : -2]
-    children = _render_nested(inline, state, label)
-    token_type = "image" if image else "link"
+def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineState) -> int | None:
+    parts = _INLINE_LINK_PARTS.fullmatch(m.group(0))
+    if parts is None:
+        return None
+    image, label, angle, plain = parts.groups()
+    url = angle if angle is not None else _ESCAPED.sub(r"\1", plain)
+    nested = state.copy()
+    nested.src = label
+    nested.in_link = not image
+    children = inline.render(nested)
     state.append_token(
-        {"type": token_type, "children": children, "attrs": {"url": url}, "angle": True}
+        {
+            "type": "image" if image else "link",
+            "children": children,
+            "attrs": {"url": url},
+            "angle": angle is not None,
+        }
     )
     return m.end()
 
@@ -159,7 +175,7 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
     # Each registered before the mistune rule it must win against.
     inline.register("invisible", _INVISIBLE, _parse_invisible, before="escape")
     inline.register("nbsp", _NBSP, _parse_nbsp, before="escape")
-    inline.register("angle_link", _ANGLE_LINK, _parse_angle_link, before="link")
+    inline.register("inline_link", _INLINE_LINK, _parse_inline_link, before="link")
     inline.register(
         "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
     )
@@ -209,7 +225,7 @@ _HTML_MARKS = {
 def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
     """The inline nodes of one line of Markdown."""
     tokens = parse_inline_tokens(text, context.obsidian)
-    return tuple(_merge_text(_nodes(tokens, context)))
+    return tuple(_merge_icons(_merge_text(_nodes(tokens, context))))
 
 
 def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
@@ -330,9 +346,10 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         image = children[0]
         yield Image(image.src, link=url, link_first=bool(token.get("angle")))
         return
-    label = _plain_text(children)
-    if label is None:
-        label = "".join(_text_of(node) for node in children)
+    written = _plain_text(children)
+    if written is None:
+        written = "".join(_text_of(node) for node in children)
+    label = written.strip()
     scrapbox_page = f"{context.host}/"
     if label.startswith("/") and url.startswith(scrapbox_page):
         yield PageLink(label)
@@ -342,10 +359,15 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         return
     if label == url or not label:
         yield UrlLink(url, form="bracket")
-    elif token.get("angle"):
-        yield UrlLink(url, label, form="url_label")
+        return
+    # Whitespace at the label's edges is what stood between label and URL in Scrapbox, when
+    # it was not one space.
+    leading = written[: len(written) - len(written.lstrip())]
+    trailing = written[len(written.rstrip()) :]
+    if token.get("angle"):
+        yield UrlLink(url, label, form="url_label", separator=leading or " ")
     else:
-        yield UrlLink(url, label, form="label_url")
+        yield UrlLink(url, label, form="label_url", separator=trailing or " ", lead=leading)
 
 
 def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
@@ -379,15 +401,20 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
     yield Text(raw)
 
 
+_ICON_ALT = re.compile(r"(.+)\.icon(?:\*(\d+))?")
+
+
 def _icon_as_written(icon: Icon, alt: str, context: InlineContext) -> Icon:
-    """`icon` with the path written in the alt text (`/project/name.icon` for an icon of the
-    page's own project), when the alt text names the same icon."""
-    path = alt.removesuffix(".icon")
-    if path == alt or not path:
+    """`icon` with what its alt text says: the path as written (`/project/name` for an icon of
+    the page's own project) when it names the same icon, and `*N` for one of N copies of a
+    repeated icon (`[name.icon*N]`)."""
+    written = _ICON_ALT.fullmatch(alt)
+    if written is None:
         return icon
-    if _icon_page(path, context.project) == _icon_page(icon.path, context.project):
-        return Icon(path)
-    return icon
+    path, repeat = written[1], written[2] or ""
+    if _icon_page(path, context.project) != _icon_page(icon.path, context.project):
+        path = icon.path
+    return Icon(path, repeat)
 
 
 def _icon_page(path: str, project: str) -> tuple[str, str]:
@@ -430,6 +457,25 @@ def _split_unescaped_bar(body: str) -> tuple[str, bool, str]:
     if found is None:
         return body, False, ""
     return body[: found.start()], True, body[found.end() :]
+
+
+def _merge_icons(nodes: Iterator[Inline]) -> Iterator[Inline]:
+    """One icon for the N copies of `[name.icon*N]` the writer wrote (each says `*N`)."""
+    pending: Icon | None = None
+    copies = 0
+    for node in nodes:
+        if pending is not None:
+            if node == pending and copies < pending.count:
+                copies += 1
+                continue
+            yield pending
+            pending = None
+        if isinstance(node, Icon) and node.repeat and node.count > 1:
+            pending, copies = node, 1
+            continue
+        yield node
+    if pending is not None:
+        yield pending
 
 
 def _merge_text(nodes: Iterator[Inline]) -> Iterator[Inline]:
