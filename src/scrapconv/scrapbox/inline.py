@@ -547,6 +547,18 @@ def parse_inline(segment: str, context: int = LINE) -> list[Inline]:
     """The inline nodes of one segment (a line without its indent, or a table cell)."""
     if not segment:
         return []
+    if (
+        context == LINE
+        and "://" not in segment
+        and "http" not in segment
+        and _ONLY_PAIRS.fullmatch(segment)
+    ):
+        return _parse_pairs(segment)
+    return _parse_pieces(segment, context)
+
+
+def _parse_pieces(segment: str, context: int) -> list[Inline]:
+    """The general parse of a non-empty segment, piece by piece."""
     # A piece holds no trigger its segment lacks, so the segment's bits serve every piece.
     bits = _trigger_bits(segment) << 9
     cache = _CANDIDATES.get(context) or _CANDIDATES.setdefault(context, {})
@@ -580,3 +592,83 @@ def parse_inline(segment: str, context: int = LINE) -> list[Inline]:
         if match_begin > begin:
             stack.append((begin, match_begin, entry.index + 1))
     return out
+
+
+# --- Lines whose only markup is brackets that hold no brackets -------------------------------
+# Most lines hold nothing but text and `[...]` pairs with no bracket inside. The only rules
+# that may match in them are the pair rules below: every other rule is anchored at the start
+# of a piece (which starts at the start of the line or right after a match), or needs one of
+# the _OTHER_TRIGGERS, which such a line does not hold. A pair rule's pattern starts with `[`
+# and holds no `]` but its last character, so it can match nothing but a whole pair. So each
+# pair is the node of the first pattern, in precedence order, that matches exactly it (or
+# text when none does): what the general parse gives, without its searches.
+_PAIR_RULES = ("blank", "decoration", "icon", "googleMap", "internalLink")
+_PAIR_TRIGGERS = ("[", "]", " ", ",", ".icon")
+_OTHER_TRIGGERS = ("`", "#", "http", "://", "[$ ", "[[", "]]")
+# Text and pairs, with no anchored rule's first character at the start or after a pair, and no
+# formula.
+_ONLY_PAIRS = re.compile(
+    r"(?![>?$%0-9#])[^\[\]`#]*(?:\[(?!\$ )[^\[\]`#]*\](?![>?$%0-9#])[^\[\]`#]*)*"
+)
+_PAIR = re.compile(r"\[([^\[\]]*)\]")
+# The pair rules' patterns in precedence order, as tried on a pair that may be of any of them.
+_PAIR_PATTERNS: tuple[tuple[Callable[[str, int, int], re.Match[str] | None], Build], ...] = tuple(
+    (pattern.fullmatch, r.build) for r in RULES if r.name in _PAIR_RULES for pattern in r.patterns
+)
+# What a pair may start with for blank (whitespace) and decoration (its marks).
+_BLANK_OR_DECORATION_START = frozenset(JS_WHITESPACE_CHARACTERS + "!\"#%&'()*+,-./{|}<>_~")
+
+
+def _check_pair_rules() -> None:
+    """Fail at import when a change to the rules breaks what _parse_pairs relies on."""
+    pair_rules = tuple(
+        r.name for r in RULES if not r.starts and set(r.triggers) <= set(_PAIR_TRIGGERS)
+    )
+    if pair_rules != _PAIR_RULES:
+        raise AssertionError(f"the pair rules are now {pair_rules}, not {_PAIR_RULES}")
+    for r in RULES:
+        if not (r.starts or r.name in _PAIR_RULES or set(r.triggers) & set(_OTHER_TRIGGERS)):
+            raise AssertionError(f"the rule {r.name} may match in a line of pairs")
+
+
+_check_pair_rules()
+
+
+def _parse_pairs(segment: str) -> list[Inline]:
+    """`_parse_pieces(segment, LINE)` for a segment that `_ONLY_PAIRS` matches."""
+    out: list[Inline] = []
+    text_end = 0  # where the text not yet written ends
+    for pair in _PAIR.finditer(segment):
+        inner = pair[1]
+        begin, end = pair.span()
+        nodes: list[Inline] | None
+        if (
+            inner
+            and inner[0] not in _BLANK_OR_DECORATION_START
+            and "," not in inner
+            and ".icon*" not in inner
+        ):
+            # Not blank nor decoration (by how it starts) nor googleMap (whose coordinates
+            # hold a comma), and no icon with a count: an icon when it ends like one, else a
+            # page link. Most pairs are these: their builders' nodes are made directly.
+            nodes = [_icon(inner, strong=False) if inner.endswith(".icon") else PageLink(inner)]
+        else:
+            nodes = _pair_nodes(segment, begin, end)
+            if nodes is None:
+                continue  # no rule matches: the pair stays text
+        if begin > text_end:
+            out.append(Text(segment[text_end:begin]))
+        out.extend(nodes)
+        text_end = end
+    if text_end < len(segment):
+        out.append(Text(segment[text_end:]))
+    return out
+
+
+def _pair_nodes(segment: str, begin: int, end: int) -> list[Inline] | None:
+    """The nodes of the first pair rule whose pattern matches exactly `segment[begin:end]`."""
+    for fullmatch, build in _PAIR_PATTERNS:
+        found = fullmatch(segment, begin, end)
+        if found is not None:
+            return build(found, LINE)
+    return None
