@@ -651,7 +651,7 @@ def _parse_pairs(segment: str) -> list[Inline]:
             # Not blank nor decoration (by how it starts) nor googleMap (whose coordinates
             # hold a comma), and no icon with a count: an icon when it ends like one, else a
             # page link. Most pairs are these: their builders' nodes are made directly.
-            nodes = [_icon(inner, strong=False) if inner.endswith(".icon") else PageLink(inner)]
+            nodes = [Icon(inner[:-5]) if inner.endswith(".icon") else PageLink(inner)]
         else:
             nodes = _pair_nodes(segment, begin, end)
             if nodes is None:
