@@ -34,7 +34,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 DEFAULT_EXPORT = SHARED / "corpus" / "scrapbox-villagepump" / "villagepump.json"
 ORACLE = SHARED / "tools" / "oracle"
-UNITS = ("[", "[[", "`", "#")
+UNITS = ("[", "[[", "`", "#", "[a]")
 LABEL_WIDTH = 16
 
 sys.path.insert(0, str(REPO_ROOT / "src"))  # works without the editable install too

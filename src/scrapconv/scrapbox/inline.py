@@ -640,11 +640,12 @@ def _parse_pairs(segment: str) -> list[Inline]:
     text_end = 0  # where the text not yet written ends
     for pair in _PAIR.finditer(segment):
         inner = pair[1]
+        if not inner:
+            continue  # every pair rule needs something inside: `[]` stays text
         begin, end = pair.span()
         nodes: list[Inline] | None
         if (
-            inner
-            and inner[0] not in _BLANK_OR_DECORATION_START
+            inner[0] not in _BLANK_OR_DECORATION_START
             and "," not in inner
             and ".icon*" not in inner
         ):
