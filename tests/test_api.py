@@ -10,7 +10,7 @@ import scrapconv
 def test_convert_returns_the_text_and_the_diagnostics() -> None:
     result = scrapconv.convert("T\n#2019", "scrapbox", "obsidian")
     assert isinstance(result, scrapconv.Conversion)
-    assert result.text == "---\ntitle: T\n---\n[[2019]]"
+    assert result.text == "---\ntitle: T\n---\n[[2019|#2019]]\n"
     assert [(d.code, d.line) for d in result.diagnostics] == [("tag", 2)]
 
 
@@ -24,7 +24,7 @@ def test_large_images_and_icons_are_reported() -> None:
 
 def test_write_takes_the_same_options() -> None:
     document = scrapconv.read("T\n[* a]", "scrapbox")
-    assert scrapconv.write(document, "markdown", headings=(1,)).endswith("\n# a")
+    assert scrapconv.write(document, "markdown", headings=(1,)).endswith("\n# a\n")
 
 
 @pytest.mark.parametrize(

@@ -29,7 +29,7 @@ def test_converts_a_file_and_reports_diagnostics_on_standard_error(tmp_path: Pat
     page.write_text("T\n#2019 [me.icon]", encoding="utf-8")
     result = run("convert", "--from", "scrapbox", "--to", "obsidian", str(page))
     assert result.returncode == 0
-    assert "[[2019]]" in result.stdout.decode()
+    assert "[[2019|#2019]]" in result.stdout.decode()
     lines = result.stderr.decode().splitlines()
     assert lines == [
         f"{page}:2: tag: #2019 is not an Obsidian tag: written as a link",
@@ -58,7 +58,7 @@ def test_output_is_the_library_s() -> None:
     text = "Title\n[* H]\n a [b] #c\n  code:x.py\n   y"
     result = run("convert", "--from", "scrapbox", "--to", "obsidian", stdin=text.encode())
     expected = scrapconv.convert(text, "scrapbox", "obsidian", project="").text
-    assert result.stdout.decode() == expected + "\n"
+    assert result.stdout.decode() == expected
 
 
 def test_scrapbox_to_scrapbox_gives_the_text_back() -> None:

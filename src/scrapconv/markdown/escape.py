@@ -45,6 +45,12 @@ def escape_inline(text: str) -> str:
     return _TAG.sub(r"\\#", text).replace("\r", "&#13;")
 
 
+def character_references(text: str) -> str:
+    """`text` as numeric character references: characters Markdown shows, but does not read
+    as the spaces that end emphasis, start code blocks or vanish at the start of a line."""
+    return "".join(f"&#{ord(character)};" for character in text)
+
+
 def escape_line_start(text: str) -> str:
     """Escape what would make already escaped text at the start of a line a block marker, or
     make its leading whitespace disappear."""
@@ -52,7 +58,7 @@ def escape_line_start(text: str) -> str:
         return text
     space = _LEADING_SPACE.match(text)
     if space is not None:
-        return "&nbsp;" * len(space[0].expandtabs(4)) + text[space.end() :]
+        return character_references(space[0]) + text[space.end() :]
     found = _LINE_START.match(text)
     if found is None:
         return text

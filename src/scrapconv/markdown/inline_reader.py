@@ -26,6 +26,7 @@ from ..ast import (
     Code,
     Decoration,
     Formula,
+    GoogleMap,
     HashTag,
     Icon,
     Image,
@@ -35,7 +36,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
-from .writer import title_to_filename
+from .names import scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
 
@@ -69,12 +70,15 @@ _INLINE_LINK_PARTS = re.compile(
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
-_BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\]+"
+# A URL in running text ends at a space, and before `*`, `~`, `$` and a closing `__`: the
+# writer puts a URL holding them in angle brackets.
+_BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
 _AUTOLINK = r"<https?://[^<>\s]*>"
 _TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 _INVISIBLE = r"&#8203;|<!---->"
-_NBSP = r"(?:&nbsp;)+"
+# Scrapbox's `[ ]`: `&nbsp;` for a space, hexadecimal references for other whitespace.
+_NBSP = r"(?:&nbsp;|&#[xX][0-9a-fA-F]{1,6};)+"
 
 
 def _parse_wikilink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -146,7 +150,11 @@ def _parse_invisible(inline: InlineParser, m: re.Match[str], state: InlineState)
 
 
 def _parse_nbsp(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    state.append_token({"type": "blank", "raw": m.group(0)})
+    text = html.unescape(m.group(0)).replace("\xa0", " ")
+    if text.isspace():
+        state.append_token({"type": "blank", "raw": text})
+    else:
+        state.append_token({"type": "text", "raw": m.group(0)})
     return m.end()
 
 
@@ -207,7 +215,8 @@ _ICON_URL = re.compile(
 _IMG_TAG = re.compile(r"<img\s[^<>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([A-Za-z-]+)\s*=\s*(?:'([^']*)'|"([^"]*)")""")
 _HTML_OPEN = re.compile(
-    r"<(u|mark|span|b|strong|i|em|s|del)(?:\s+class=\"deco-([^\"]+)\")?\s*>", re.IGNORECASE
+    r"<(u|mark|span|b|strong|i|em|s|del)(?:\s+class=\"(?:deco-([^\"]+)|level-([0-9]+))\")?\s*>",
+    re.IGNORECASE,
 )
 _HTML_CLOSE = re.compile(r"</(u|mark|span|b|strong|i|em|s|del)\s*>", re.IGNORECASE)
 _HTML_MARKS = {
@@ -236,8 +245,13 @@ def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
         if kind == "inline_html" and (opened := _HTML_OPEN.fullmatch(token["raw"])):
             close = _matching_close(tokens, index, opened[1].lower())
             if close is not None:
-                mark = opened[2] if opened[2] else _HTML_MARKS.get(opened[1].lower(), "")
-                children = tuple(_merge_text(_nodes(tokens[index + 1 : close], context)))
+                mark = opened[2] or _HTML_MARKS.get(opened[1].lower(), "")
+                if opened[3]:
+                    # Cosense's class for text of size N, `[** x]`.
+                    mark = "*" * min(int(opened[3]), 100)
+                children = tuple(
+                    _merge_icons(_merge_text(_nodes(tokens[index + 1 : close], context)))
+                )
                 yield _decorated(html.unescape(mark), children)
                 index = close + 1
                 continue
@@ -279,7 +293,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
         case "escaped":
             yield Text(token["raw"])
         case "blank":
-            yield Blank(" " * token["raw"].count("&nbsp;"))
+            yield Blank(token["raw"])
         case "codespan":
             yield Code(token["raw"])
         case "emphasis":
@@ -315,7 +329,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
             if token["embed"]:
                 yield from _embed(target, context)
             else:
-                yield PageLink(_wikilink_page(target, token["alias"]))
+                yield _wikilink(target, token["alias"])
         case "tag":
             yield HashTag(token["raw"])
         case "inline_html":
@@ -329,7 +343,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
 
 
 def _children(token: Token, context: InlineContext) -> tuple[Inline, ...]:
-    return tuple(_merge_text(_nodes(token.get("children", []), context)))
+    return tuple(_merge_icons(_merge_text(_nodes(token.get("children", []), context))))
 
 
 def _plain_text(nodes: tuple[Inline, ...]) -> str | None:
@@ -344,20 +358,23 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     children = _children(token, context)
     if len(children) == 1 and isinstance(children[0], Image) and not children[0].link:
         image = children[0]
-        yield Image(image.src, link=url, link_first=bool(token.get("angle")))
+        yield Image(image.src, url, bool(token.get("angle")), image.separator, strong=image.strong)
         return
     written = _plain_text(children)
     if written is None:
         written = "".join(_text_of(node) for node in children)
     label = written.strip()
-    scrapbox_page = f"{context.host}/"
-    if label.startswith("/") and url.startswith(scrapbox_page):
+    if label.startswith("/") and url == context.host + scrapbox_path(label):
         yield PageLink(label)
+        return
+    if (place := _google_map(url, label, written, bool(token.get("angle")))) is not None:
+        yield place
         return
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and url.endswith(".md"):
-        yield PageLink(label)
+        # A link to a note: its label is the page title, as written.
+        yield PageLink(written)
         return
-    if label == url or not label:
+    if not label or (label == url and not token.get("angle")):
         yield UrlLink(url, form="bracket")
         return
     # Whitespace at the label's edges is what stood between label and URL in Scrapbox, when
@@ -370,6 +387,41 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         yield UrlLink(url, label, form="label_url", separator=trailing or " ", lead=leading)
 
 
+_MAP_URL = re.compile(
+    r"https://www\.google\.com/maps/(?:place/([^/]+)/)?@(-?[0-9.]+),(-?[0-9.]+)(?:,([0-9.]+)z)?"
+)
+
+
+def _google_map(url: str, label: str, written: str, angle: bool) -> GoogleMap | None:
+    """Scrapbox's location, `[N35.6,E139.7,Z14 place]`, from the link the writer made of it."""
+    found = _MAP_URL.fullmatch(url)
+    if found is None:
+        return None
+    place, latitude, longitude, zoom = found.groups()
+    coordinates = _coordinate(latitude, "N", "S") + "," + _coordinate(longitude, "E", "W")
+    if zoom is not None:
+        coordinates += f",Z{zoom}"
+    if place is None:
+        return GoogleMap(coordinates) if label == coordinates else None
+    if unquote(place) != label:
+        return None
+    if angle:
+        return GoogleMap(coordinates, label, separator=_edge_space(written, leading=True) or " ")
+    return GoogleMap(
+        coordinates, label, place_first=True, separator=_edge_space(written, leading=False) or " "
+    )
+
+
+def _coordinate(signed: str, positive: str, negative: str) -> str:
+    return negative + signed[1:] if signed.startswith("-") else positive + signed
+
+
+def _edge_space(text: str, *, leading: bool) -> str:
+    if leading:
+        return text[: len(text) - len(text.lstrip())]
+    return text[len(text.rstrip()) :]
+
+
 def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
     src = token["attrs"]["url"]
     icon = _icon_from_url(src, context)
@@ -377,7 +429,9 @@ def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
         alt = "".join(_text_of(node) for node in _children(token, context))
         yield _icon_as_written(icon, alt, context)
         return
-    yield Image(src)
+    # The alt text of an image in a link holds the whitespace between them, if not a space.
+    alt = "".join(_text_of(node) for node in _children(token, context))
+    yield Image(src, separator=alt if alt and alt.isspace() else " ")
 
 
 def _embed(target: str, context: InlineContext) -> Iterator[Inline]:
@@ -433,12 +487,16 @@ def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
     return Icon(name if project == context.project else f"/{project}/{name}")
 
 
-def _wikilink_page(target: str, alias: str | None) -> str:
-    """The Scrapbox page of `[[target|alias]]`: the alias when the target is the file name the
-    Markdown writer gives that title (`[[a-b|a/b]]`), else the target without a heading."""
-    if alias is not None and title_to_filename(alias) == target:
-        return alias
-    return target.partition("#")[0] or target
+def _wikilink(target: str, alias: str | None) -> Inline:
+    """The Scrapbox link of `[[target|alias]]`: the alias when the target is the file name the
+    Markdown writer gives that title (`[[a-b|a/b]]`), a tag when the alias is `#` and that
+    title (`[[2019|#2019]]`), else the target without a heading."""
+    if alias is not None:
+        if title_to_filename(alias) == target:
+            return PageLink(alias)
+        if alias.startswith("#") and title_to_filename(alias[1:]) == target:
+            return HashTag(alias[1:])
+    return PageLink(target.partition("#")[0] or target)
 
 
 def _text_of(node: Inline) -> str:

@@ -21,7 +21,9 @@ import yaml
 
 from ..ast import (
     Block,
+    Code,
     CodeBlock,
+    CommandLine,
     Document,
     Heading,
     Icon,
@@ -63,7 +65,10 @@ def read_markdown(
     `project` is the Scrapbox project whose icons appear without a project name of their own;
     `host` is the Scrapbox server that icon and page URLs point to.
     """
+    # A newline ends a line, the last one too: it does not start an empty line after it.
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+    if len(rows) > 1 and rows[-1] == "":
+        rows.pop()
     title, meta, first = _front_matter(rows)
     context = InlineContext(project=project, host=host, obsidian=flavor == "obsidian")
     reader = _BlockReader(rows, first, context)
@@ -157,7 +162,6 @@ class _BlockReader:
         elif (underline := _SETEXT.fullmatch(rest)) and self._setext(underline[1]):
             self.index += 1
         elif heading := _HEADING.fullmatch(rest):
-            self._drop_separator()
             children = self._inline(heading[2] or "")
             self.blocks.append(Heading(len(heading[1]), children, number))
             self.last = "heading"
@@ -177,7 +181,7 @@ class _BlockReader:
         else:
             if self.last in ("list", "quote"):
                 self._drop_separator()
-            self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
+            self.blocks.append(Line("", self._line_children(_without_hard_break(rest)), number))
             self.last = "paragraph"
             self.index += 1
 
@@ -205,6 +209,7 @@ class _BlockReader:
         while self.levels and column < self.levels[-1].content:
             self.levels.pop()
         ordinal = ""
+        top_level_number = False
         while (marker := _MARKER.match(rest)) is not None:
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
@@ -213,6 +218,9 @@ class _BlockReader:
             ordinal = marker[2] or ""
             rest = rest[marker.end() :] if len(spaces) <= 4 else rest[marker.end(1) + 1 :]
             if ordinal:
+                # `1)` is the writer's form of a numbered line at the top level (`1.` of one
+                # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
+                top_level_number = marker[1].endswith(")")
                 break
         if ordinal and ordinal != "1" and self.last in ("list", "paragraph", "quote"):
             self._drop_ordered_separator()
@@ -224,7 +232,8 @@ class _BlockReader:
         children = self._item_children(rest)
         if ordinal:
             children = (NumberList((ordinal,), children),)
-        self.blocks.append(Line(" " * depth, children, number))
+        indent = " " * (depth - 1 if top_level_number else depth)
+        self.blocks.append(Line(indent, children, number))
         self.index += 1
 
     def _drop_ordered_separator(self) -> None:
@@ -246,9 +255,11 @@ class _BlockReader:
     def _item_children(self, rest: str) -> tuple[Inline, ...]:
         if rest == _EMPTY_ITEM or not rest.strip(" \t"):
             return ()
+        if _RULE.fullmatch(rest):
+            return (Icon(_RULE_ICON),)
         if rest.startswith(">"):
             return (self._quote(rest),)
-        return self._inline(_without_hard_break(rest))
+        return self._line_children(_without_hard_break(rest))
 
     def _quote(self, rest: str) -> Quote:
         body = _without_hard_break(rest[1:])
@@ -263,9 +274,19 @@ class _BlockReader:
     def _inline(self, text: str) -> tuple[Inline, ...]:
         return read_inline(text, self.context)
 
+    def _line_children(self, text: str) -> tuple[Inline, ...]:
+        """The inline nodes of a whole line: a line that is one code span holding a shell
+        prompt is Scrapbox's command line, `$ cmd`."""
+        children = self._inline(text)
+        if len(children) == 1 and isinstance(children[0], Code):
+            code = children[0].text
+            if code[:2] in ("$ ", "% "):
+                return (CommandLine(code[0], code[2:]),)  # type: ignore[arg-type]
+        return children
+
     def _code_block(self, indent: str, column: int, fence: re.Match[str], number: int) -> None:
         marks = fence[1]
-        info = fence[2].strip()
+        info = fence[2].lstrip(" \t")
         closing = re.compile(rf"[ \t]*{re.escape(marks[0])}{{{len(marks)},}}[ \t]*")
         lines: list[str] = []
         self.index += 1
@@ -276,8 +297,9 @@ class _BlockReader:
             if closing.fullmatch(body):
                 break
             lines.append(body)
+        # `lang name`: the name as written (spaces included), else the language alone.
         language, _, name = info.partition(" ")
-        filename = name.strip() or language
+        filename = name if name.strip() else language.rstrip(" \t")
         self.blocks.append(CodeBlock(indent, filename, tuple(lines), None, number))
         self.last = "list" if indent else "code"
 
@@ -345,19 +367,15 @@ def _cells(row: str) -> list[str]:
     body = row.strip(" \t")
     if body.startswith("|"):
         body = body[1:]
-    if body.endswith("|") and not body.endswith("\\|"):
+    if body.endswith("|") and (len(body) - len(body[:-1].rstrip("\\"))) % 2:
+        # The closing `|`, not an escaped one.
         body = body[:-1]
-    cells = _CELL_SPLIT.split(body)
-    return [_cell_text(cell) for cell in cells]
+    return [_cell_text(cell) for cell in _CELL_SPLIT.split(body)]
 
 
 def _cell_text(cell: str) -> str:
     # The writer puts one space on each side of a cell's text.
-    if cell.startswith(" "):
-        cell = cell[1:]
-    if cell.endswith(" ") and not cell.endswith("\\ "):
-        cell = cell[:-1]
-    return cell
+    return cell.removeprefix(" ").removesuffix(" ")
 
 
 def _without_hard_break(text: str) -> str:

@@ -57,12 +57,12 @@ from ..scrapbox.inline import (
 from ..scrapbox.parser_json import _google_map, _image_src
 from ..scrapbox.writer import write_inline, write_inlines
 from .escape import _ENTITY
+from .names import path_segment
 from .writer import (
     _OBSIDIAN_TAG,
     MarkdownOptions,
     _fence_for,
     _is_rule,
-    _path_segment,
     _url,
     code_language,
 )
@@ -418,7 +418,7 @@ class ReferenceWriter:
         file_name = page.replace("/", "-")  # the pipeline's file names
         if "#" in page or "|" in page:
             # Obsidian reads these as a heading or an alias in a wikilink (defect 2).
-            return _link(target, _url(_path_segment(file_name + ".md") + line_id))
+            return _link(target, _url(path_segment(file_name + ".md") + line_id))
         if file_name != page:
             # Point at the file the page is written to (defect 1).
             bar = "\\|" if self.in_cell else "|"

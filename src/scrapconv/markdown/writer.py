@@ -27,6 +27,7 @@ from ..ast import (
     Formula,
     GoogleMap,
     HashTag,
+    Heading,
     Helpfeel,
     Icon,
     Image,
@@ -42,8 +43,9 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from ..scrapbox.writer import write_inline
-from .escape import escape_inline, escape_line_start
+from .escape import character_references, escape_inline, escape_line_start
 from .frontmatter import front_matter
+from .names import icon_page, path_segment, scrapbox_path, title_to_filename
 
 Flavor = Literal["obsidian", "markdown"]
 IconForm = Literal["img", "image", "embed", "link"]
@@ -120,21 +122,22 @@ _PLAIN_URL = re.compile(r"[A-Za-z0-9\-.:/?#@&=+,;%']+")
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
 # The marker of a numbered item that may start a list right under text.
-_FIRST_NUMBER = re.compile(r"0*1\. ")
+_FIRST_NUMBER = re.compile(r"0*1[.)] ")
 # Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
 _EMPHASIS = (Decoration, Strong)
 _NEIGHBOUR_SENSITIVE = (Decoration, Strong, HashTag)
 _HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
 # What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
 _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
-# Not allowed in file names on Windows, macOS or Linux, or read as link syntax by Obsidian.
-_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]\x00-\x1f\x7f]|%%')
 
 
 # Patterns compiled once: `re.search(pattern, …)` looks its pattern up in a cache each call.
 _EXPLICIT_LANGUAGE = re.compile(r"\(([^()\s]+)\)$")
 _LANGUAGE_WORD = re.compile(r"[0-9a-z+#_-]+")
-_URL_NEEDS_BRACKETS = re.compile(r"[\s()<>]")
+_URL_NEEDS_BRACKETS = re.compile(r"[\s<>]")
+# A destination whose parentheses CommonMark reads as part of it: one level, balanced.
+_BALANCED_PARENTHESES = re.compile(r"[^()]*(?:\([^()]*\)[^()]*)*")
+_DESTINATION_ESCAPES = re.compile(r"[\\()]")
 _BACKTICKS = re.compile(r"`+")
 _FENCE_LIKE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 
@@ -158,8 +161,10 @@ def code_language(filename: str) -> str:
 class _Output:
     lines: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # What the last written block was, to separate what Markdown would join.
+    # What the last written block was, to separate what Markdown would join, and the last
+    # one that was not an empty line.
     last: str = "start"
+    last_solid: str = "start"
     # The open list levels, outermost first: the column of each item's marker and of its
     # content, and whether it is numbered. A child's marker must stand within its parent's
     # content.
@@ -204,23 +209,30 @@ class MarkdownWriter:
                     self._code_block(block, out)
                 case Table():
                     self._table(block, out)
-        body = "\n".join(out.lines)
+                case Heading(level=level, children=children):
+                    text = self._inlines(children, block.line, out).strip(" \t")
+                    self._top_level(out, "heading", "#" * level + (" " + text if text else ""))
+        # Every line ends with a newline, as in any text file: the last one too, so that a
+        # page that ends with an empty line keeps it.
+        body = "".join(line + "\n" for line in out.lines)
         if document.title is not None:
             body = front_matter(document.title) + body
         return body, out.diagnostics
 
     def _top_level(self, out: _Output, kind: str, text: str) -> None:
         """Write a block that is not in a list, separated from what Markdown would join it to."""
-        if (out.last in ("list", "quote") and kind == "paragraph") or (
-            out.last == "list" and kind == "quote"
+        if (out.last_solid in ("list", "quote") and kind == "paragraph") or (
+            out.last_solid == "list" and kind == "quote"
         ):
-            # It would continue the list item or the quote (lazy continuation).
+            # It would continue the list item or the quote (lazy continuation). The empty line
+            # is written even after the page's own empty lines, so that a reader can tell it
+            # from them.
             out.lines.append("")
         elif out.last == kind and kind in ("paragraph", "quote") and not self.obsidian:
             # Plain renderers join consecutive lines; a backslash keeps the break.
             out.lines[-1] += "\\"
         out.lines.append(text)
-        out.last = kind
+        out.last = out.last_solid = kind
         out.levels.clear()
 
     def _line(self, line: Line, out: _Output) -> None:
@@ -237,11 +249,7 @@ class MarkdownWriter:
             # `***`, unlike `---`, cannot turn the line above into a heading.
             self._top_level(out, "rule", "***")
         elif isinstance(children[0], Quote):
-            quoted = self._inlines(children[0].children, line.line, out).lstrip(" \t")
-            rest = self._inlines(children[1:], line.line, out)
-            # An empty quote line would vanish between the quote's paragraphs.
-            text = escape_line_start(quoted + rest) or _EMPTY_ITEM
-            self._top_level(out, "quote", "> " + text)
+            self._top_level(out, "quote", self._quote(children, line.line, out))
         elif isinstance(children[0], NumberList):
             self._list_line(line, out)
         else:
@@ -259,7 +267,9 @@ class MarkdownWriter:
         first = children[0]
         if isinstance(first, NumberList):
             number = first
-            marker = f"{number.numbers[0]}. "
+            # `1)` for a numbered line at the top level, `1.` for one in a list: both are
+            # ordered lists, and the reader tells them apart.
+            marker = f"{number.numbers[0]}{'.' if line.indent else ')'} "
             inner: tuple[Inline, ...] = (
                 (NumberList(number.numbers[1:], number.children),)
                 if number.numbers[1:]
@@ -268,16 +278,32 @@ class MarkdownWriter:
             text = escape_line_start(self._inlines((*inner, *children[1:]), line.line, out))
         elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
-            quoted = self._inlines(first.children, line.line, out).lstrip(" \t")
-            rest = self._inlines(children[1:], line.line, out)
-            # An empty quote would be no block at all and let the next line run into it.
-            text = "> " + (escape_line_start(quoted + rest) or _EMPTY_ITEM)
+            text = self._quote(children, line.line, out)
+            marker = "- "
+        elif len(children) == 1 and isinstance(first, Icon) and _is_rule(first):
+            text = "***"
             marker = "- "
         else:
             marker = "- "
             text = escape_line_start(self._inlines(children, line.line, out))
         prefix, _ = self._open_item(depth, marker, out)
         out.lines.append(prefix + (_not_html_block(text) or _EMPTY_ITEM))
+
+    def _quote(self, children: tuple[Inline, ...], line: int, out: _Output) -> str:
+        """A line that starts with a quote: `>`, the spacing written after it in Scrapbox
+        (Markdown shows none of it), and the rest."""
+        quote = children[0]
+        assert isinstance(quote, Quote)
+        quoted = self._inlines(quote.children, line, out)
+        text = quoted.lstrip(" \t")
+        spacing = quoted[: len(quoted) - len(text)]
+        if len(spacing.expandtabs(4)) > 4:
+            # Four columns after the one `>` takes would start a code block: the rest of the
+            # spacing is written as character references.
+            spacing = spacing[0] + character_references(spacing[1:])
+        text += self._inlines(children[1:], line, out)
+        # An empty quote would be no block at all and let the next line run into it.
+        return ">" + spacing + (escape_line_start(text) or _EMPTY_ITEM)
 
     def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
@@ -304,7 +330,7 @@ class MarkdownWriter:
             numbered
             and not _FIRST_NUMBER.fullmatch(marker)
             and (sibling is None or not sibling[2])
-            and out.last in ("list", "paragraph", "quote")
+            and out.last_solid in ("list", "paragraph", "quote")
         ):
             # Only a list starting at 1 may interrupt text: start this one after a blank line.
             out.lines.append("")
@@ -315,13 +341,14 @@ class MarkdownWriter:
             column += 2
         content = column + len(marker)
         levels.append((column, content, numbered))
-        out.last = "list"
+        out.last = out.last_solid = "list"
         return text + marker, content
 
     def _code_block(self, block: CodeBlock, out: _Output) -> None:
         language = code_language(block.filename)
-        name = block.filename.strip()
-        info = f"{language or 'text'} {name}" if name and name.lower() != language else language
+        name = block.filename
+        # The name as written follows the language, unless it is the language itself.
+        info = f"{language or 'text'} {name}" if name.strip() and name != language else language
         fence = _fence_for(block.lines, info)
         if block.indent:
             first, column = self._open_item(len(block.indent), "- ", out)
@@ -347,10 +374,15 @@ class MarkdownWriter:
             indent = ""
         if width == 0:
             return
-        if any(len(row) != width for row in table.rows):
-            out.diagnostics.append(
-                Diagnostic("table-cells", table.line, f"short rows padded to {width} cells")
-            )
+        for index, row in enumerate(table.rows):
+            if len(row) != width:
+                out.diagnostics.append(
+                    Diagnostic(
+                        "table-cells",
+                        table.line + index + 1,
+                        f"a row of {len(row)} cells padded to {width}",
+                    )
+                )
         # A table needs a blank line before it here, and after it, or the next line would be
         # read as one more row.
         out.lines.append("")
@@ -363,6 +395,7 @@ class MarkdownWriter:
         out.lines.append("")
         # In a list, the items after the table go on in the same list.
         out.last = "list" if table.indent else "blank"
+        out.last_solid = "list" if table.indent else "table"
         if not table.indent:
             out.levels.clear()
 
@@ -393,7 +426,12 @@ class MarkdownWriter:
         level = self.options.heading_level(node.stars)
         others = node.marks.replace("*", "")
         inner = self._decorated(others, self._inlines(node.children, line, out), line, out)
-        return "#" * level + " " + inner.strip()
+        # Markdown drops the spaces at a heading's ends: keep them as character references.
+        core = inner.strip(" \t")
+        start = inner.index(core) if core else len(inner)
+        lead = character_references(inner[:start])
+        trail = character_references(inner[start + len(core) :])
+        return "#" * level + " " + lead + core + trail
 
     def _inlines(
         self, nodes: Iterable[Inline], line: int, out: _Output, *, after_space: bool = True
@@ -415,7 +453,7 @@ class MarkdownWriter:
                 append(escape_inline(node.text))
             else:
                 append(render(node, line, out))
-                sensitive = sensitive or isinstance(node, _NEIGHBOUR_SENSITIVE)
+                sensitive = sensitive or _neighbour_sensitive(node)
         if not sensitive:
             if len(parts) == 1:
                 return parts[0]
@@ -428,9 +466,9 @@ class MarkdownWriter:
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
                 parts[index] = "<!---->" + parts[index]
-            if not isinstance(node, _NEIGHBOUR_SENSITIVE):
+            if not _neighbour_sensitive(node):
                 continue
-            if isinstance(node, _EMPHASIS) and parts[index].lstrip(" \t")[:1] in "*~":
+            if not isinstance(node, HashTag) and parts[index].lstrip(" \t")[:1] in "*_~":
                 parts[index] = _flanked(parts, index, after_space)
             if isinstance(node, HashTag) and parts[index].startswith("#"):
                 before = parts[index - 1][-1:] if index else (" " if after_space else "x")
@@ -438,7 +476,12 @@ class MarkdownWriter:
                 if not before.isspace() or _TAG_CHARACTER.match(after):
                     # Obsidian would not see the tag here, or would read on into the next
                     # node: a link to the tag's page keeps the meaning.
-                    parts[index] = self._page_link(node.name)
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "tag", line, f"#{node.name} would not be a tag here: written as a link"
+                        )
+                    )
+                    parts[index] = self._tag_link(node.name)
         return "".join(parts)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
@@ -446,33 +489,45 @@ class MarkdownWriter:
         match node:
             case Text(text=text) | Dropped(text=text):
                 return escape_inline(text)
-            case Icon(path=path, strong=strong):
-                if strong:
-                    out.diagnostics.append(
-                        Diagnostic(
-                            "icon-size", line, f"the large icon {path} is written at normal size"
-                        )
-                    )
+            case Icon(path=path, strong=strong, repeat=repeat):
                 if not self.project and not path.startswith("/"):
                     out.diagnostics.append(
                         Diagnostic("icon-project", line, f"no project name for the icon {path}")
                     )
                     return escape_inline(write_inline(node))
-                icon = _icon_markdown(path, self.project, self.icon_form, self.scrapbox_host)
-                return icon * node.count
+                icon = (
+                    _icon_markdown(path, self.project, self.icon_form, self.scrapbox_host, repeat)
+                    * node.count
+                )
+                if strong:
+                    # Scrapbox's large icon: bold, which keeps it apart from a normal one.
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "icon-size", line, f"the large icon {path} is written at normal size"
+                        )
+                    )
+                    return f"**{icon}**"
+                return icon
             case PageLink(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
                     return _bare_url(url) + escape_inline(label)
-                return f"[{escape_inline(label or url)}]({_url(url)})"
+                return _url_link(node)
             case Image(src=src, link=link, strong=strong):
+                # A space other than one between image and link goes into the alt text.
+                alt = node.separator if link and node.separator != " " else ""
+                image = f"![{escape_inline(alt)}]({_url(src)})"
+                if link:
+                    # Angle brackets around the link tell `[link image]` from `[image link]`.
+                    image = f"[{image}]({_url(link, angle=node.link_first)})"
                 if strong:
+                    # Scrapbox's large image: bold, which keeps it apart from a normal one.
                     out.diagnostics.append(
                         Diagnostic("image-size", line, "a large image is written at normal size")
                     )
-                image = f"![]({_url(src)})"
-                return f"[{image}]({_url(link)})" if link else image
+                    return f"**{image}**"
+                return image
             case Decoration(marks=marks, children=children):
                 inner = self._inlines(children, line, out, after_space=False)
                 return self._decorated(marks, inner, line, out)
@@ -487,12 +542,12 @@ class MarkdownWriter:
                             "tag", line, f"#{name} is not an Obsidian tag: written as a link"
                         )
                     )
-                    return self._page_link(name)
+                    return self._tag_link(name)
                 return "#" + name
             case Quote(children=children):
                 return escape_inline(">") + self._inlines(children, line, out, after_space=False)
-            case Formula(tex=tex):
-                return self._formula(tex, line, out)
+            case Formula():
+                return self._formula(node, line, out)
             case Strong(children=children):
                 return _emphasis("**", self._inlines(children, line, out, after_space=False))
             case NumberList(numbers=numbers, children=children):
@@ -500,19 +555,36 @@ class MarkdownWriter:
                 return escape_line_start(prefix) + self._inlines(children, line, out)
             case CommandLine(symbol=symbol, text=text):
                 return _code_span(f"{symbol} {text}")
-            case GoogleMap(coordinates=coordinates, place=place):
-                return f"[{escape_inline(place or coordinates)}]({_map_url(node)})"
+            case GoogleMap(coordinates=coordinates, place=place, separator=separator):
+                if not place:
+                    return f"[{escape_inline(coordinates)}]({_map_url(node)})"
+                # As for links: a place written first has a plain URL, one written after the
+                # coordinates a URL in angle brackets, and a separator other than one space
+                # stays at the label's edge.
+                spacing = "" if separator == " " else separator
+                if node.place_first:
+                    return f"[{escape_inline(place + spacing)}]({_map_url(node)})"
+                return f"[{escape_inline(spacing + place)}](<{_map_url(node)}>)"
             case Blank(text=text):
-                # Visible space, as Scrapbox shows it; plain spaces would collapse.
-                return "&nbsp;" * len(text)
+                # Visible space, as Scrapbox shows it; plain spaces would collapse. Other
+                # whitespace than a space is a hexadecimal reference, which tells it from
+                # text written as references.
+                return "".join(
+                    "&nbsp;" if character == " " else f"&#x{ord(character):X};"
+                    for character in text
+                )
             case Helpfeel(text=text):
                 return escape_inline(f"? {text}")
         raise TypeError(f"not an inline node: {node!r}")
 
-    def _formula(self, tex: str, line: int, out: _Output) -> str:
+    def _formula(self, node: Formula, line: int, out: _Output) -> str:
         # Inline math must not start or end with a space (TeX ignores them anyway) nor hold
         # a `$`, which would end it.
-        tex = tex.strip()
+        tex = node.tex.strip()
+        if tex != node.tex or node.spaced_close:
+            out.diagnostics.append(
+                Diagnostic("formula", line, "spaces around the formula's TeX are left out")
+            )
         if tex and "$" not in tex:
             return f"${tex}$"
         out.diagnostics.append(
@@ -524,26 +596,41 @@ class MarkdownWriter:
 
     def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
         stars = marks.count("*")
-        if stars > 1:
-            out.diagnostics.append(
-                Diagnostic("text-size", line, f"text of size {stars} is written as bold")
-            )
-        delimiters = ("**" if stars else "") + ("*" if "/" in marks else "")
-        delimiters += "~~" if "-" in marks else ""
-        inner = _emphasis(delimiters, inner)
-        if "_" in marks:
-            inner = f"<u>{inner}</u>"
-        if "+" in marks:
-            inner = f"=={inner}==" if self.obsidian else f"<mark>{inner}</mark>"
-        for mark in dict.fromkeys(marks):
-            if mark not in "*/-_+":
-                inner = f'<span class="deco-{_attribute(mark)}">{inner}</span>'
+        # The first mark is the outermost, so that the marks read back in their order.
+        for mark in reversed(_distinct_marks(marks)):
+            match mark:
+                case "*" if stars > 1:
+                    # Larger text, with the class Cosense gives it: bold, and a size a
+                    # style sheet can show.
+                    inner = f'<strong class="level-{stars}">{inner}</strong>'
+                case "*":
+                    # `__` for Scrapbox's bold (`[* x]`), since `**` is `[[x]]`.
+                    inner = _emphasis("__", inner)
+                case "/":
+                    inner = _emphasis("*", inner)
+                case "-":
+                    inner = _emphasis("~~", inner)
+                case "_":
+                    inner = f"<u>{inner}</u>"
+                case "+":
+                    inner = f"=={inner}==" if self.obsidian else f"<mark>{inner}</mark>"
+                case _:
+                    inner = f'<span class="deco-{_attribute(mark)}">{inner}</span>'
         return inner
+
+    def _tag_link(self, name: str) -> str:
+        """A tag Obsidian would not read as one: a link to the tag's page that shows `#name`,
+        as Scrapbox shows it."""
+        filename = title_to_filename(name)
+        if "[" in name or "]" in name:
+            return self._page_link(name)
+        link = f"[[{filename}|#{name}]]"
+        return link.replace("|", "\\|") if self.in_table else link
 
     def _page_link(self, target: str) -> str:
         if target.startswith("/"):
-            url = self.options.scrapbox_host + _scrapbox_path(target)
-            return f"[{escape_inline(target)}]({url})"
+            url = self.options.scrapbox_host + scrapbox_path(target)
+            return f"[{escape_inline(target)}]({_url(url)})"
         filename = title_to_filename(target)
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
@@ -551,79 +638,99 @@ class MarkdownWriter:
                 link = f"[[{filename}|{target}]]"
                 return link.replace("|", "\\|") if self.in_table else link
             return f"[[{target}]]"
-        return f"[{escape_inline(target)}]({_url(_path_segment(filename + '.md'))})"
+        return f"[{escape_inline(target)}]({_url(path_segment(filename + '.md'))})"
 
 
 @functools.lru_cache(maxsize=4096)
-def _icon_markdown(path: str, project: str, form: IconForm, host: str) -> str:
-    """One icon in Markdown; cached, since pages repeat the same few icons many times."""
-    if path in _HR_ICONS:
-        return "***"
-    project, name = _icon_page(path, project)
-    url = f"{host}/api/pages/{_path_segment(project)}/{_path_segment(name)}/icon"
+def _icon_markdown(path: str, project: str, form: IconForm, host: str, repeat: str = "") -> str:
+    """One icon in Markdown; cached, since pages repeat the same few icons many times.
+
+    Each copy of a repeated icon (`[name.icon*3]`) says `*3` in its alt text or label, which
+    tells it from icons written one after another.
+    """
+    project, name = icon_page(path, project)
+    url = f"{host}/api/pages/{path_segment(project)}/{path_segment(name)}/icon"
     match form:
         case "img":
-            return f"<img src='{_attribute(url)}' alt='{_attribute(path)}.icon' height=\"19.5\"/>"
+            alt = _attribute(f"{path}.icon*{repeat}" if repeat else f"{path}.icon")
+            return f"<img src='{_attribute(url)}' alt='{alt}' height=\"19.5\"/>"
         case "image":
-            return f"![{escape_inline(name)}.icon]({url})"
+            alt = f"{path}.icon*{repeat}" if repeat else f"{path}.icon"
+            return f"![{escape_inline(alt)}]({url})"
         case "embed":
             return f"![[{title_to_filename(name)}.icon.png]]"
         case "link":
-            page = f"{host}/{_path_segment(project)}/{_path_segment(name)}"
+            page = f"{host}/{path_segment(project)}/{path_segment(name)}"
             return f"[{escape_inline(name)}.icon]({page})"
+
+
+def _distinct_marks(marks: str) -> list[str]:
+    """The marks to write, in order: each Markdown-styled mark once (`**` is a size, `//`
+    no more italic than `/`), other marks as often as written (`[.. x]`)."""
+    ordered: list[str] = []
+    for mark in marks:
+        if mark not in ordered or mark not in "*/-_+":
+            ordered.append(mark)
+    return ordered
+
+
+def _neighbour_sensitive(node: Inline) -> bool:
+    """Whether a node's Markdown depends on its neighbours in a run: emphasis (bold images
+    and icons too) and tags."""
+    if isinstance(node, _NEIGHBOUR_SENSITIVE):
+        return True
+    return isinstance(node, Icon | Image) and node.strong
 
 
 def _is_rule(icon: Icon) -> bool:
     return icon.path in _HR_ICONS
 
 
-def title_to_filename(title: str) -> str:
-    """The file name (without `.md`) of the note for a page title: characters that file
-    systems or Obsidian links cannot hold become `-`."""
-    return _FILENAME_UNSAFE.sub("-", title)
-
-
-def _icon_page(path: str, project: str) -> tuple[str, str]:
-    if path.startswith("/"):
-        project_name, _, name = path[1:].partition("/")
-        return project_name, name
-    return project, path
-
-
-def _scrapbox_path(target: str) -> str:
-    # Scrapbox writes the spaces of a page title in its URL as `_`.
-    return "/".join(_path_segment(part.replace(" ", "_")) for part in target.split("/"))
-
-
-def _path_segment(text: str) -> str:
-    return quote(text, safe="!$&'()*+,;=:@~", errors="surrogatepass")
-
-
-def _url(url: str) -> str:
-    # A destination with spaces or parentheses is written in angle brackets.
-    if _URL_NEEDS_BRACKETS.search(url):
+def _url(url: str, *, angle: bool = False) -> str:
+    """`url` as a link destination: in angle brackets when asked or when it holds spaces or
+    angle brackets; otherwise as it is, with backslashes and parentheses escaped unless they
+    are balanced."""
+    if angle or _URL_NEEDS_BRACKETS.search(url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+    if "\\" in url or (("(" in url or ")" in url) and not _BALANCED_PARENTHESES.fullmatch(url)):
+        return _DESTINATION_ESCAPES.sub(r"\\\g<0>", url)
     return url
+
+
+def _url_link(link: UrlLink) -> str:
+    """`[label](url)`; a label written after the URL in Scrapbox (`[url label]`) has its URL
+    in angle brackets. Whitespace other than one space between them stays in the label."""
+    url, label, separator = link.url, link.label, link.separator
+    if not label:
+        return f"[{escape_inline(url)}]({_url(url)})"
+    spacing = "" if separator == " " else separator
+    if link.form == "label_url":
+        return f"[{escape_inline(link.lead + label + spacing)}]({_url(url)})"
+    return f"[{escape_inline(spacing + label)}]({_url(url, angle=True)})"
 
 
 def _emphasis(delimiters: str, inner: str) -> str:
     """`inner` between the opening `delimiters` and the same closing in reverse order.
 
-    Emphasis cannot start or end with a space, so spaces at the edges go outside it; text of
-    spaces only gets none.
+    Emphasis cannot start or end with a space, so spaces at its edges are written as
+    character references, which Markdown does not see as spaces; text of spaces only gets no
+    emphasis.
     """
     core = inner.strip(" \t")
     if not delimiters or not core:
         return inner
     start = inner.index(core)
-    return f"{inner[:start]}{delimiters}{core}{delimiters[::-1]}{inner[start + len(core) :]}"
+    lead = character_references(inner[:start])
+    trail = character_references(inner[start + len(core) :])
+    return f"{delimiters}{lead}{core}{trail}{delimiters[::-1]}"
 
 
 def _flanked(parts: list[str], index: int, after_space: bool) -> str:
     """The emphasis run `parts[index]`, made to open and close where it stands.
 
     CommonMark lets `**` open only where it is left-flanking and close where right-flanking,
-    which fails between a letter and punctuation: `という**[[x]]**のこと` shows its asterisks.
+    which fails between a letter and punctuation: `という**[[x]]**のこと` shows its asterisks;
+    `__` moreover neither opens nor closes between two letters.
     Japanese text has no spaces to help, so an invisible character reference (a punctuation
     character in the source) is put on the side that needs it.
     """
@@ -638,13 +745,39 @@ def _flanked(parts: list[str], index: int, after_space: bool) -> str:
         return part
     # Outside a run nested in another, its neighbours are the outer run's delimiters.
     edge = "" if after_space else mark
-    before = lead[-1:] or (parts[index - 1][-1:] if index else edge)
-    after = trail[:1] or (parts[index + 1][:1] if index + 1 < len(parts) else edge)
-    if not _left_flanking(before, body[opening]):
+    neighbour_before = lead[-1:] or (_edge_character(parts[index - 1], -1) if index else "")
+    neighbour_after = trail[:1] or (
+        _edge_character(parts[index + 1], 0) if index + 1 < len(parts) else ""
+    )
+    before = neighbour_before or edge
+    after = neighbour_after or edge
+    # Next to the same delimiter character (`**a****b**`), the two runs would be one.
+    if not _can_open(mark, before, body[opening]) or neighbour_before == mark:
         body = _INVISIBLE + body
-    if not _right_flanking(body[-closing - 1], after):
+    if not _can_close(mark, body[-closing - 1], after) or neighbour_after == body[-1]:
         body += _INVISIBLE
     return lead + body + trail
+
+
+def _edge_character(part: str, side: int) -> str:
+    """The character of `part` next to an emphasis run; a wikilink counts as a letter, since
+    a renderer may read it before the emphasis."""
+    if (side == 0 and part.startswith("[[")) or (side == -1 and part.endswith("]]")):
+        return "a"
+    return part[side] if part else ""
+
+
+def _can_open(mark: str, before: str, after: str) -> bool:
+    if not _left_flanking(before, after):
+        return False
+    # `_` opens inside a word only after punctuation.
+    return mark != "_" or not _right_flanking(before, after) or _is_punctuation(before)
+
+
+def _can_close(mark: str, before: str, after: str) -> bool:
+    if not _right_flanking(before, after):
+        return False
+    return mark != "_" or not _left_flanking(before, after) or _is_punctuation(after)
 
 
 def _left_flanking(before: str, after: str) -> bool:
@@ -678,8 +811,7 @@ def _bare_url(url: str) -> str:
 
 def _map_url(node: GoogleMap) -> str:
     latitude, longitude, *rest = node.coordinates.split(",")
-    zoom = rest[0][1:] if rest else "14"
-    at = f"@{_signed(latitude)},{_signed(longitude)},{zoom}z"
+    at = f"@{_signed(latitude)},{_signed(longitude)}" + (f",{rest[0][1:]}z" if rest else "")
     if node.place:
         place = quote(node.place, safe="-_.!~*'()", errors="surrogatepass")
         return f"https://www.google.com/maps/place/{place}/{at}"
@@ -704,7 +836,12 @@ def _attribute(text: str) -> str:
 def _code_span(text: str) -> str:
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip(" ") else ""
+    # Markdown takes one space off each end of a code span that starts and ends with one.
+    pad = (
+        " "
+        if text[:1] == "`" or text[-1:] == "`" or (text[:1] == text[-1:] == " " and text.strip(" "))
+        else ""
+    )
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
