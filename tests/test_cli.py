@@ -50,7 +50,7 @@ def test_heading_levels() -> None:
         "convert", "--from", "scrapbox", "--to", "obsidian", "--headings", "2,1",
         stdin=b"T\n[* a]\n[** b]\n[*** c]",
     )  # fmt: skip
-    assert result.stdout.decode().endswith("## a\n# b\n# c\n")
+    assert result.stdout.decode().endswith("## a\n# b\n# c ###\n")
     assert "heading-size" in result.stderr.decode()
 
 

@@ -5,7 +5,7 @@ as that many spaces (Cosense shows tabs, full-width and other spaces there alike
 page does not come back, every line that differs must be one the first conversion reported
 a diagnostic for.
 
-The rates are floors that only go up; the goal is 99.5 % of pages for both flavors.
+The rates are floors that only go up: 99.68 % (Obsidian) and 99.69 % (plain) when written.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from scrapconv.scrapbox.writer import write_scrapbox
 from .corpus import SCRAPBOX_EXPORTS, CorpusPage, require_corpus, scrapbox_pages
 
 # Share of pages that come back unchanged, measured; raise it as the conversion improves.
-FLOORS = {"obsidian": 0.990, "markdown": 0.990}
+FLOORS = {"obsidian": 0.995, "markdown": 0.995}
 # Pages whose differences the diagnostics do not all announce, at most (the goal is none).
-UNANNOUNCED_CEILINGS = {"obsidian": 8, "markdown": 8}
+UNANNOUNCED_CEILINGS = {"obsidian": 3, "markdown": 3}
 
 # JavaScript's whitespace, which Scrapbox counts as indentation.
 _WHITESPACE = (

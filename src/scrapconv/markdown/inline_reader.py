@@ -24,6 +24,7 @@ from mistune.inline_parser import InlineParser
 from ..ast import (
     Blank,
     Code,
+    CommandLine,
     Decoration,
     Formula,
     GoogleMap,
@@ -76,6 +77,7 @@ _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
 _AUTOLINK = r"<https?://[^<>\s]*>"
 _TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
+_CODE_OPENING = r"(?<!`)`+"
 _INVISIBLE = r"&#8203;|<!---->"
 # Scrapbox's `[ ]`: `&nbsp;` for a space, hexadecimal references for other whitespace.
 _NBSP = r"(?:&nbsp;|&#[xX][0-9a-fA-F]{1,6};)+"
@@ -137,6 +139,20 @@ def _parse_tag(inline: InlineParser, m: re.Match[str], state: InlineState) -> in
     return m.end()
 
 
+def _parse_codespan(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    """A code span, as CommonMark reads it, keeping how many backticks fence it."""
+    ticks = m.group(0)
+    closing = re.compile(rf"(?<!`){ticks}(?!`)").search(state.src, m.end())
+    if closing is None:
+        state.append_token({"type": "text", "raw": ticks})
+        return m.end()
+    code = state.src[m.end() : closing.start()].replace("\n", " ")
+    if code[:1] == code[-1:] == " " and code.strip(" "):
+        code = code[1:-1]
+    state.append_token({"type": "codespan", "raw": code, "ticks": len(ticks)})
+    return closing.end()
+
+
 def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
     state.append_token({"type": "comment", "raw": m.group(0)[2:-2]})
     return m.end()
@@ -182,6 +198,7 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
     markdown = mistune.Markdown(renderer=None, inline=inline, plugins=plugins)
     # Each registered before the mistune rule it must win against.
     inline.register("invisible", _INVISIBLE, _parse_invisible, before="escape")
+    inline.register("code_span", _CODE_OPENING, _parse_codespan, before="codespan")
     inline.register("nbsp", _NBSP, _parse_nbsp, before="escape")
     inline.register("inline_link", _INLINE_LINK, _parse_inline_link, before="link")
     inline.register(
@@ -295,7 +312,13 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
         case "blank":
             yield Blank(token["raw"])
         case "codespan":
-            yield Code(token["raw"])
+            code = token["raw"]
+            longest = max((len(run) for run in re.findall("`+", code)), default=0)
+            if code[:2] in ("$ ", "% ") and token.get("ticks", 0) > longest + 1:
+                # The writer fences a command line with one backtick more than it needs.
+                yield CommandLine(code[0], code[2:])  # type: ignore[arg-type]
+            else:
+                yield Code(code)
         case "emphasis":
             yield _decorated("/", _children(token, context))
         case "strong":

@@ -21,9 +21,8 @@ import yaml
 
 from ..ast import (
     Block,
-    Code,
     CodeBlock,
-    CommandLine,
+    Decoration,
     Document,
     Heading,
     Icon,
@@ -44,7 +43,9 @@ Flavor = Literal["obsidian", "markdown"]
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
-_HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+(#+))?[ \t]*")
+# The text size of `[* ]`, `[** ]`, `[*** ]` for headings `###`, `##`, `#`.
+_HEADING_STARS = {1: 3, 2: 2, 3: 1}
 _RULE = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
@@ -163,7 +164,14 @@ class _BlockReader:
             self.index += 1
         elif heading := _HEADING.fullmatch(rest):
             children = self._inline(heading[2] or "")
-            self.blocks.append(Heading(len(heading[1]), children, number))
+            level = len(heading[1])
+            stars = len(heading[3] or "")
+            if children and stars > _HEADING_STARS.get(level, 1):
+                # A closing sequence longer than the level's size is a Scrapbox heading
+                # larger than Markdown's largest (`[**** x]`, written `# x ####`).
+                self.blocks.append(Line("", (Decoration("*" * stars, children),), number))
+            else:
+                self.blocks.append(Heading(level, children, number))
             self.last = "heading"
             self.index += 1
         elif _RULE.fullmatch(rest):
@@ -181,7 +189,7 @@ class _BlockReader:
         else:
             if self.last in ("list", "quote"):
                 self._drop_separator()
-            self.blocks.append(Line("", self._line_children(_without_hard_break(rest)), number))
+            self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
             self.last = "paragraph"
             self.index += 1
 
@@ -259,7 +267,7 @@ class _BlockReader:
             return (Icon(_RULE_ICON),)
         if rest.startswith(">"):
             return (self._quote(rest),)
-        return self._line_children(_without_hard_break(rest))
+        return self._inline(_without_hard_break(rest))
 
     def _quote(self, rest: str) -> Quote:
         body = _without_hard_break(rest[1:])
@@ -273,16 +281,6 @@ class _BlockReader:
 
     def _inline(self, text: str) -> tuple[Inline, ...]:
         return read_inline(text, self.context)
-
-    def _line_children(self, text: str) -> tuple[Inline, ...]:
-        """The inline nodes of a whole line: a line that is one code span holding a shell
-        prompt is Scrapbox's command line, `$ cmd`."""
-        children = self._inline(text)
-        if len(children) == 1 and isinstance(children[0], Code):
-            code = children[0].text
-            if code[:2] in ("$ ", "% "):
-                return (CommandLine(code[0], code[2:]),)  # type: ignore[arg-type]
-        return children
 
     def _code_block(self, indent: str, column: int, fence: re.Match[str], number: int) -> None:
         marks = fence[1]

@@ -419,7 +419,7 @@ class MarkdownWriter:
                 Diagnostic(
                     "heading-size",
                     line,
-                    f"a size-{node.stars} heading is written at the level of size "
+                    f"a size-{node.stars} heading is shown at the level of size "
                     f"{len(self.options.headings)}",
                 )
             )
@@ -431,7 +431,11 @@ class MarkdownWriter:
         start = inner.index(core) if core else len(inner)
         lead = character_references(inner[:start])
         trail = character_references(inner[start + len(core) :])
-        return "#" * level + " " + lead + core + trail
+        heading = "#" * level + " " + lead + core + trail
+        if node.stars > len(self.options.headings):
+            # The size goes into the closing sequence, which Markdown does not show.
+            heading += " " + "#" * node.stars
+        return heading
 
     def _inlines(
         self, nodes: Iterable[Inline], line: int, out: _Output, *, after_space: bool = True
@@ -458,10 +462,13 @@ class MarkdownWriter:
             if len(parts) == 1:
                 return parts[0]
             joined = "".join(parts)
-            if "$" not in joined:
-                # No closing `$` to keep from a digit (see below).
+            if "$" not in joined and "``" not in joined:
+                # No closing `$` to keep from a digit, no code spans in a row (see below).
                 return joined
         for index, node in enumerate(nodes):
+            if index and parts[index - 1].endswith("`") and parts[index][:1] == "`":
+                # Two code spans in a row would read as one run of backticks.
+                parts[index] = "<!---->" + parts[index]
             if index and parts[index - 1].endswith("$") and parts[index][:1].isdigit():
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
@@ -554,7 +561,9 @@ class MarkdownWriter:
                 prefix = "".join(f"{number}. " for number in numbers)
                 return escape_line_start(prefix) + self._inlines(children, line, out)
             case CommandLine(symbol=symbol, text=text):
-                return _code_span(f"{symbol} {text}")
+                # One backtick more than the code needs tells it from code that starts
+                # with a prompt.
+                return _code_span(f"{symbol} {text}", longer=True)
             case GoogleMap(coordinates=coordinates, place=place, separator=separator):
                 if not place:
                     return f"[{escape_inline(coordinates)}]({_map_url(node)})"
@@ -833,9 +842,9 @@ def _attribute(text: str) -> str:
     )
 
 
-def _code_span(text: str) -> str:
+def _code_span(text: str, *, longer: bool = False) -> str:
     longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
-    fence = "`" * (longest + 1)
+    fence = "`" * (longest + 2 if longer else longest + 1)
     # Markdown takes one space off each end of a code span that starts and ends with one.
     pad = (
         " "
