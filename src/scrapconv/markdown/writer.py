@@ -373,6 +373,9 @@ class MarkdownWriter:
                 self._top_level(out, "paragraph", name)
             indent = ""
         if width == 0:
+            out.diagnostics.append(
+                Diagnostic("table-empty", table.line, "a table without rows is written as its name")
+            )
             return
         for index, row in enumerate(table.rows):
             if len(row) != width:
@@ -520,6 +523,12 @@ class MarkdownWriter:
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
                     return _bare_url(url) + escape_inline(label)
+                if label.startswith("/") and url == self.scrapbox_host + scrapbox_path(label):
+                    out.diagnostics.append(
+                        Diagnostic(
+                            "link", line, f"[{label} {url}] reads back as the link [{label}]"
+                        )
+                    )
                 return _url_link(node)
             case Image(src=src, link=link, strong=strong):
                 # A space other than one between image and link goes into the alt text.
