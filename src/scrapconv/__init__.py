@@ -76,9 +76,10 @@ def _write(
     if format == "scrapbox":
         if options:
             raise TypeError(f"the scrapbox writer takes no options: {', '.join(options)}")
+        from .scrapbox.report import scrapbox_diagnostics
         from .scrapbox.writer import write_scrapbox
 
-        return write_scrapbox(document), []
+        return write_scrapbox(document), scrapbox_diagnostics(document)
     if format in ("obsidian", "markdown"):
         from .markdown.writer import MarkdownOptions, write_markdown
 

@@ -89,10 +89,14 @@ class Strong:
 class PageLink:
     """A link to a page: `[page]` in Scrapbox. `target` is kept as written.
 
-    A target starting with `/` is a root link (`/project/page`, `/project`).
+    A target starting with `/` is a root link (`/project/page`, `/project`). Obsidian links
+    may also name a part of the page (`section`: `heading` or `^block` of `[[page#heading]]`)
+    and show other text (`alias` of `[[page|alias]]`); Scrapbox links have neither.
     """
 
     target: str
+    section: str = ""
+    alias: str = ""
 
     @property
     def is_root(self) -> bool:
@@ -167,6 +171,15 @@ class GoogleMap:
 
 
 @dataclass(frozen=True, slots=True)
+class Embed:
+    """An Obsidian embed, `![[target]]` or `![[target|size]]`: a note or an attachment shown
+    in place. Scrapbox has no embeds."""
+
+    target: str
+    size: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HashTag:
     """`#name`."""
 
@@ -210,6 +223,7 @@ Inline: TypeAlias = (
     | Formula
     | Strong
     | PageLink
+    | Embed
     | UrlLink
     | Image
     | Icon

@@ -26,6 +26,7 @@ from ..ast import (
     Code,
     CommandLine,
     Decoration,
+    Embed,
     Formula,
     GoogleMap,
     HashTag,
@@ -350,7 +351,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
         case "wikilink":
             target = token["target"]
             if token["embed"]:
-                yield from _embed(target, context)
+                yield from _embed(target, token["alias"])
             else:
                 yield _wikilink(target, token["alias"])
         case "tag":
@@ -457,12 +458,11 @@ def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
     yield Image(src, separator=alt if alt and alt.isspace() else " ")
 
 
-def _embed(target: str, context: InlineContext) -> Iterator[Inline]:
-    name, _, _size = target.partition("|")
-    if name.endswith(".icon.png"):
-        yield Icon(name[: -len(".icon.png")])
+def _embed(target: str, alias: str | None) -> Iterator[Inline]:
+    if target.endswith(".icon.png"):
+        yield Icon(target[: -len(".icon.png")])
         return
-    yield PageLink(name)
+    yield Embed(target, alias or "")
 
 
 def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
@@ -519,7 +519,11 @@ def _wikilink(target: str, alias: str | None) -> Inline:
             return PageLink(alias)
         if alias.startswith("#") and title_to_filename(alias[1:]) == target:
             return HashTag(alias[1:])
-    return PageLink(target.partition("#")[0] or target)
+    page, hash_mark, section = target.partition("#")
+    if not page:
+        # `[[#heading]]`: a part of the page itself.
+        return PageLink(target, alias=alias or "")
+    return PageLink(page, section if hash_mark else "", alias or "")
 
 
 def _text_of(node: Inline) -> str:

@@ -28,6 +28,7 @@ from ..ast import (
     Decoration,
     Document,
     Dropped,
+    Embed,
     Formula,
     GoogleMap,
     HashTag,
@@ -335,7 +336,7 @@ class ReferenceWriter:
                 return [(f"${tex}$", "raw")]
             case Strong(children=children):
                 return [("**", "mark"), *self._nodes(children), ("**", "mark")]
-            case PageLink(target=target):
+            case PageLink(target=target) | Embed(target=target):
                 return self._page_link(target)
             case UrlLink(url=url, label=label):
                 return _link(label or url, url)

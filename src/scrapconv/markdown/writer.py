@@ -24,6 +24,7 @@ from ..ast import (
     Decoration,
     Document,
     Dropped,
+    Embed,
     Formula,
     GoogleMap,
     HashTag,
@@ -518,8 +519,12 @@ class MarkdownWriter:
                     )
                     return f"**{icon}**"
                 return icon
-            case PageLink(target=target):
-                return self._page_link(target)
+            case PageLink(target=target, section=section, alias=alias):
+                return self._page_link(target, section, alias)
+            case Embed(target=target, size=size):
+                if self.obsidian:
+                    return f"![[{target}|{size}]]" if size else f"![[{target}]]"
+                return f"![{escape_inline(target)}]({_url(path_segment(target))})"
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
                     return _bare_url(url) + escape_inline(label)
@@ -645,18 +650,21 @@ class MarkdownWriter:
         link = f"[[{filename}|#{name}]]"
         return link.replace("|", "\\|") if self.in_table else link
 
-    def _page_link(self, target: str) -> str:
+    def _page_link(self, target: str, section: str = "", alias: str = "") -> str:
         if target.startswith("/"):
             url = self.options.scrapbox_host + scrapbox_path(target)
-            return f"[{escape_inline(target)}]({_url(url)})"
+            return f"[{escape_inline(alias or target)}]({_url(url)})"
         filename = title_to_filename(target)
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
-            if filename != target:
-                link = f"[[{filename}|{target}]]"
-                return link.replace("|", "\\|") if self.in_table else link
-            return f"[[{target}]]"
-        return f"[{escape_inline(target)}]({_url(path_segment(filename + '.md'))})"
+            path = f"{filename}#{section}" if section else filename
+            shown = alias or (target if filename != target else "")
+            link = f"[[{path}|{shown}]]" if shown else f"[[{path}]]"
+            return link.replace("|", "\\|") if self.in_table else link
+        destination = path_segment(filename + ".md") + (
+            f"#{path_segment(section)}" if section else ""
+        )
+        return f"[{escape_inline(alias or target)}]({_url(destination)})"
 
 
 @functools.lru_cache(maxsize=4096)

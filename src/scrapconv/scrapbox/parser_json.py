@@ -28,6 +28,7 @@ from ..ast import (
     Decoration,
     Document,
     Dropped,
+    Embed,
     Formula,
     GoogleMap,
     HashTag,
@@ -125,8 +126,8 @@ def _node(node: Inline) -> list[ParserNode]:
             return [{"type": "formula", "raw": raw, "formula": tex}]
         case Strong(children=children):
             return [{"type": "strong", "raw": raw, "nodes": nodes(children)}]
-        case PageLink(target=target):
-            path_type = "root" if node.is_root else "relative"
+        case PageLink(target=target) | Embed(target=target):
+            path_type = "root" if target.startswith("/") else "relative"
             return [
                 {"type": "link", "raw": raw, "pathType": path_type, "href": target, "content": ""}
             ]

@@ -17,6 +17,7 @@ from ..ast import (
     Decoration,
     Document,
     Dropped,
+    Embed,
     Formula,
     GoogleMap,
     HashTag,
@@ -137,7 +138,7 @@ def write_inline(node: Inline) -> str:
                 # Only text, links and icons can stand inside `[[ ]]`.
                 return _decoration("*", children)
             return f"[[{write_inlines(children)}]]"
-        case PageLink(target=target):
+        case PageLink(target=target) | Embed(target=target):
             return f"[{target}]"
         case UrlLink():
             return _url_link(node)

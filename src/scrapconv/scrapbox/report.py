@@ -1,0 +1,107 @@
+"""What writing a document as Scrapbox loses or changes.
+
+A document read from Scrapbox comes back byte for byte, with nothing to report. A document
+read from Markdown may hold what Scrapbox cannot say (heading levels 4 to 6, link aliases and
+sections, embeds), and text that Scrapbox, which has no escapes, reads as markup: each line
+written is read back, and a line whose text does not come back as text is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ..ast import (
+    Block,
+    Decoration,
+    Document,
+    Embed,
+    Heading,
+    Inline,
+    Line,
+    NumberList,
+    PageLink,
+    Quote,
+    Strong,
+    Table,
+    Text,
+)
+from ..diagnostics import Diagnostic
+from .reader import read_scrapbox
+from .writer import write_inlines
+
+
+def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
+    """The diagnostics of writing `document` as a Scrapbox page, in line order."""
+    diagnostics: list[Diagnostic] = []
+    for block in document.blocks:
+        diagnostics.extend(_block_diagnostics(block))
+    return diagnostics
+
+
+def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
+    match block:
+        case Heading(level=level, children=children, line=line):
+            if level > 3:
+                yield Diagnostic(
+                    "heading-level", line, f"a level-{level} heading is written as a level-3 one"
+                )
+            yield from _node_diagnostics(children, line)
+        case Line(children=children, line=line):
+            yield from _node_diagnostics(children, line)
+            yield from _markup_diagnostics(children, line)
+        case Table(rows=rows, line=line):
+            for index, row in enumerate(rows):
+                for cell in row:
+                    yield from _node_diagnostics(cell, line + index + 1)
+
+
+def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic]:
+    for node in nodes:
+        match node:
+            case PageLink(target=target, section=section, alias=alias):
+                if section:
+                    yield Diagnostic(
+                        "link-section", line, f"the link to {target}#{section} goes to the page"
+                    )
+                if alias:
+                    yield Diagnostic(
+                        "link-alias", line, f"the link to {target} shows its title, not {alias!r}"
+                    )
+            case Embed(target=target):
+                yield Diagnostic("embed", line, f"the embed of {target} is written as a link")
+            case (
+                Decoration(children=children)
+                | Strong(children=children)
+                | Quote(children=children)
+                | NumberList(children=children)
+            ):
+                yield from _node_diagnostics(children, line)
+
+
+def _markup_diagnostics(children: tuple[Inline, ...], line: int) -> Iterator[Diagnostic]:
+    written = write_inlines(children)
+    if not any(character in written for character in "[`#$%>?"):
+        return
+    read_back = read_scrapbox(written, has_title=False).blocks
+    again = read_back[0].children if read_back and isinstance(read_back[0], Line) else ()
+    if _texts(children) != _texts(again):
+        yield Diagnostic(
+            "scrapbox-markup", line, f"Scrapbox reads text of this line as markup: {written!r}"
+        )
+
+
+def _texts(nodes: Iterable[Inline]) -> str:
+    """All plain text, in order: what must come back as text."""
+    parts: list[str] = []
+    for node in nodes:
+        match node:
+            case Text(text=text):
+                parts.append(text)
+            case (
+                Decoration(children=children)
+                | Strong(children=children)
+                | Quote(children=children)
+                | NumberList(children=children)
+            ):
+                parts.append(_texts(children))
+    return "".join(parts)
