@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -79,6 +79,9 @@ _AUTOLINK = r"<https?://[^<>\s]*>"
 _TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 _CODE_OPENING = r"(?<!`)`+"
+_BACKTICK_RUN = re.compile(r"`+")
+# A character some inline rule (mistune's or ours) starts at, or a URL without brackets.
+_MARKUP_CHARACTER = re.compile(r"[\\`*_\[\]<>!&$=~%#|^]|https?:|www\.|@|\n")
 _INVISIBLE = r"&#8203;|<!---->"
 # Scrapbox's `[ ]`: `&nbsp;` for a space, hexadecimal references for other whitespace.
 _NBSP = r"(?:&nbsp;|&#[xX][0-9a-fA-F]{1,6};)+"
@@ -143,15 +146,23 @@ def _parse_tag(inline: InlineParser, m: re.Match[str], state: InlineState) -> in
 def _parse_codespan(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
     """A code span, as CommonMark reads it, keeping how many backticks fence it."""
     ticks = m.group(0)
-    closing = re.compile(rf"(?<!`){ticks}(?!`)").search(state.src, m.end())
-    if closing is None:
+    closing = _closing_ticks(state.src, len(ticks), m.end())
+    if closing < 0:
         state.append_token({"type": "text", "raw": ticks})
         return m.end()
-    code = state.src[m.end() : closing.start()].replace("\n", " ")
+    code = state.src[m.end() : closing].replace("\n", " ")
     if code[:1] == code[-1:] == " " and code.strip(" "):
         code = code[1:-1]
     state.append_token({"type": "codespan", "raw": code, "ticks": len(ticks)})
-    return closing.end()
+    return closing + len(ticks)
+
+
+def _closing_ticks(text: str, count: int, start: int) -> int:
+    """Where the next run of exactly `count` backticks starts, or -1."""
+    for run in _BACKTICK_RUN.finditer(text, start):
+        if run.end() - run.start() == count:
+            return run.start()
+    return -1
 
 
 def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -251,8 +262,18 @@ _HTML_MARKS = {
 
 def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
     """The inline nodes of one line of Markdown."""
-    tokens = parse_inline_tokens(text, context.obsidian)
-    return tuple(_merge_icons(_merge_text(_nodes(tokens, context))))
+    if _MARKUP_CHARACTER.search(text) is None:
+        # Most lines of prose: no character any rule looks at.
+        return (Text(text),) if text else ()
+    return _run(parse_inline_tokens(text, context.obsidian), context)
+
+
+def _run(tokens: list[Token], context: InlineContext) -> tuple[Inline, ...]:
+    """The nodes of a run of tokens, adjacent texts joined and repeated icons made one."""
+    nodes = _merge_text(_nodes(tokens, context))
+    if any(type(node) is Icon and node.repeat for node in nodes):
+        return tuple(_merge_icons(nodes))
+    return nodes
 
 
 def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
@@ -267,9 +288,7 @@ def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
                 if opened[3]:
                     # Cosense's class for text of size N, `[** x]`.
                     mark = "*" * min(int(opened[3]), 100)
-                children = tuple(
-                    _merge_icons(_merge_text(_nodes(tokens[index + 1 : close], context)))
-                )
+                children = _run(tokens[index + 1 : close], context)
                 yield _decorated(html.unescape(mark), children)
                 index = close + 1
                 continue
@@ -367,7 +386,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
 
 
 def _children(token: Token, context: InlineContext) -> tuple[Inline, ...]:
-    return tuple(_merge_icons(_merge_text(_nodes(token.get("children", []), context))))
+    return _run(token.get("children", []), context)
 
 
 def _plain_text(nodes: tuple[Inline, ...]) -> str | None:
@@ -544,7 +563,7 @@ def _split_unescaped_bar(body: str) -> tuple[str, bool, str]:
     return body[: found.start()], True, body[found.end() :]
 
 
-def _merge_icons(nodes: Iterator[Inline]) -> Iterator[Inline]:
+def _merge_icons(nodes: Iterable[Inline]) -> Iterator[Inline]:
     """One icon for the N copies of `[name.icon*N]` the writer wrote (each says `*N`)."""
     pending: Icon | None = None
     copies = 0
@@ -563,7 +582,8 @@ def _merge_icons(nodes: Iterator[Inline]) -> Iterator[Inline]:
         yield pending
 
 
-def _merge_text(nodes: Iterator[Inline]) -> Iterator[Inline]:
+def _merge_text(nodes: Iterator[Inline]) -> tuple[Inline, ...]:
+    merged: list[Inline] = []
     pending: list[str] = []
     for node in nodes:
         if type(node) is Text:
@@ -571,8 +591,9 @@ def _merge_text(nodes: Iterator[Inline]) -> Iterator[Inline]:
                 pending.append(node.text)
             continue
         if pending:
-            yield Text("".join(pending))
+            merged.append(Text("".join(pending)))
             pending = []
-        yield node
+        merged.append(node)
     if pending:
-        yield Text("".join(pending))
+        merged.append(Text("".join(pending)))
+    return tuple(merged)
