@@ -1,0 +1,224 @@
+"""One title → file-name map for a whole Scrapbox project, and Scrapbox's page identity.
+
+Every note of a converted project is named through a `FileNameMap`, and every link is resolved
+through the same map, so a file and the links to it can never disagree.
+
+The rules, in the order they are applied to a page title:
+
+1. `title_to_filename`: `/ \\ : * ? " < > | # ^ [ ]`, C0 control characters, DEL and `%%` become
+   `-`; so do C1 control characters and lone surrogates (no file system can store the latter).
+2. A leading `.` becomes `-`: dot files are hidden on Unix and ignored by Obsidian, so a note
+   named `.NET.md` would silently vanish from the vault. Only the first dot is replaced: `-.NET`
+   is already visible.
+3. Trailing dots and spaces are removed, as Windows itself would do (`etc.` → `etc`); a name left
+   empty becomes `Untitled` (Obsidian's own name for a new note).
+4. A Windows device name (`CON PRN AUX NUL COM0–9 LPT0–9 CONIN$ CONOUT$`, also `COM¹²³` and
+   `LPT¹²³`), alone or before an extension and in any case (`nul.txt`), gets a `-` after it:
+   `CON` → `CON-`, `nul.txt` → `nul-.txt`.
+5. The name is cut, on a character boundary, so that `name.md` fits in 255 bytes of UTF-8 in the
+   form given, in NFC and in NFD (macOS may store either; NFD is the longer one for accented and
+   Japanese voiced kana), then step 3 is repeated.
+6. Collisions. Two names collide when they are equal after NFC and `casefold` (Windows and macOS
+   compare names without case, macOS also without normalisation form). Pages are taken in sorted
+   order of their titles, first the ones whose name is the title itself, then the ones whose name
+   is still exactly `title_to_filename(title)` (so the names an existing vault links to keep
+   working), then the ones steps 2–5 changed. The first page to claim a name keeps it; a later
+   one gets ` (` + the first 8 hex digits of the SHA-256 of its `page_key` + `)`, e.g.
+   `a-b (1f3c90e2)`, its plain name cut so that the whole still fits step 5. A hash rather than
+   a counter keeps the name of a page unchanged when other colliding pages are added or
+   removed, which incremental conversion relies on; in the (theoretical) case that this name is
+   taken too, more digits are used.
+
+Titles that are one page under `page_key` (`A b`, `a_b`) share one file, named from the first
+of them in sorted order. The result depends only on the set of titles, never on their order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from scrapconv.markdown.names import title_to_filename
+
+__all__ = ["FileNameMap", "page_key"]
+
+# `name.md` must fit in one path component, which is 255 bytes on Linux, macOS (APFS) and in
+# most other file systems.
+_MAX_FILE_BYTES = 255
+_EXTENSION = ".md"
+_MAX_NAME_BYTES = _MAX_FILE_BYTES - len(_EXTENSION)
+
+_EMPTY_NAME = "Untitled"
+
+# What `title_to_filename` leaves in but no file system or UTF-8 encoder accepts: C1 control
+# characters and lone surrogates (a JSON export can hold `"\ud800"`).
+_EXTRA_UNSAFE = re.compile(r"[\x80-\x9f\ud800-\udfff]")
+
+# Windows device names; a file called `NUL.md` or `nul.txt.md` opens the device, not the file.
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{port}{n}" for port in ("com", "lpt") for n in "0123456789¹²³"}
+)
+
+_HASH_DIGITS = 8
+
+
+def page_key(title: str) -> str:
+    """Scrapbox's identity of the page a title or link target names.
+
+    Scrapbox (Cosense) matches links case-insensitively and reads a space and `_` as the same
+    character: its key ("titleLc") is the title with every space replaced by `_`, lower-cased
+    (`title.replaceAll(" ", "_").toLowerCase()`). So `A b`, `a_b` and `a b` are one page, and so
+    are `[Foo Bar]`, `[foo_bar]` and `#foo_bar`. Nothing else is folded: other white space
+    (U+3000, tabs), Unicode normalisation forms and surrounding spaces all count.
+    """
+    return title.replace(" ", "_").lower()
+
+
+def _collision_key(name: str) -> str:
+    # NFC before casefold as file systems compare; NFC again after, because casefold can
+    # decompose (`ǰ` → `j` + U+030C) and both spellings must meet.
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+
+
+def _name_bytes(name: str) -> int:
+    """The longest UTF-8 length `name` can take on disk, whichever normal form is stored."""
+    return max(
+        len(form.encode("utf-8"))
+        for form in (name, unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name))
+    )
+
+
+def _cut(name: str, max_bytes: int) -> str:
+    """The longest prefix of `name` (whole characters) whose `_name_bytes` is at most max_bytes."""
+    if _name_bytes(name) <= max_bytes:
+        return name
+    # Cut the given form first (one pass), then shorten while a normal form is still too long:
+    # NFD can be longer (`が` is 3 bytes, `か` + U+3099 is 6) and NFC occasionally is.
+    end = len(name)
+    size = 0
+    for index, char in enumerate(name):
+        size += len(char.encode("utf-8"))
+        if size > max_bytes:
+            end = index
+            break
+    name = name[:end]
+    while name and _name_bytes(name) > max_bytes:
+        name = name[:-1]
+    return name
+
+
+def _avoid_device_name(name: str) -> str:
+    # Windows reads the part before the first dot, trailing spaces ignored, as the device.
+    stem = name.split(".", 1)[0].rstrip(" ")
+    if stem.casefold() in _WINDOWS_DEVICES:
+        return f"{name[: len(stem)]}-{name[len(stem) :]}"
+    return name
+
+
+def _safe_name(title: str, max_bytes: int = _MAX_NAME_BYTES) -> str:
+    """A name for `title` that is valid on every system, before collisions (steps 1–5)."""
+    name = _EXTRA_UNSAFE.sub("-", title_to_filename(title))
+    if name.startswith("."):
+        name = "-" + name[1:]
+    name = name.rstrip(". ") or _EMPTY_NAME
+    name = _avoid_device_name(name)
+    # The cut keeps the first characters, so neither the leading `-` nor the device-name `-`
+    # (at most the 8th character) can be cut off, and a dot cannot become first.
+    return _cut(name, max_bytes).rstrip(". ") or _EMPTY_NAME
+
+
+def _suffixed(base_title: str, key: str, digits: int) -> str:
+    suffix = f" ({hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:digits]})"
+    return _safe_name(base_title, _MAX_NAME_BYTES - len(suffix.encode("utf-8"))) + suffix
+
+
+@dataclass(frozen=True, slots=True)
+class FileNameMap:
+    """The file name (without `.md`) of every page of a project, and link resolution.
+
+    `entries` holds one `(title, file name)` pair per distinct title, sorted by title; titles
+    that are one page under `page_key` share a file name. Build it with `for_titles`.
+    """
+
+    entries: tuple[tuple[str, str], ...]
+    _by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", {page_key(title): name for title, name in self.entries})
+
+    @classmethod
+    def for_titles(cls, titles: Iterable[str]) -> FileNameMap:
+        """The map of a project whose pages have these titles (in any order, repeats allowed)."""
+        distinct = sorted(set(titles))
+        # One page per key; its name is made from the first of its titles in sorted order.
+        pages: dict[str, str] = {}
+        for title in distinct:
+            pages.setdefault(page_key(title), title)
+
+        # Who claims a name first: titles that are their own file name, then titles whose name is
+        # `title_to_filename`'s (what an existing vault links to), then the rest, each in
+        # sorted order. So the page `a-b` keeps `a-b` against `a#b`, and `-` against a NUL.
+        tiers: tuple[list[tuple[str, str, str]], ...] = ([], [], [])
+        for key, title in pages.items():
+            name = _safe_name(title)
+            tier = 0 if name == title else 1 if name == title_to_filename(title) else 2
+            tiers[tier].append((title, key, name))
+
+        taken: set[str] = set()
+        names: dict[str, str] = {}
+        losers: list[tuple[str, str]] = []
+        for title, key, name in (*tiers[0], *tiers[1], *tiers[2]):
+            collision = _collision_key(name)
+            if collision in taken:
+                losers.append((title, key))
+            else:
+                taken.add(collision)
+                names[key] = name
+        for title, key in losers:
+            names[key] = _claim_suffixed(title, key, taken)
+
+        return cls(tuple((title, names[page_key(title)]) for title in distinct))
+
+    def filename(self, title: str) -> str:
+        """The file name of a page of the project; KeyError for a page that is not in it."""
+        name = self.resolve(title)
+        if name is None:
+            raise KeyError(title)
+        return name
+
+    def resolve(self, link_target: str) -> str | None:
+        """The file name of the page a Scrapbox link (`[ABC170_E]`, `#foo_bar` without the `#`)
+        points to, matched as Scrapbox does (`page_key`); None for a page the project does not
+        have, which Scrapbox shows as an unresolved link. Links into other projects
+        (`/project/page`) are the caller's to recognise."""
+        return self._by_key.get(page_key(link_target))
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self.entries)
+
+    def __contains__(self, title: object) -> bool:
+        return isinstance(title, str) and page_key(title) in self._by_key
+
+
+def _claim_suffixed(title: str, key: str, taken: set[str]) -> str:
+    for digits in range(_HASH_DIGITS, 65, 4):
+        name = _suffixed(title, key, digits)
+        if _collision_key(name) not in taken:
+            taken.add(_collision_key(name))
+            return name
+    # Only reachable if a project holds titles made to match all of a SHA-256 prefix's names.
+    count = 2
+    while True:
+        suffix = f" ({count})"
+        name = _safe_name(title, _MAX_NAME_BYTES - len(suffix.encode("utf-8"))) + suffix
+        if _collision_key(name) not in taken:
+            taken.add(_collision_key(name))
+            return name
+        count += 1
