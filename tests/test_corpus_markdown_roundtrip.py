@@ -2,9 +2,11 @@
 
 1. Obsidian → AST → Obsidian must render to the same HTML as the input, for every file of the
    three corpora (676 files), and a second pass must change nothing.
-2. The pages that the reference pipeline published from the Scrapbox project "nishio"
-   (external-brain-md-sample, 400 pages): Markdown → Scrapbox → Markdown in the
-   reference-compatible mode must give each page back byte for byte.
+2. The pages that the reference pipeline published (external-brain-md-sample, 400 pages):
+   Markdown → Scrapbox → Markdown in the reference-compatible mode must give each page back
+   byte for byte. The pages of `ja/` come from the Scrapbox project "nishio", those of `en/`
+   from "nishio-en" (the corpus's PROVENANCE.md; their icons point there), and each is read and
+   written with its own project.
 
 Each test measures the share of files that pass and asserts a floor: the share measured when
 the floor was last set, rounded down to 0.1 %. Floors only go up; the targets are in the
@@ -44,17 +46,24 @@ import yaml
 
 import scrapconv
 
-from .markdown_corpus import MarkdownFile, all_markdown_files, markdown_files, require_corpus
+from .markdown_corpus import (
+    MARKDOWN_CORPORA,
+    MarkdownFile,
+    all_markdown_files,
+    markdown_files,
+    require_corpus,
+)
 
-# Share of files whose round trip renders the same HTML. Target: 100 %.
-HTML_FLOOR = 0.0
-# Share of files that a second round trip leaves unchanged. Target: 100 %.
-STABLE_FLOOR = 0.0
-# Share of the 400 reference pages that come back byte for byte. Target: 99 %.
+# Share of files whose round trip renders the same HTML: 142 of 676 when set. Target: 100 %.
+HTML_FLOOR = 0.210
+# Share of files that a second round trip leaves unchanged: 660 of 676 when set. Target: 100 %.
+STABLE_FLOOR = 0.976
+# Share of the 400 reference pages that come back byte for byte: none when set (nearly every
+# page gains an empty line after its front matter). Target: 99 %.
 REFERENCE_FLOOR = 0.0
-# Share of the reference pages' lines that come back (difflib's matching lines over the
-# lines of the page); a finer measure of the same round trip. Target: 100 %.
-REFERENCE_LINES_FLOOR = 0.0
+# Share of the reference pages' lines that come back (difflib's matching lines over the lines
+# of the page), a finer measure of the same round trip: 87.19 % when set. Target: 100 %.
+REFERENCE_LINES_FLOOR = 0.871
 
 # How many differing files a failure message shows, and how many diff lines of each.
 SHOWN = 6
@@ -158,11 +167,15 @@ def obsidian_round_trip(text: str) -> str:
     return scrapconv.write(scrapconv.read(text, "obsidian"), "obsidian")
 
 
-def reference_round_trip(text: str) -> str:
-    document = scrapconv.read(text, "obsidian", project="nishio")
+def reference_project(file: MarkdownFile) -> str:
+    return "nishio-en" if file.path.startswith("en/") else "nishio"
+
+
+def reference_round_trip(text: str, project: str) -> str:
+    document = scrapconv.read(text, "obsidian", project=project)
     scrapbox = scrapconv.write(document, "scrapbox")
     return scrapconv.convert(
-        scrapbox, "scrapbox", "obsidian", project="nishio", compat="reference"
+        scrapbox, "scrapbox", "obsidian", project=project, compat="reference"
     ).text
 
 
@@ -179,13 +192,24 @@ class Outcome:
 
     def diff(self) -> str:
         lines = difflib.unified_diff(
-            self.before.splitlines(), self.after.splitlines(), "before", "after", n=1, lineterm=""
+            _lines(self.before), _lines(self.after), "before", "after", n=1, lineterm=""
         )
         shown = list(lines)[2 : 2 + DIFF_LINES]
         return "\n".join(line[:160] for line in shown)
 
 
-def _outcomes(files: Iterable[MarkdownFile], pair: Callable[[str], tuple[str, str]]) -> list:
+def _lines(text: str) -> list[str]:
+    """Lines for a diff; HTML, which has few, is cut after each closing block tag."""
+    if text.startswith("<"):
+        text = re.sub(
+            r"(</(?:p|li|h[1-6]|pre|blockquote|tr|table|ul|ol|div|front-matter)>)", "\\1\n", text
+        )
+    return text.splitlines()
+
+
+def _outcomes(
+    files: Iterable[MarkdownFile], pair: Callable[[str], tuple[str, str]]
+) -> list[Outcome]:
     return [Outcome(file, *pair(file.text)) for file in files]
 
 
@@ -211,10 +235,10 @@ def reference_outcomes() -> tuple[Outcome, ...]:
     # The whole file counts, its last newline too: the pipeline ends a file with `\n` exactly
     # when the page's last line is empty or a code block (docs/reference-format.md, §1), so
     # 242 of the 400 files end with one and 158 do not.
-    def pair(text: str) -> tuple[str, str]:
-        return text, reference_round_trip(text)
-
-    return tuple(_outcomes(markdown_files("external-brain-md-sample"), pair))
+    return tuple(
+        Outcome(file, file.text, reference_round_trip(file.text, reference_project(file)))
+        for file in markdown_files("external-brain-md-sample")
+    )
 
 
 def _report(outcomes: Iterable[Outcome], what: str) -> tuple[float, str]:
@@ -231,9 +255,7 @@ def _report(outcomes: Iterable[Outcome], what: str) -> tuple[float, str]:
 
 
 def test_the_corpora_are_all_there() -> None:
-    counts = {corpus: len(markdown_files(corpus)) for corpus in ("obsidian-help-en",)}
-    counts["obsidian-kepano-vault"] = len(markdown_files("obsidian-kepano-vault"))
-    counts["external-brain-md-sample"] = len(markdown_files("external-brain-md-sample"))
+    counts = {corpus: len(markdown_files(corpus)) for corpus in MARKDOWN_CORPORA}
     assert counts == {
         "obsidian-help-en": 173,
         "obsidian-kepano-vault": 103,
