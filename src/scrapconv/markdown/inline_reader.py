@@ -38,6 +38,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from ..filenames import page_key
 from .names import scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
@@ -529,14 +530,20 @@ def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
     return Icon(name if project == context.project else f"/{project}/{name}")
 
 
+def _names_page(text: str, target: str) -> bool:
+    """Whether `text` is a title of the page whose file `target` is: the writer's file name
+    for it, or the same page as Scrapbox matches titles (`ABC170_E` and `ABC170 E`)."""
+    return title_to_filename(text) == target or page_key(text) == page_key(target)
+
+
 def _wikilink(target: str, alias: str | None) -> Inline:
     """The Scrapbox link of `[[target|alias]]`: the alias when the target is the file name the
     Markdown writer gives that title (`[[a-b|a/b]]`), a tag when the alias is `#` and that
     title (`[[2019|#2019]]`), else the target without a heading."""
     if alias is not None:
-        if title_to_filename(alias) == target:
+        if _names_page(alias, target):
             return PageLink(alias)
-        if alias.startswith("#") and title_to_filename(alias[1:]) == target:
+        if alias.startswith("#") and _names_page(alias[1:], target):
             return HashTag(alias[1:])
     page, hash_mark, section = target.partition("#")
     if not page:

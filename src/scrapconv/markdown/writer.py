@@ -43,6 +43,7 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
+from ..filenames import FileNameMap
 from ..scrapbox.writer import write_inline
 from .escape import character_references, escape_inline, escape_line_start
 from .frontmatter import front_matter
@@ -65,6 +66,9 @@ class MarkdownOptions:
     * `headings`: the heading level for a line that is only a `[* ]`, `[** ]`, … decoration,
       by number of asterisks; counts beyond the last entry take the last entry's level.
     * `scrapbox_host`: where links to Scrapbox pages and icons point.
+    * `pages`: the file names of the project's pages; links then go to the file of the page
+      Scrapbox would open (`[ABC170_E]` to `ABC170 E.md`). Without it, a link goes to the
+      file named after its own text.
     """
 
     flavor: Flavor = "obsidian"
@@ -73,6 +77,7 @@ class MarkdownOptions:
     headings: tuple[int, ...] = (3, 2, 1)
     scrapbox_host: str = "https://scrapbox.io"
     compat: Compat = "faithful"
+    pages: FileNameMap | None = None
 
     @property
     def icon_form(self) -> IconForm:
@@ -641,10 +646,16 @@ class MarkdownWriter:
                     inner = f'<span class="deco-{_attribute(mark)}">{inner}</span>'
         return inner
 
+    def _filename(self, target: str) -> str:
+        """The file name of the page a link goes to."""
+        pages = self.options.pages
+        found = pages.resolve(target) if pages is not None else None
+        return found if found is not None else title_to_filename(target)
+
     def _tag_link(self, name: str) -> str:
         """A tag Obsidian would not read as one: a link to the tag's page that shows `#name`,
         as Scrapbox shows it."""
-        filename = title_to_filename(name)
+        filename = self._filename(name)
         if "[" in name or "]" in name:
             return self._page_link(name)
         link = f"[[{filename}|#{name}]]"
@@ -654,7 +665,7 @@ class MarkdownWriter:
         if target.startswith("/"):
             url = self.options.scrapbox_host + scrapbox_path(target)
             return f"[{escape_inline(alias or target)}]({_url(url)})"
-        filename = title_to_filename(target)
+        filename = self._filename(target)
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
             path = f"{filename}#{section}" if section else filename
