@@ -127,6 +127,7 @@ class Image:
     """An image, with an optional link target.
 
     In Scrapbox: `[src]`, `[src link]`, `[link src]` (`link_first`), or `[[src]]` (`strong`).
+    `alt` is Markdown's alternative text; Scrapbox images have none.
     """
 
     src: str
@@ -134,6 +135,7 @@ class Image:
     link_first: bool = False
     separator: str = " "
     strong: bool = False
+    alt: str = ""
 
 
 @dataclass(frozen=True, slots=True)

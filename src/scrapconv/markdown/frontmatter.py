@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ..ast import MetaValue, Property
+
 # Plain scalars that YAML 1.1 reads as booleans or null.
 _KEYWORDS = re.compile(r"yes|no|true|false|on|off|null", re.IGNORECASE)
 # Non-ASCII spaces and breaks: pyyaml quotes or folds a scalar holding them.
@@ -45,8 +47,11 @@ _PLAIN_CHARACTERS = re.compile(
 )
 
 
-def front_matter(title: str) -> str:
-    """YAML front matter holding the page title."""
+def front_matter(title: str | None, meta: tuple[Property, ...] = ()) -> str:
+    """YAML front matter holding the page title, then the other fields in their order."""
+    if meta:
+        return _front_matter_with_fields(title, meta)
+    assert title is not None
     line = _plain_title_line(title)
     if line is None:
         import yaml  # imported here: most titles do not need it
@@ -79,3 +84,39 @@ def _plain_ascii_start(title: str) -> bool:
     if first.isalpha():
         return _KEYWORDS.fullmatch(title) is None
     return first.isdigit() and "/" in title
+
+
+def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> str:
+    import yaml  # imported here: pages of a Scrapbox export have only a title
+
+    fields: dict[str, object] = {} if title is None else {"title": title}
+    for field in meta:
+        fields.setdefault(field.key, _yaml_value(field.value))
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+        # A date read from front matter is kept as its text: written plain, it reads back
+        # as the date it was.
+        if _YAML_DATE.fullmatch(text):
+            return dumper.represent_scalar("tag:yaml.org,2002:timestamp", text)
+        return dumper.represent_str(text)
+
+    Dumper.add_representer(str, represent_text)
+    text = yaml.dump(fields, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=2**30)
+    return f"---\n{text}---\n"
+
+
+def _yaml_value(value: MetaValue) -> object:
+    if isinstance(value, tuple):
+        return [_yaml_value(item) for item in value]
+    return value
+
+
+# YAML's timestamps (1.1), which pyyaml reads as dates.
+_YAML_DATE = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?"
+)

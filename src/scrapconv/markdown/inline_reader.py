@@ -350,7 +350,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
                 # A bold image or icon is Scrapbox's large one, `[[src]]`.
                 inner = children[0]
                 yield (
-                    Image(inner.src, inner.link, inner.link_first, strong=True)
+                    Image(inner.src, inner.link, inner.link_first, inner.separator, True, inner.alt)
                     if isinstance(inner, Image)
                     else Icon(inner.path, inner.repeat, strong=True)
                 )
@@ -402,7 +402,9 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     children = _children(token, context)
     if len(children) == 1 and isinstance(children[0], Image) and not children[0].link:
         image = children[0]
-        yield Image(image.src, url, bool(token.get("angle")), image.separator, strong=image.strong)
+        yield Image(
+            image.src, url, bool(token.get("angle")), image.separator, image.strong, image.alt
+        )
         return
     written = _plain_text(children)
     if written is None:
@@ -475,7 +477,10 @@ def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
         return
     # The alt text of an image in a link holds the whitespace between them, if not a space.
     alt = "".join(_text_of(node) for node in _children(token, context))
-    yield Image(src, separator=alt if alt and alt.isspace() else " ")
+    if alt and alt.isspace():
+        yield Image(src, separator=alt)
+    else:
+        yield Image(src, alt=alt)
 
 
 def _embed(target: str, alias: str | None) -> Iterator[Inline]:

@@ -111,8 +111,7 @@ def _meta_value(value: object) -> MetaValue:
         return value
     if isinstance(value, list | tuple):
         return tuple(_meta_value(item) for item in value)
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
+    # Dates (and anything else) as their text; the writer writes a date's text plain again.
     return str(value)
 
 

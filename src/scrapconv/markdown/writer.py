@@ -221,8 +221,8 @@ class MarkdownWriter:
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
         body = "".join(line + "\n" for line in out.lines)
-        if document.title is not None:
-            body = front_matter(document.title) + body
+        if document.title is not None or document.meta:
+            body = front_matter(document.title, document.meta) + body
         return body, out.diagnostics
 
     def _top_level(self, out: _Output, kind: str, text: str) -> None:
@@ -542,7 +542,7 @@ class MarkdownWriter:
                 return _url_link(node)
             case Image(src=src, link=link, strong=strong):
                 # A space other than one between image and link goes into the alt text.
-                alt = node.separator if link and node.separator != " " else ""
+                alt = node.alt or (node.separator if link and node.separator != " " else "")
                 image = f"![{escape_inline(alt)}]({_url(src)})"
                 if link:
                     # Angle brackets around the link tell `[link image]` from `[image link]`.

@@ -16,6 +16,7 @@ from ..ast import (
     Document,
     Embed,
     Heading,
+    Image,
     Inline,
     Line,
     NumberList,
@@ -67,6 +68,8 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
                     yield Diagnostic(
                         "link-alias", line, f"the link to {target} shows its title, not {alias!r}"
                     )
+            case Image(alt=alt) if alt:
+                yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
             case Embed(target=target):
                 yield Diagnostic("embed", line, f"the embed of {target} is written as a link")
             case (
