@@ -92,11 +92,14 @@ class PageLink:
     A target starting with `/` is a root link (`/project/page`, `/project`). Obsidian links
     may also name a part of the page (`section`: `heading` or `^block` of `[[page#heading]]`)
     and show other text (`alias` of `[[page|alias]]`); Scrapbox links have neither.
+    `path` tells a target read from an Obsidian link, which names a note's file as Obsidian
+    finds it (`Plugins/Templates`), from a Scrapbox page title.
     """
 
     target: str
     section: str = ""
     alias: str = ""
+    path: bool = False
 
     @property
     def is_root(self) -> bool:

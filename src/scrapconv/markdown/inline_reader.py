@@ -553,8 +553,8 @@ def _wikilink(target: str, alias: str | None) -> Inline:
     page, hash_mark, section = target.partition("#")
     if not page:
         # `[[#heading]]`: a part of the page itself.
-        return PageLink(target, alias=alias or "")
-    return PageLink(page, section if hash_mark else "", alias or "")
+        return PageLink(target, alias=alias or "", path=True)
+    return PageLink(page, section if hash_mark else "", alias or "", path=True)
 
 
 def _text_of(node: Inline) -> str:

@@ -524,6 +524,8 @@ class MarkdownWriter:
                     )
                     return f"**{icon}**"
                 return icon
+            case PageLink(target=target, section=section, alias=alias, path=True):
+                return self._note_link(target, section, alias)
             case PageLink(target=target, section=section, alias=alias):
                 return self._page_link(target, section, alias)
             case Embed(target=target, size=size):
@@ -645,6 +647,17 @@ class MarkdownWriter:
                 case _:
                     inner = f'<span class="deco-{_attribute(mark)}">{inner}</span>'
         return inner
+
+    def _note_link(self, target: str, section: str, alias: str) -> str:
+        """A link read from Obsidian, to a note as Obsidian finds it: written as it was."""
+        if self.obsidian:
+            path = f"{target}#{section}" if section else target
+            link = f"[[{path}|{alias}]]" if alias else f"[[{path}]]"
+            return link.replace("|", "\\|") if self.in_table else link
+        destination = path_segment(target + ".md") if target else ""
+        if section:
+            destination += "#" + path_segment(section)
+        return f"[{escape_inline(alias or target or section)}]({_url(destination)})"
 
     def _filename(self, target: str) -> str:
         """The file name of the page a link goes to."""
