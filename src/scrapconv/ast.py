@@ -185,6 +185,14 @@ class Embed:
 
 
 @dataclass(frozen=True, slots=True)
+class Html:
+    """Raw HTML in Markdown text (`<br>`, `<kbd>`, `</span>`), kept as written. Scrapbox shows
+    it as text."""
+
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
 class HashTag:
     """`#name`."""
 
@@ -229,6 +237,7 @@ Inline: TypeAlias = (
     | Strong
     | PageLink
     | Embed
+    | Html
     | UrlLink
     | Image
     | Icon

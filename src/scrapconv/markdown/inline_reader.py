@@ -30,6 +30,7 @@ from ..ast import (
     Formula,
     GoogleMap,
     HashTag,
+    Html,
     Icon,
     Image,
     Inline,
@@ -500,7 +501,7 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
         if icon is not None:
             yield _icon_as_written(icon, attributes.get("alt", ""), context)
             return
-    yield Text(raw)
+    yield Html(raw)
 
 
 _ICON_ALT = re.compile(r"(.+)\.icon(?:\*(\d+))?")

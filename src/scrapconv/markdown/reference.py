@@ -33,6 +33,7 @@ from ..ast import (
     GoogleMap,
     HashTag,
     Helpfeel,
+    Html,
     Icon,
     Image,
     Inline,
@@ -324,6 +325,8 @@ class ReferenceWriter:
         match node:
             case Text(text=text) | Dropped(text=text) | Blank(text=text):
                 return [(text, "text")]
+            case Html(raw=raw):
+                return [(raw, "raw")]
             case Code(text=text):
                 return [(f"`{text}`", "raw")]
             case CommandLine(symbol=symbol, text=text):

@@ -30,6 +30,7 @@ from ..ast import (
     HashTag,
     Heading,
     Helpfeel,
+    Html,
     Icon,
     Image,
     Inline,
@@ -528,6 +529,8 @@ class MarkdownWriter:
                 return self._note_link(target, section, alias)
             case PageLink(target=target, section=section, alias=alias):
                 return self._page_link(target, section, alias)
+            case Html(raw=raw):
+                return raw
             case Embed(target=target, size=size):
                 if self.obsidian:
                     return f"![[{target}|{size}]]" if size else f"![[{target}]]"

@@ -33,6 +33,7 @@ from ..ast import (
     GoogleMap,
     HashTag,
     Helpfeel,
+    Html,
     Icon,
     Image,
     Inline,
@@ -102,7 +103,7 @@ def _plain(text: str) -> ParserNode:
 def _node(node: Inline) -> list[ParserNode]:
     raw = write_inline(node)
     match node:
-        case Text(text=text):
+        case Text(text=text) | Html(raw=text):
             return [_plain(text)]
         case Code(text=text):
             return [{"type": "code", "raw": raw, "text": text}]

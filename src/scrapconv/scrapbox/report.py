@@ -16,6 +16,7 @@ from ..ast import (
     Document,
     Embed,
     Heading,
+    Html,
     Image,
     Inline,
     Line,
@@ -70,6 +71,8 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
                     )
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
+            case Html(raw=raw):
+                yield Diagnostic("html", line, f"the HTML {raw!r} is written as text")
             case Embed(target=target):
                 yield Diagnostic("embed", line, f"the embed of {target} is written as a link")
             case (

@@ -23,6 +23,7 @@ from ..ast import (
     HashTag,
     Heading,
     Helpfeel,
+    Html,
     Icon,
     Image,
     Inline,
@@ -119,7 +120,7 @@ def write_inlines(nodes: Iterable[Inline]) -> str:
 def write_inline(node: Inline) -> str:
     """The Scrapbox source of one node (the reference parser's `raw`)."""
     match node:
-        case Text(text=text) | Dropped(text=text):
+        case Text(text=text) | Dropped(text=text) | Html(raw=text):
             return text
         case Code(text=text):
             return f"`{text}`"
