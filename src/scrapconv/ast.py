@@ -258,11 +258,17 @@ Cell: TypeAlias = tuple[Inline, ...]
 @dataclass(frozen=True, slots=True)
 class Line:
     """One line of text. `indent` holds the indent characters themselves; its length is the
-    depth (0: no bullet; n: a bullet at depth n)."""
+    depth (0: no bullet; n: a bullet at depth n).
+
+    `continued` marks a Markdown line that goes on with the paragraph of the line before it
+    (a list item's further lines, a lazy line under a quote) rather than starting an item or
+    a paragraph; Scrapbox has no such lines and shows it as a line of its own.
+    """
 
     indent: str
     children: tuple[Inline, ...]
     line: int = 0
+    continued: bool = False
 
     @property
     def depth(self) -> int:

@@ -156,6 +156,13 @@ class _BlockReader:
             # Text inside the open item (Markdown-born notes): one more line at its depth.
             self._list_content(len(self.levels), column, rest, number)
             return
+        if self._continues_paragraph(rest):
+            # A lazy line: it goes on with the paragraph of the item or quote above.
+            depth = len(self.levels)
+            children = self._inline(_without_hard_break(rest))
+            self.blocks.append(Line(" " * depth, children, number, continued=True))
+            self.index += 1
+            return
         self.levels.clear()
         if column >= 4:
             rest = row.lstrip(" \t")
@@ -193,6 +200,24 @@ class _BlockReader:
             self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
             self.last = "paragraph"
             self.index += 1
+
+    def _continues_paragraph(self, rest: str) -> bool:
+        """Whether a line that starts no block of its own continues the paragraph of the list
+        item or quote on the line right above it."""
+        if self.last not in ("list", "quote") or not self.blocks:
+            return False
+        above = self.blocks[-1]
+        if not isinstance(above, Line) or not above.children or self.index == 0:
+            return False
+        if not self.rows[self.index - 1].strip(" \t"):
+            return False
+        return not (
+            rest.startswith((">", "|", "<"))
+            or _FENCE.match(rest)
+            or _HEADING.fullmatch(rest)
+            or _RULE.fullmatch(rest)
+            or _SETEXT.fullmatch(rest)
+        )
 
     def _setext(self, underline: str) -> bool:
         """Make the paragraph line right above a `===` or `---` line a heading."""
@@ -258,7 +283,7 @@ class _BlockReader:
         if self._table_starts(rest):
             self._table(" " * depth, self.levels[-1].content, number)
             return
-        self.blocks.append(Line(" " * depth, self._item_children(rest), number))
+        self.blocks.append(Line(" " * depth, self._item_children(rest), number, continued=True))
         self.index += 1
 
     def _item_children(self, rest: str) -> tuple[Inline, ...]:

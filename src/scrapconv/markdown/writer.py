@@ -208,7 +208,7 @@ class MarkdownWriter:
         out = _Output()
         for block in document.blocks:
             match block:
-                case Line(indent=indent) if indent:
+                case Line(indent=indent, continued=False) if indent:
                     self._list_line(block, out)
                 case Line():
                     self._line(block, out)
@@ -244,7 +244,9 @@ class MarkdownWriter:
 
     def _line(self, line: Line, out: _Output) -> None:
         children = line.children
-        if line.indent:
+        if line.continued:
+            self._continued_line(line, out)
+        elif line.indent:
             self._list_line(line, out)
         elif not children:
             out.lines.append("")
@@ -295,6 +297,16 @@ class MarkdownWriter:
             text = escape_line_start(self._inlines(children, line.line, out))
         prefix, _ = self._open_item(depth, marker, out)
         out.lines.append(prefix + (_not_html_block(text) or _EMPTY_ITEM))
+
+    def _continued_line(self, line: Line, out: _Output) -> None:
+        """A line that goes on with the paragraph above: under the open item's content, or as
+        it is after a quote or a paragraph."""
+        text = escape_line_start(self._inlines(line.children, line.line, out))
+        if line.indent and out.levels and out.last == "list":
+            column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
+            out.lines.append(" " * column + text)
+        else:
+            out.lines.append(text)
 
     def _quote(self, children: tuple[Inline, ...], line: int, out: _Output) -> str:
         """A line that starts with a quote: `>`, the spacing written after it in Scrapbox
