@@ -186,8 +186,8 @@ class Embed:
 
 @dataclass(frozen=True, slots=True)
 class Html:
-    """Raw HTML in Markdown text (`<br>`, `<kbd>`, `</span>`), kept as written. Scrapbox shows
-    it as text."""
+    """Raw HTML in Markdown text (`<br>`, `<kbd>`, `</span>`), or an Obsidian comment
+    (`%%note%%`), kept as written. Scrapbox shows it as text."""
 
     raw: str
 

@@ -377,6 +377,9 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
                 yield _wikilink(target, token["alias"])
         case "tag":
             yield HashTag(token["raw"])
+        case "comment":
+            # Kept as written, so that it stays hidden in Obsidian.
+            yield Html(f"%%{token['raw']}%%")
         case "inline_html":
             yield from _inline_html(token["raw"], context)
         case "invisible":

@@ -34,7 +34,10 @@ from .writer import write_inlines
 
 def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
     """The diagnostics of writing `document` as a Scrapbox page, in line order."""
-    diagnostics: list[Diagnostic] = []
+    diagnostics = [
+        Diagnostic("front-matter", 1, f"the front matter field {field.key!r} is left out")
+        for field in document.meta
+    ]
     for block in document.blocks:
         diagnostics.extend(_block_diagnostics(block))
     return diagnostics
@@ -72,7 +75,7 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
             case Html(raw=raw):
-                yield Diagnostic("html", line, f"the HTML {raw!r} is written as text")
+                yield Diagnostic("html", line, f"the markup {raw!r} is written as text")
             case Embed(target=target):
                 yield Diagnostic("embed", line, f"the embed of {target} is written as a link")
             case (
