@@ -11,6 +11,7 @@ import pytest
 from scrapconv import ast
 from scrapconv.ast import (
     Blank,
+    Callout,
     Code,
     CodeBlock,
     CommandLine,
@@ -49,6 +50,7 @@ EVERY_INLINE = (
     PageLink("page", section="heading", alias="shown"),
     Embed("picture.png", "100"),
     Html("<br>"),
+    Callout("note", "-"),
     UrlLink("https://a.com/x", form="bare", separator=""),
     Decoration("*/", (Text("b"), PageLink("p"))),
     Formula("x^2", spaced_close=True),

@@ -193,6 +193,15 @@ class Html:
 
 
 @dataclass(frozen=True, slots=True)
+class Callout:
+    """The start of an Obsidian callout, `[!kind]` after `>` (`fold` is `+`, `-` or ""); the
+    title follows as the quote's other nodes. Scrapbox has no callouts."""
+
+    kind: str
+    fold: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class HashTag:
     """`#name`."""
 
@@ -238,6 +247,7 @@ Inline: TypeAlias = (
     | PageLink
     | Embed
     | Html
+    | Callout
     | UrlLink
     | Image
     | Icon

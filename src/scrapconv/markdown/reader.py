@@ -21,6 +21,7 @@ import yaml
 
 from ..ast import (
     Block,
+    Callout,
     CodeBlock,
     Decoration,
     Document,
@@ -53,6 +54,7 @@ _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _EMPTY_ITEM = "&nbsp;"
+_CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
 
 
@@ -301,6 +303,10 @@ class _BlockReader:
         space = body[: len(body) - len(content)]
         if content == _EMPTY_ITEM or not content:
             return Quote((Text(space),) if space else ())
+        if callout := _CALLOUT.match(content):
+            rest = self._inline(content[callout.end() :])
+            start: tuple[Inline, ...] = (Text(space),) if space else ()
+            return Quote((*start, Callout(callout[1], callout[2]), *rest))
         return Quote(
             _join_text(Text(space), self._inline(content)) if space else self._inline(content)
         )

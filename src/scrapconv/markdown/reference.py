@@ -22,6 +22,7 @@ from typing import Literal
 
 from ..ast import (
     Blank,
+    Callout,
     Code,
     CodeBlock,
     CommandLine,
@@ -327,6 +328,8 @@ class ReferenceWriter:
                 return [(text, "text")]
             case Html(raw=raw):
                 return [(raw, "raw")]
+            case Callout(kind=kind, fold=fold):
+                return [(f"[!{kind}]{fold}", "raw")]
             case Code(text=text):
                 return [(f"`{text}`", "raw")]
             case CommandLine(symbol=symbol, text=text):

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from ..ast import (
     Blank,
+    Callout,
     Code,
     CodeBlock,
     CommandLine,
@@ -543,6 +544,8 @@ class MarkdownWriter:
                 return self._page_link(target, section, alias)
             case Html(raw=raw):
                 return raw
+            case Callout(kind=kind, fold=fold):
+                return f"[!{kind}]{fold}" if self.obsidian else f"**{escape_inline(kind)}**"
             case Embed(target=target, size=size):
                 if self.obsidian:
                     return f"![[{target}|{size}]]" if size else f"![[{target}]]"

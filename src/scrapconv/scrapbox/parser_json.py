@@ -22,6 +22,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..ast import (
     Blank,
+    Callout,
     Code,
     CodeBlock,
     CommandLine,
@@ -105,6 +106,8 @@ def _node(node: Inline) -> list[ParserNode]:
     match node:
         case Text(text=text) | Html(raw=text):
             return [_plain(text)]
+        case Callout():
+            return [_plain(raw)]
         case Code(text=text):
             return [{"type": "code", "raw": raw, "text": text}]
         case CommandLine(symbol=symbol, text=text):

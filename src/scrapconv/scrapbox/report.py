@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from ..ast import (
     Block,
+    Callout,
     Decoration,
     Document,
     Embed,
@@ -74,6 +75,8 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
                     )
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
+            case Callout(kind=kind):
+                yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
             case Html(raw=raw):
                 yield Diagnostic("html", line, f"the markup {raw!r} is written as text")
             case Embed(target=target):
@@ -104,7 +107,8 @@ def _texts(nodes: Iterable[Inline]) -> str:
     parts: list[str] = []
     for node in nodes:
         match node:
-            case Text(text=text):
+            case Text(text=text) | Callout(kind=text):
+                # (A callout is written as its type in a bold bracket.)
                 parts.append(text)
             case (
                 Decoration(children=children)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from ..ast import (
     Blank,
+    Callout,
     Code,
     CodeBlock,
     CommandLine,
@@ -154,6 +155,9 @@ def write_inline(node: Inline) -> str:
             if node.place_first:
                 return f"[{place}{separator}{coordinates}]"
             return f"[{coordinates}{separator}{place}]"
+        case Callout(kind=kind):
+            # A label in bold, where the callout's type stood.
+            return f"[* {kind}]"
         case HashTag(name=name):
             return f"#{name}"
         case Quote(children=children):

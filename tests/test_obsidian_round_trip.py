@@ -1,0 +1,40 @@
+"""Obsidian → tree → Obsidian keeps what Scrapbox has no place for: each form comes back as
+it was written (the corpus-wide check is tests/test_corpus_markdown_roundtrip.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+import scrapconv
+
+FORMS = [
+    pytest.param("> [!tip]+ Title\n> body\n", id="callout"),
+    pytest.param("[[Plugins/Templates|Templates]] [[Note#Part]] [[#Here]]\n", id="note links"),
+    pytest.param("![[picture.png|100]] ![[Other note]]\n", id="embeds"),
+    pytest.param("![a cat](https://example.com/cat.png)\n", id="image alt text"),
+    pytest.param("a<br>b <kbd>K</kbd> %%hidden%%\n", id="html and comments"),
+    pytest.param("- item\n  more of the item\n  and more\n\nnext\n", id="continued lines"),
+    pytest.param("> quote\nlazy line of the quote\n", id="lazy quote line"),
+    pytest.param(
+        "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
+    ),
+    pytest.param("---\naliases:\n- x\n---\nno title\n", id="front matter without a title"),
+]
+
+
+@pytest.mark.parametrize("text", FORMS)
+def test_form_comes_back(text: str) -> None:
+    assert scrapconv.write(scrapconv.read(text, "obsidian"), "obsidian") == text
+
+
+def test_a_lazy_line_of_a_list_item_is_written_under_the_item() -> None:
+    # The same paragraph of the same item, written where it belongs.
+    assert scrapconv.write(scrapconv.read("- item\nlazy\n", "obsidian"), "obsidian") == (
+        "- item\n  lazy\n"
+    )
+
+
+def test_scrapbox_gets_the_text_and_a_diagnostic_for_each_form_it_lacks() -> None:
+    result = scrapconv.convert("> [!tip]+ Title\n![[picture.png|100]]\n", "obsidian", "scrapbox")
+    assert result.text == "> [* tip] Title\n[picture.png]"
+    assert [(d.line, d.code) for d in result.diagnostics] == [(1, "callout"), (2, "embed")]
