@@ -420,10 +420,16 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     if (place := _google_map(url, label, written, bool(token.get("angle")))) is not None:
         yield place
         return
-    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url) and url.endswith(".md"):
-        # A link to a note: its label is the page title, as written.
-        yield PageLink(written)
-        return
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url):
+        path, _, section = url.partition("#")
+        if path.endswith(".md"):
+            note = unquote(path[:-3])
+            if title_to_filename(written) == note:
+                # The writer's link to a page: its label is the page title, as written.
+                yield PageLink(written)
+            else:
+                yield PageLink(note, unquote(section), written, path=True)
+            return
     if not label or (label == url and not token.get("angle")):
         yield UrlLink(url, form="bracket")
         return

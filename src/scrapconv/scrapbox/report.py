@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from ..ast import (
     Block,
     Callout,
+    Code,
     Decoration,
     Document,
     Embed,
@@ -27,6 +28,7 @@ from ..ast import (
     Strong,
     Table,
     Text,
+    UrlLink,
 )
 from ..diagnostics import Diagnostic
 from .reader import read_scrapbox
@@ -51,6 +53,8 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
                 yield Diagnostic(
                     "heading-level", line, f"a level-{level} heading is written as a level-3 one"
                 )
+            if any(isinstance(node, Code) for node in children):
+                yield Diagnostic("heading-code", line, "code in the heading is written as text")
             yield from _node_diagnostics(children, line)
         case Line(children=children, line=line):
             yield from _node_diagnostics(children, line)
@@ -73,8 +77,16 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
                     yield Diagnostic(
                         "link-alias", line, f"the link to {target} shows its title, not {alias!r}"
                     )
+            case Image(src=src) if not src.startswith(("http://", "https://")):
+                yield Diagnostic(
+                    "image-local", line, f"the local image {src!r} is written as its name"
+                )
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
+            case UrlLink(url=url) if not url.startswith(("http://", "https://")):
+                yield Diagnostic(
+                    "link-scheme", line, f"Scrapbox cannot link {url!r}: written as text"
+                )
             case Callout(kind=kind):
                 yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
             case Html(raw=raw):

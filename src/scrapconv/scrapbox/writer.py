@@ -71,6 +71,8 @@ def _heading(level: int, children: tuple[Inline, ...]) -> str:
     if not children:
         # `[*** ]` would be a link to the page `*** `.
         return ""
+    # Code would split the heading's bracket: in a heading it is text.
+    children = tuple(Text(node.text) if isinstance(node, Code) else node for node in children)
     return _decoration("*" * _HEADING_STARS.get(level, 1), children)
 
 
@@ -168,6 +170,10 @@ def write_inline(node: Inline) -> str:
 
 
 def _url_link(link: UrlLink) -> str:
+    if not link.url.startswith(("http://", "https://")):
+        # Scrapbox links only web addresses: another scheme (`mailto:`, `obsidian://`) or a
+        # relative path stays text after its label.
+        return f"{link.label} {link.url}" if link.label else link.url
     match link.form:
         case "bare":
             return link.url + link.label
@@ -182,6 +188,9 @@ def _url_link(link: UrlLink) -> str:
 
 
 def _image(image: Image) -> str:
+    if not image.src.startswith(("http://", "https://")):
+        # A local file (an Obsidian attachment): Scrapbox shows only images on the web.
+        return image.src
     if image.strong:
         return f"[[{image.src}]]"
     if not image.link:
