@@ -82,8 +82,8 @@ _TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 _CODE_OPENING = r"(?<!`)`+"
 _BACKTICK_RUN = re.compile(r"`+")
-# Where a backslash is not an escape: code spans, autolinks and HTML, math.
-_BACKSLASH_LITERAL = re.compile(r"[`<$]")
+# Where a backslash is not an escape (code spans, autolinks and HTML, math), or a backslash.
+_BACKSLASH_LITERAL = re.compile(r"[`<$\\]")
 # A character some inline rule (mistune's or ours) starts at, or a URL without brackets.
 _MARKUP_CHARACTER = re.compile(r"[\\`*_\[\]<>!&$=~%#|^]|https?:|www\.|@|\n")
 _INVISIBLE = r"&#8203;|<!---->"
@@ -270,6 +270,7 @@ def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
         # Most lines of prose: no character any rule looks at.
         return (Text(text),) if text else ()
     if "[" in text and "]" not in text and not _BACKSLASH_LITERAL.search(text):
+        # (The pattern also finds backslashes: text with escapes of its own is left alone.)
         # Without a `]`, no `[` opens anything; escaped, they are read as one run of text
         # instead of one bracket each (a long line of `[` would take seconds).
         text = text.replace("[", "\\[")
