@@ -193,7 +193,9 @@ class _BlockReader:
         elif rest.startswith(">"):
             if self.last == "list":
                 self._drop_separator()
-            self.blocks.append(Line("", (self._quote(rest),), number))
+            # `>` alone inside a quote only separates its paragraphs, as Markdown writes it.
+            separates = rest.rstrip(" \t") == ">" and self.last == "quote"
+            self.blocks.append(Line("", (self._quote(rest),), number, continued=separates))
             self.last = "quote"
             self.index += 1
         else:

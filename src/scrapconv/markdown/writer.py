@@ -302,6 +302,10 @@ class MarkdownWriter:
     def _continued_line(self, line: Line, out: _Output) -> None:
         """A line that goes on with the paragraph above: under the open item's content, or as
         it is after a quote or a paragraph."""
+        if line.children and isinstance(line.children[0], Quote):
+            # `>` (and what follows) separating a quote's paragraphs.
+            out.lines.append(self._quote(line.children, line.line, out).removesuffix(_EMPTY_ITEM))
+            return
         text = escape_line_start(self._inlines(line.children, line.line, out))
         if line.indent and out.levels and out.last == "list":
             column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
