@@ -20,6 +20,8 @@ __version__ = "0.1.0.dev0"
 Format = Literal["scrapbox", "obsidian", "markdown"]
 FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
 READABLE_FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
+Compat = Literal["faithful", "reference"]
+COMPAT_MODES: tuple[str, ...] = ("faithful", "reference")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,17 +32,32 @@ class Conversion:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def read(text: str, format: Format, *, has_title: bool = True, project: str = "") -> Document:
+def read(
+    text: str,
+    format: Format,
+    *,
+    has_title: bool = True,
+    project: str = "",
+    compat: Compat = "faithful",
+) -> Document:
     """Read `text` written in `format` into a Document. Never raises on any text.
 
     `has_title` (Scrapbox): whether the first line is the title. `project` (Markdown): the
-    Scrapbox project that icons written without a project name belong to.
+    Scrapbox project that icons written without a project name belong to. `compat`
+    (Markdown): `reference` reads the format of the reference export pipeline
+    (docs/reference-format.md), one Scrapbox line per Markdown line, text as written.
     """
+    if compat not in COMPAT_MODES:
+        raise ValueError(f"unknown compat mode {compat!r}; modes: {', '.join(COMPAT_MODES)}")
     if format == "scrapbox":
         from .scrapbox.reader import read_scrapbox
 
         return read_scrapbox(text, has_title=has_title)
     if format in ("obsidian", "markdown"):
+        if compat == "reference":
+            from .markdown.reference_reader import read_reference_markdown
+
+            return read_reference_markdown(text, project=project)
         from .markdown.reader import read_markdown
 
         return read_markdown(text, format, project=project)
@@ -58,12 +75,17 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
     Options for Markdown sources and targets (`obsidian`, `markdown`): `project` (the
     Scrapbox project name, for icons and root links). For Markdown targets also `icons`
     (`img`, `image`, `embed` or `link`), `headings` (heading levels by number of asterisks,
-    default (3, 2, 1)) and `compat` (`faithful` or `reference`).
+    default (3, 2, 1)) and `compat` (`faithful` or `reference`). With a Markdown source,
+    `compat` is how it is read (`reference`: the reference pipeline's format); it applies to
+    writing too when the target is Markdown.
     """
     if source in ("obsidian", "markdown"):
-        document = read(text, source, project=options.get("project", ""))
+        compat = options.get("compat", "faithful")
+        document = read(text, source, project=options.get("project", ""), compat=compat)
         if target == "scrapbox":
-            options = {key: value for key, value in options.items() if key != "project"}
+            options = {
+                key: value for key, value in options.items() if key not in ("project", "compat")
+            }
     else:
         document = read(text, source)
     written, diagnostics = _write(document, target, options)
@@ -88,7 +110,9 @@ def _write(
 
 
 __all__ = [
+    "COMPAT_MODES",
     "FORMATS",
+    "Compat",
     "Conversion",
     "Diagnostic",
     "Document",

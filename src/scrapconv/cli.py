@@ -50,8 +50,8 @@ def main() -> None:
     type=click.Choice(COMPAT_MODES),
     default="faithful",
     show_default=True,
-    help="reference: the exact format of the reference export pipeline (Obsidian only), "
-    "with its defects fixed.",
+    help="reference: the exact format of the reference export pipeline (Obsidian only): "
+    "written with its defects fixed, and read from Obsidian input.",
 )
 def convert_command(
     inputs: tuple[str, ...],
@@ -71,6 +71,8 @@ def convert_command(
     name = inputs[0] if inputs else "-"
     text = _read_input(name)
     options: dict[str, object] = {}
+    # Obsidian input in the reference format is read as such, whatever the output.
+    reads_reference = compat == "reference" and source == "obsidian"
     if target != "scrapbox":
         options["project"] = project
         if icons is not None:
@@ -78,20 +80,25 @@ def convert_command(
         if headings is not None:
             options["headings"] = _heading_levels(headings)
         options["compat"] = compat
-    elif icons or headings or compat != "faithful":
-        raise click.UsageError("--icons, --headings and --compat apply to Markdown output only")
+    elif icons or headings or (compat != "faithful" and not reads_reference):
+        raise click.UsageError(
+            "--icons, --headings and --compat apply to Markdown output only "
+            "(--compat reference also to Obsidian input)"
+        )
     elif source != "scrapbox":
         options["project"] = project
+        options["compat"] = compat
     elif project:
         raise click.UsageError("--project applies to Markdown input or output only")
-    if compat == "reference" and (target != "obsidian" or icons is not None or headings):
+    writes_reference = compat == "reference" and target != "scrapbox"
+    if writes_reference and (target != "obsidian" or icons is not None or headings):
         raise click.UsageError(
             "--compat reference writes Obsidian output with <img> icons and fixed headings"
         )
     result = convert(text, source, target, **options)  # type: ignore[arg-type]
     sys.stdout.write(result.text)
     # The reference pipeline's files end where the text ends: print them byte for byte.
-    if compat == "faithful" and result.text and not result.text.endswith("\n"):
+    if not writes_reference and result.text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     label = "<stdin>" if name == "-" else name
     for diagnostic in result.diagnostics:
