@@ -3,7 +3,8 @@
 1. Obsidian → AST → Obsidian must render to the same HTML as the input, for every file of the
    three corpora (676 files), and a second pass must change nothing.
 2. The pages that the reference pipeline published (external-brain-md-sample, 400 pages):
-   Markdown → Scrapbox → Markdown in the reference-compatible mode must give each page back
+   Markdown → Scrapbox → Markdown in the reference-compatible mode (read with
+   `compat="reference"`, written with it) must give each page back
    byte for byte. The pages of `ja/` come from the Scrapbox project "nishio", those of `en/`
    from "nishio-en" (the corpus's PROVENANCE.md; their icons point there), and each is read and
    written with its own project.
@@ -58,14 +59,15 @@ from .markdown_corpus import (
 HTML_FLOOR = 0.600
 # Share of files that a second round trip leaves unchanged: 675 of 676 when set. Target: 100 %.
 STABLE_FLOOR = 0.998
-# Share of the 400 reference pages that come back byte for byte: none when set (nearly every
-# page gains an empty line after its front matter). Target: 99 %.
-REFERENCE_FLOOR = 0.0
+# Share of the 400 reference pages that come back byte for byte, read with compat="reference":
+# 190 of 400 when set. Nearly all the others meet a defect of the pipeline's format that the
+# reference writer fixes (docs/reference-format.md, "Reading it back"): a language for
+# `code:python`, list levels repaired, empty lines after quotes, tables and before `---`,
+# encoded root links, escaped text, code blocks in lists. Target: 99 %.
+REFERENCE_FLOOR = 0.475
 # Share of the reference pages' lines that come back (difflib's matching lines over the lines
-# of the page), a finer measure of the same round trip: 86.23 % when set (a reading mode for
-# the reference format is still to come: it reads each line as the Scrapbox line it was).
-# Target: 100 %.
-REFERENCE_LINES_FLOOR = 0.862
+# of the page), a finer measure of the same round trip: 95.49 % when set. Target: 100 %.
+REFERENCE_LINES_FLOOR = 0.954
 
 # How many differing files a failure message shows, and how many diff lines of each.
 SHOWN = 6
@@ -174,7 +176,7 @@ def reference_project(file: MarkdownFile) -> str:
 
 
 def reference_round_trip(text: str, project: str) -> str:
-    document = scrapconv.read(text, "obsidian", project=project)
+    document = scrapconv.read(text, "obsidian", project=project, compat="reference")
     scrapbox = scrapconv.write(document, "scrapbox")
     return scrapconv.convert(
         scrapbox, "scrapbox", "obsidian", project=project, compat="reference"

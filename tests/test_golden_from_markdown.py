@@ -16,7 +16,7 @@ from .fixtures import FixtureCase, all_cases
 CASES = all_cases("from-markdown")
 KNOWN_FAILURES = "known-failures.md"
 # Header options that take a value, and the convert option each one sets.
-VALUE_OPTIONS = {"--project": "project"}
+VALUE_OPTIONS = {"--project": "project", "--compat": "compat"}
 DEFAULT_PROJECT = "p"
 
 

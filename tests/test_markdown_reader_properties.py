@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 import scrapconv
 from scrapconv.ast import CodeBlock, Document, Table
 from scrapconv.markdown.reader import read_markdown
+from scrapconv.markdown.reference_reader import read_reference_markdown
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLAVORS = st.sampled_from(["obsidian", "markdown"])
@@ -152,3 +153,47 @@ def test_reading_is_deterministic(text: str, flavor: str) -> None:
     assert first == second
     converted = scrapconv.convert(text, flavor, "scrapbox", project="p").text  # type: ignore[arg-type]
     assert converted == scrapconv.convert(text, flavor, "scrapbox", project="p").text  # type: ignore[arg-type]
+
+
+# What the reference format is made of (docs/reference-format.md), besides the fragments above.
+REFERENCE_FRAGMENTS = [
+    '---\ntitle: "',
+    "---\ntitle: '",
+    '"\n---\n\n',
+    "    - ",
+    "        - ",
+    "    1. ",
+    "### ",
+    "1. ### ",
+    "```\n",
+    "\n\n```python\n",
+    "\n```\n\n",
+    "| a | b |\n| -- | -- |\n",
+    "|  |",
+    " | ",
+    "`? ",
+    "`$ ",
+    "![image](https://gyazo.com/0123456789abcdef0123456789abcdef/thumb/1000)",
+    "[https://a.example](https://a.example)",
+    "[/q/a b](https://scrapbox.io/q/a b)",
+    "](https://",
+    "<img src='https://scrapbox.io/api/pages/q/y/icon' alt='/q/y.icon' height=\"19.5\"/>",
+    "#tag",
+    "***",
+]
+reference_texts = st.lists(
+    st.one_of(st.sampled_from(FRAGMENTS + REFERENCE_FRAGMENTS), st.text(max_size=3)),
+    max_size=40,
+).map("".join)
+
+
+@SETTINGS
+@given(text=st.one_of(st.text(), reference_texts))
+def test_reading_the_reference_format_never_raises(text: str) -> None:
+    document = read_reference_markdown(text, project="p")
+    assert isinstance(document, Document)
+    assert document == scrapconv.read(text, "obsidian", project="p", compat="reference")
+    # Nor does writing what it read, in Scrapbox or back in the reference format.
+    scrapbox = scrapconv.write(document, "scrapbox")
+    scrapconv.convert(scrapbox, "scrapbox", "obsidian", project="p", compat="reference")
+    scrapconv.write(document, "obsidian", project="p", compat="reference")
