@@ -325,6 +325,10 @@ class _InlineReader:
         if command := _COMMAND.fullmatch(content):
             symbol = "$" if command[1] == "$" else "%"
             return (CommandLine(symbol, command[2]),)
+        if content.startswith("$ ") and (formula := _formula(content, 0, spaced=True)):
+            # Text `$ ` would start a command line: the pipeline wrote a formula whose TeX
+            # starts with a space (`[$  x]`).
+            return (formula[0], *self.text(content[formula[1] :]))
         if _RULE.fullmatch(content):
             count = len(content) // 3
             return (Icon(_RULE_ICON, str(count) if count > 1 else ""),)
@@ -484,9 +488,12 @@ def _image(src: str) -> Image:
     return Image(gyazo[1] if gyazo else src)
 
 
-def _formula(text: str, index: int) -> tuple[Inline, int] | None:
-    """`$tex$`, as Markdown's math reads it: no space inside either `$`."""
-    if index + 1 >= len(text) or _space(text[index + 1]) or text[index + 1] == "$":
+def _formula(text: str, index: int, *, spaced: bool = False) -> tuple[Inline, int] | None:
+    """`$tex$`, as Markdown's math reads it: no space inside either `$` (`spaced`: a space
+    after the first is allowed)."""
+    if index + 1 >= len(text) or text[index + 1] == "$":
+        return None
+    if _space(text[index + 1]) and not spaced:
         return None
     end = index + 1
     while (end := text.find("$", end + 1)) > 0:
