@@ -541,8 +541,11 @@ def _pairs(tokens: list[_Token]) -> dict[int, int]:
         if token.closes:
             for place in range(len(openers) - 1, -1, -1):
                 opener = tokens[openers[place]]
-                assert isinstance(opener, _Run)
-                if opener.char == token.char and opener.length == token.length:
+                if (
+                    isinstance(opener, _Run)
+                    and opener.char == token.char
+                    and opener.length == token.length
+                ):
                     pairs[openers[place]] = index
                     del openers[place:]
                     break
