@@ -70,8 +70,14 @@ def test_every_page_converts_without_losing_text(export: str, flavor: str) -> No
             # Renderers widen a tab inside a list item into spaces: compare the text.
             assert _without_space(code["raw"]) == _without_space(source.content), page.title
             assert code["raw"].count("\n") == len(source.lines), page.title
-            # The language, or `text` before a file name whose language is not known.
-            language = code_language(source.filename) or ("text" if source.filename.strip() else "")
+            # A name that is a language word as written (`code:sh`); else the language of
+            # the name, or `text` before a file name whose language is not known.
+            if re.fullmatch(r"[0-9A-Za-z+#_-]+", source.filename):
+                language = source.filename
+            else:
+                language = code_language(source.filename) or (
+                    "text" if source.filename.strip() else ""
+                )
             assert code["attrs"].get("info", "").split(" ")[0] == language, page.title
 
 

@@ -142,6 +142,8 @@ _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
 # Patterns compiled once: `re.search(pattern, …)` looks its pattern up in a cache each call.
 _EXPLICIT_LANGUAGE = re.compile(r"\(([^()\s]+)\)$")
 _LANGUAGE_WORD = re.compile(r"[0-9a-z+#_-]+")
+# A code block name that is itself a language word: no extension, no spaces.
+_LANGUAGE_NAME = re.compile(r"[0-9A-Za-z+#_-]+")
 _URL_NEEDS_BRACKETS = re.compile(r"[\s<>]")
 # A destination whose parentheses CommonMark reads as part of it: one level, balanced.
 _BALANCED_PARENTHESES = re.compile(r"[^()]*(?:\([^()]*\)[^()]*)*")
@@ -371,8 +373,12 @@ class MarkdownWriter:
     def _code_block(self, block: CodeBlock, out: _Output) -> None:
         language = code_language(block.filename)
         name = block.filename
-        # The name as written follows the language, unless it is the language itself.
-        info = f"{language or 'text'} {name}" if name.strip() and name != language else language
+        if _LANGUAGE_NAME.fullmatch(name):
+            # A name that is a language (`code:py`, `code:md`): the info string as written.
+            info = name
+        else:
+            # The name as written follows the language.
+            info = f"{language or 'text'} {name}" if name.strip() else language
         fence = _fence_for(block.lines, info)
         if block.indent:
             first, column = self._open_item(len(block.indent), "- ", out)
