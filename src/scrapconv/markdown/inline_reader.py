@@ -555,7 +555,11 @@ def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
 def _names_page(text: str, target: str) -> bool:
     """Whether `text` is a title of the page whose file `target` is: the writer's file name
     for it, or the same page as Scrapbox matches titles (`ABC170_E` and `ABC170 E`)."""
-    return title_to_filename(text) == target or page_key(text) == page_key(target)
+    if title_to_filename(text) == target:
+        return True
+    # Through a project's file names: the same page when `_` and spaces are read alike, as
+    # Scrapbox does. A difference in case alone is an Obsidian alias (`[[Views|views]]`).
+    return page_key(text) == page_key(target) and text.lower() != target.lower()
 
 
 def _wikilink(target: str, alias: str | None) -> Inline:

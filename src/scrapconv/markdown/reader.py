@@ -54,6 +54,8 @@ _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _EMPTY_ITEM = "&nbsp;"
+_TABLE_NAME_LENGTH = 80
+_SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
 _CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
 
@@ -370,13 +372,25 @@ class _BlockReader:
         between them; it is taken out of the blocks read so far."""
         if len(self.blocks) >= 2 and _is_empty_line(self.blocks[-1]):
             name_line = self.blocks[-2]
-            if isinstance(name_line, Line) and name_line.indent == indent and name_line.children:
+            if (
+                isinstance(name_line, Line)
+                and name_line.indent == indent
+                and name_line.children
+                and not name_line.continued
+                and _is_table_name(write_inlines(name_line.children))
+            ):
                 del self.blocks[-2:]
                 return write_inlines(name_line.children), name_line.line
         if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()
         return "", number
+
+
+def _is_table_name(text: str) -> bool:
+    """Whether a line can be a table's name rather than a paragraph before the table: a
+    Scrapbox table name is short (the corpus's longest has 25 characters) and no sentence."""
+    return len(text) <= _TABLE_NAME_LENGTH and not text.rstrip().endswith(_SENTENCE_ENDS)
 
 
 def _column(row: str) -> tuple[int, str]:

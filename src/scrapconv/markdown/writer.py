@@ -691,7 +691,11 @@ class MarkdownWriter:
         """The file name of the page a link goes to."""
         pages = self.options.pages
         found = pages.resolve(target) if pages is not None else None
-        return found if found is not None else title_to_filename(target)
+        if found is None:
+            return title_to_filename(target)
+        # Obsidian finds a note whatever the case of the link: the link's own text then
+        # names it, and needs no alias.
+        return target if found.casefold() == target.casefold() else found
 
     def _tag_link(self, name: str) -> str:
         """A tag Obsidian would not read as one: a link to the tag's page that shows `#name`,
