@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -24,12 +25,30 @@ def main() -> None:
     """Convert Scrapbox (Cosense) notation to and from Obsidian and plain Markdown."""
 
 
+# A whole project export (JSON), converted into a folder.
+EXPORT = "export"
+# Input formats told by the input's file name when --from is not given.
+_FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapbox"}
+
+
 @main.command("convert")
 @click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option(
-    "--from", "source", type=click.Choice(READABLE_FORMATS), required=True, help="Input format."
+    "--from",
+    "source",
+    type=click.Choice((*READABLE_FORMATS, EXPORT)),
+    default=None,
+    help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
+    "file name (.json: export, .sb or .scrapbox: scrapbox).",
 )
 @click.option("--to", "target", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The folder (made when absent) to write a whole export into, one note per page.",
+)
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
 @click.option(
     "--icons",
@@ -55,20 +74,34 @@ def main() -> None:
 )
 def convert_command(
     inputs: tuple[str, ...],
-    source: str,
+    source: str | None,
     target: str,
+    output: Path | None,
     project: str,
     icons: str | None,
     headings: str | None,
     compat: str,
 ) -> None:
-    """Convert INPUT (a file, or - or nothing for standard input) and print the result.
+    """Convert INPUT (a file, or - or nothing for standard input) and print the result, or
+    convert a whole export into a folder of notes (-o FOLDER).
 
     What the conversion lost or changed is reported on standard error, one line each.
     """
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
+    if source is None:
+        source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
+        if source is None:
+            raise click.UsageError(
+                f"Missing option '--from': the input format cannot be told from "
+                f"{'standard input' if name == '-' else repr(name)}"
+            )
+    if source == EXPORT:
+        _convert_export(name, target, output, project, icons, headings, compat)
+        return
+    if output is not None:
+        raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
     text = _read_input(name)
     options: dict[str, object] = {}
     # Obsidian input in the reference format is read as such, whatever the output.
@@ -105,6 +138,55 @@ def convert_command(
         click.echo(f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}", err=True)
 
 
+def _convert_export(
+    name: str,
+    target: str,
+    output: Path | None,
+    project: str,
+    icons: str | None,
+    headings: str | None,
+    compat: str,
+) -> None:
+    """An export into a folder of notes: checked whole first, so bad input writes nothing."""
+    from .project import ExportError, export_to_vault, read_export
+
+    if output is None:
+        raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
+    if target == "scrapbox":
+        raise click.UsageError("an export converts to obsidian or markdown notes")
+    if compat != "faithful":
+        raise click.UsageError("--compat reference applies to single pages, not to an export")
+    levels = _heading_levels(headings) if headings is not None else (3, 2, 1)
+    label = "<stdin>" if name == "-" else name
+    try:
+        export = read_export(_read_bytes(name), label)
+    except ExportError as error:
+        raise InputError(str(error)) from None
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{output}: exists and is not a folder")
+    try:
+        result = export_to_vault(
+            export,
+            output,
+            flavor=target,  # type: ignore[arg-type]
+            project=project or None,
+            icons=icons,  # type: ignore[arg-type]
+            headings=levels,
+        )
+    except OSError as error:
+        raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
+    report = [
+        f"{output / filename}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
+        for filename, diagnostic in result.diagnostics
+    ]
+    sys.stderr.write("".join(report))
+    click.echo(
+        f"{result.pages} pages, {len(result.files)} files written, "
+        f"{len(result.diagnostics)} diagnostics",
+        err=True,
+    )
+
+
 def _heading_levels(text: str) -> tuple[int, ...]:
     try:
         levels = tuple(int(part) for part in text.split(","))
@@ -117,15 +199,18 @@ def _heading_levels(text: str) -> tuple[int, ...]:
     return levels
 
 
-def _read_input(name: str) -> str:
+def _read_bytes(name: str) -> bytes:
     try:
         if name == "-":
-            data = sys.stdin.buffer.read()
-        else:
-            with open(name, "rb") as file:
-                data = file.read()
+            return sys.stdin.buffer.read()
+        with open(name, "rb") as file:
+            return file.read()
     except OSError as error:
         raise InputError(f"{name}: cannot read: {error.strerror}") from None
+
+
+def _read_input(name: str) -> str:
+    data = _read_bytes(name)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -1,0 +1,396 @@
+"""Whole projects: a Scrapbox export → a vault of notes (scrapconv.project, `convert -o`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scrapconv.filenames import page_key
+from scrapconv.project import (
+    Export,
+    ExportError,
+    ExportPage,
+    convert_page,
+    export_to_vault,
+    read_export,
+)
+
+from .corpus import CORPUS, require_corpus
+from .test_filenames import invalid_reason, same_file
+
+COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
+
+HOSTILE = [
+    "../x",
+    "/etc/passwd",
+    "a/b",
+    "CON",
+    "nul.txt",
+    "a\x00b",
+    "x" + "あ" * 100,  # 301 bytes
+    "A",
+    "a",
+    "a_b",
+    "a b",
+    "",
+    "   ",
+    "etc.",
+    "Missing link target",  # absent below: only linked to, never a page
+]
+PAGES = HOSTILE[:-1]
+CREATED = 1609936496  # 2021-01-06T12:34:56Z
+
+
+def hostile_export() -> dict[str, object]:
+    """Every page links to every title, the absent one too, as a bracket link and a tag."""
+    links = " ".join(
+        f"[{title}]" for title in HOSTILE if title.strip() and not title.startswith("/")
+    )
+    pages = []
+    for number, title in enumerate(PAGES):
+        lines: list[object] = [title, f"links: {links}", "#a_b #CON [/etc/passwd]"]
+        if number % 2:  # an export with metadata: lines as objects
+            lines = [{"text": line, "created": CREATED, "updated": CREATED} for line in lines]
+        pages.append(
+            {"title": title, "created": CREATED + number, "updated": CREATED + 100 + number,
+             "lines": lines}
+        )  # fmt: skip
+    return {"name": "hostile", "displayName": "Hostile", "exported": CREATED, "pages": pages}
+
+
+def hostile_bytes() -> bytes:
+    return json.dumps(hostile_export()).encode()
+
+
+_FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"`[^`\n]*`")
+_WIKILINK = re.compile(r"!?\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\\?\|([^\[\]]*))?\]\]")
+
+
+def wikilinks(markdown: str) -> list[tuple[str, str]]:
+    """The (target, shown text) of every wikilink outside code."""
+    body = _CODE_SPAN.sub("", _FENCE.sub("", markdown))
+    return [(match[1], match[2] or "") for match in _WIKILINK.finditer(body)]
+
+
+def front_matter(markdown: str) -> dict[str, object]:
+    assert markdown.startswith("---\n")
+    end = markdown.index("\n---\n", 3)
+    loaded = yaml.safe_load(markdown[4 : end + 1])
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def assert_vault(folder: Path, titles: list[str], pages: int) -> None:
+    """One valid, distinct file per page, all inside `folder`; every wikilink resolves to a
+    file of the vault (as Obsidian finds notes: without case), or names a page the export
+    lacks."""
+    files = sorted(path for path in folder.rglob("*") if path.is_file())
+    assert len(files) == pages
+    assert all(path.parent == folder for path in files)
+    names = [path.name.removesuffix(".md") for path in files]
+    assert all(path.suffix == ".md" for path in files)
+    for name in names:
+        assert invalid_reason(name) is None, (name, invalid_reason(name))
+    assert len({same_file(name) for name in names}) == len(names)
+    keys = {page_key(title) for title in titles}
+    existing = {same_file(name) for name in names}
+    for path in files:
+        for target, shown in wikilinks(path.read_text(encoding="utf-8")):
+            if same_file(target) in existing:
+                continue
+            page = shown.removeprefix("#") if shown else target
+            assert page_key(page) not in keys, (path.name, target, shown)
+            assert page_key(target) not in keys, (path.name, target, shown)
+
+
+# --- reading an export -----------------------------------------------------------------------
+
+
+def test_read_export() -> None:
+    export = read_export(hostile_bytes(), "hostile.json")
+    assert export.project == "hostile"
+    assert [page.title for page in export.pages] == PAGES
+    first = export.pages[0]
+    assert first.text.split("\n")[0] == "../x"
+    assert (first.created, first.updated) == (CREATED, CREATED + 100)
+    # Lines as objects read as their text.
+    assert export.pages[1].text.split("\n")[2] == "#a_b #CON [/etc/passwd]"
+
+
+def test_a_page_without_lines_is_its_title_and_times_are_optional() -> None:
+    data = b'\xef\xbb\xbf{"pages": [{"title": "T", "lines": []}]}'
+    assert read_export(data, "x.json") == Export("", (ExportPage("T", "T"),))
+
+
+MALFORMED = [
+    (b"\xff\xfe{}", "x.json: not UTF-8 text (byte 0: 0xff)"),
+    (bytes(range(256)), "x.json: not UTF-8 text (byte 128: 0x80)"),
+    (b"", "x.json:1:1: not JSON: Expecting value"),
+    (b'{"pages": [\n{"title": "t",}]}', "x.json:2:15: not JSON"),
+    (b"[]", "not a Scrapbox export: a list instead of an object"),
+    (b'{"name": "p"}', 'not a Scrapbox export: no "pages" list'),
+    (b'{"pages": {}}', 'not a Scrapbox export: an object as its "pages" list'),
+    (b'{"name": 3, "pages": []}', '"name" is a number (3)'),
+    (b'{"pages": [1]}', "page 0 is a number (1), not an object"),
+    (b'{"pages": [{"lines": []}]}', "page 0 has no title"),
+    (b'{"pages": [{"title": 3, "lines": []}]}', "page 0 has a number (3) as its title"),
+    (b'{"pages": [{"title": "t"}]}', 'page 0 ("t") has no lines'),
+    (b'{"pages": [{"title": "t", "lines": "t"}]}', 'page 0 ("t") has a string as its lines'),
+    (b'{"pages": [{"title": "t", "lines": ["t", 1]}]}', 'page 0 ("t"), line 1: a number (1)'),
+    (b'{"pages": [{"title": "t", "lines": [null]}]}', 'page 0 ("t"), line 0: null'),
+    (b'{"pages": [{"title": "t", "lines": [{"x": 1}]}]}', "line 0: an object without a text"),
+    (b'{"pages": [{"title": "t", "lines": ["a\\nb"]}]}', "line 0: a line holding a line break"),
+    (b'{"pages": [{"title": "t", "lines": ["t", "\\ud800"]}]}', "line 1: a lone surrogate"),
+    (b'{"pages": [{"title": "\\udc00", "lines": []}]}', "the title holds a lone surrogate"),
+    (b'{"pages": [{"title": "t", "lines": [], "created": "x"}]}', '"created" is a string'),
+    (b'{"pages": [{"title": "t", "lines": [], "updated": true}]}', '"updated" is a boolean'),
+    (b'{"pages": [{"title": "t", "lines": [], "updated": -1}]}', '"updated" is -1'),
+    (b'{"pages": [{"title": "t", "lines": []}, {"title": "t", "lines": []}]}', "same title"),
+    (b"[" * 100000, "not a Scrapbox export"),
+]
+
+
+@pytest.mark.parametrize(("data", "message"), MALFORMED)
+def test_malformed_exports(data: bytes, message: str) -> None:
+    with pytest.raises(ExportError) as raised:
+        read_export(data, "x.json")
+    text = str(raised.value)
+    assert message in text
+    assert text.startswith("x.json")
+    assert "\n" not in text
+
+
+# --- writing a vault -------------------------------------------------------------------------
+
+
+def test_hostile_titles_land_inside_the_folder_and_links_resolve(tmp_path: Path) -> None:
+    folder = tmp_path / "vault"
+    export = read_export(hostile_bytes(), "hostile.json")
+    result = export_to_vault(export, folder)
+    assert result.pages == len(PAGES)
+    assert len(result.files) == len(PAGES) == len(set(result.files))
+    assert sorted(path.name for path in folder.iterdir()) == sorted(result.files)
+    assert [path.name for path in tmp_path.iterdir()] == ["vault"]
+    assert_vault(folder, PAGES, len(PAGES))
+    # The links to the pages of the export all went to files: only the absent page is left.
+    text = (folder / "A.md").read_text(encoding="utf-8")
+    stems = {same_file(path.name.removesuffix(".md")) for path in folder.iterdir()}
+    unresolved = {target for target, _ in wikilinks(text) if same_file(target) not in stems}
+    assert unresolved == {"Missing link target"}
+    # `a\x00b` is `a-b` too, and comes first in sorted order: `a/b` gets a suffix.
+    file_of_a_b = result.files[PAGES.index("a/b")].removesuffix(".md")
+    assert re.fullmatch(r"a-b \([0-9a-f]{8}\)", file_of_a_b)
+    assert f"[[{file_of_a_b}|a/b]]" in text
+    assert "[[CON-|CON]]" in text
+    assert "[/etc/passwd](https://scrapbox.io/etc/passwd)" in text
+
+
+def test_pages_scrapbox_reads_as_one_get_a_file_each(tmp_path: Path) -> None:
+    export = read_export(hostile_bytes(), "hostile.json")
+    result = export_to_vault(export, tmp_path)
+    duplicates = [(name, d) for name, d in result.diagnostics if d.code == "duplicate-page"]
+    # `a` is `A`'s page, `a b` is `a_b`'s (the first title in sorted order names the file).
+    assert sorted(name for name, _ in duplicates) == sorted(
+        name for name in result.files if re.fullmatch(r"(a|a_b) \([0-9a-f]{8}\)\.md", name)
+    )
+    assert len(duplicates) == 2
+    # Links to either title go to the page Scrapbox opens.
+    text = (tmp_path / "CON-.md").read_text(encoding="utf-8")
+    # (Obsidian finds `A.md` whatever the case of the link.)
+    assert "[[A]] [[a]]" in text
+    assert "[[a b|a_b]]" in text or "[[a_b|a b]]" in text
+
+
+def test_front_matter_and_modification_times(tmp_path: Path) -> None:
+    export = read_export(hostile_bytes(), "hostile.json")
+    result = export_to_vault(export, tmp_path)
+    for page, filename in zip(export.pages, result.files, strict=True):
+        path = tmp_path / filename
+        text = path.read_text(encoding="utf-8")
+        fields = front_matter(text)
+        assert fields["title"] == page.title
+        assert page.created is not None and page.updated is not None
+        created = datetime.fromtimestamp(page.created, tz=UTC)
+        updated = datetime.fromtimestamp(page.updated, tz=UTC)
+        assert f"\ncreated: {created:%Y-%m-%dT%H:%M:%SZ}\n" in text
+        assert f"\nupdated: {updated:%Y-%m-%dT%H:%M:%SZ}\n" in text
+        assert fields["created"] == created
+        assert fields["updated"] == updated
+        if filename == page.title + ".md":
+            assert "aliases" not in fields
+        else:
+            assert fields["aliases"] == [page.title]
+        assert path.stat().st_mtime == page.updated
+    assert "\ncreated: 2021-01-06T12:34:56Z\n" in (tmp_path / result.files[0]).read_text()
+
+
+def test_a_page_without_times_has_only_its_title(tmp_path: Path) -> None:
+    export = Export("p", (ExportPage("T", "T\n a"),))
+    result = export_to_vault(export, tmp_path, flavor="markdown")
+    assert (tmp_path / "T.md").read_text(encoding="utf-8") == "---\ntitle: T\n---\n- a\n"
+    assert result.diagnostics == ()
+
+
+def test_a_first_line_other_than_the_title_is_reported() -> None:
+    from scrapconv.filenames import FileNameMap
+    from scrapconv.markdown.writer import MarkdownOptions
+    from scrapconv.project import PageOptions
+
+    names = FileNameMap.for_titles(["new_"])
+    options = PageOptions(MarkdownOptions(pages=names), {"new_": "new_"})
+    filename, text, diagnostics = convert_page(ExportPage("new_", "new\nbody"), options)
+    assert (filename, text) == ("new_.md", "---\ntitle: new_\n---\nbody\n")
+    assert [d.code for d in diagnostics] == ["title-line"]
+
+
+def test_files_not_in_the_export_are_left_alone(tmp_path: Path) -> None:
+    (tmp_path / "mine.md").write_text("mine", encoding="utf-8")
+    (tmp_path / "T.md").write_text("old", encoding="utf-8")
+    export_to_vault(Export("p", (ExportPage("T", "T\nnew"),)), tmp_path)
+    assert (tmp_path / "mine.md").read_text(encoding="utf-8") == "mine"
+    assert (tmp_path / "T.md").read_text(encoding="utf-8").endswith("new\n")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["T.md", "mine.md"]
+
+
+def test_a_failed_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    replace = os.replace
+
+    def failing_replace(source: str, target: str) -> None:
+        calls.append(target)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    folder = tmp_path / "new" / "vault"
+    with pytest.raises(OSError):
+        export_to_vault(read_export(hostile_bytes(), "hostile.json"), folder)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True)
+
+
+def test_command_converts_an_export_into_a_folder(tmp_path: Path) -> None:
+    export = tmp_path / "hostile.json"
+    export.write_bytes(hostile_bytes())
+    folder = tmp_path / "vault"
+    result = run("convert", str(export), "-o", str(folder), "--to", "obsidian")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b""
+    lines = result.stderr.decode().splitlines()
+    assert (
+        lines[-1] == f"{len(PAGES)} pages, {len(PAGES)} files written, {len(lines) - 1} diagnostics"
+    )
+    for line in lines[:-1]:
+        assert re.fullmatch(rf"{re.escape(str(folder))}/[^/]+\.md:\d+: [a-z-]+: .+", line), line
+    assert_vault(folder, PAGES, len(PAGES))
+
+
+def test_command_options_reach_the_notes(tmp_path: Path) -> None:
+    export = tmp_path / "e.json"
+    export.write_text(
+        json.dumps({"name": "p", "pages": [{"title": "T", "lines": ["T", "[me.icon]", "[* h]"]}]})
+    )
+    result = run(
+        "convert", "--from", "export", str(export), "-o", str(tmp_path / "v"), "--to", "markdown",
+        "--icons", "link", "--project", "q", "--headings", "1",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    text = (tmp_path / "v" / "T.md").read_text(encoding="utf-8")
+    assert text == "---\ntitle: T\n---\n[me.icon](https://scrapbox.io/q/me)\n# h\n"
+
+
+@pytest.mark.parametrize(("data", "message"), MALFORMED[:4] + MALFORMED[8:14])
+def test_command_rejects_a_malformed_export(tmp_path: Path, data: bytes, message: str) -> None:
+    export = tmp_path / "x.json"
+    export.write_bytes(data)
+    folder = tmp_path / "vault"
+    result = run("convert", str(export), "-o", str(folder), "--to", "obsidian")
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    lines = result.stderr.decode().splitlines()
+    assert len(lines) == 1
+    assert message.removeprefix("x.json") in lines[0]
+    assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("/no/such.json", "-o", "{tmp}/v", "--to", "obsidian"), "cannot read"),
+        (("{export}", "-o", "{export}", "--to", "obsidian"), "exists and is not a folder"),
+        (("{export}", "-o", "{export}/v", "--to", "obsidian"), "cannot write"),
+        (("{export}", "--to", "obsidian"), "give it with -o FOLDER"),
+        (("{export}", "-o", "{tmp}/v", "--to", "scrapbox"), "to obsidian or markdown"),
+        (("{export}", "-o", "{tmp}/v", "--to", "obsidian", "--compat", "reference"), "single"),
+        (("{tmp}/p.sb", "-o", "{tmp}/v", "--to", "obsidian"), "--from export"),
+        (("{tmp}/p.txt", "--to", "obsidian"), "Missing option '--from'"),
+    ],
+)
+def test_command_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    export = tmp_path / "e.json"
+    export.write_bytes(hostile_bytes())
+    (tmp_path / "p.sb").write_text("T")
+    (tmp_path / "p.txt").write_text("T")
+    before = sorted(tmp_path.iterdir())
+    result = run("convert", *(arg.format(tmp=tmp_path, export=export) for arg in args))
+    assert result.returncode == 2
+    assert b"Traceback" not in result.stderr
+    assert message in result.stderr.decode()
+    assert sorted(tmp_path.iterdir()) == before
+    assert export.read_bytes() == hostile_bytes()
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs an unprivileged POSIX user"
+)
+def test_command_reports_an_unwritable_folder(tmp_path: Path) -> None:
+    export = tmp_path / "e.json"
+    export.write_bytes(hostile_bytes())
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        result = run("convert", str(export), "-o", str(folder), "--to", "obsidian")
+    finally:
+        folder.chmod(0o755)
+    assert result.returncode == 2
+    assert "cannot write" in result.stderr.decode()
+    assert list(folder.iterdir()) == []
+
+
+def test_single_pages_still_go_to_standard_output(tmp_path: Path) -> None:
+    page = tmp_path / "page.sb"
+    page.write_text("T\n a [b]", encoding="utf-8")
+    result = run("convert", str(page), "--to", "obsidian")
+    assert result.returncode == 0
+    assert result.stdout.decode() == "---\ntitle: T\n---\n- a [[b]]\n"
+
+
+# --- the corpus ------------------------------------------------------------------------------
+
+
+def test_corpus_export_into_a_vault(tmp_path: Path) -> None:
+    require_corpus()
+    path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
+    export = read_export(path.read_bytes(), path.name)
+    assert export.project == "qualia-san"
+    result = export_to_vault(export, tmp_path)
+    titles = [page.title for page in export.pages]
+    assert result.pages == len(titles) == len(result.files) == len(set(result.files))
+    assert_vault(tmp_path, titles, len(titles))
