@@ -72,7 +72,7 @@ def hostile_bytes() -> bytes:
 
 _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"`[^`\n]*`")
-_WIKILINK = re.compile(r"!?\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\\?\|([^\[\]]*))?\]\]")
+_WIKILINK = re.compile(r"!?\[\[([^\[\]|#]*?)(?:#[^\[\]|]*)?(?:\\?\|([^\[\]]*))?\]\]")
 
 
 def wikilinks(markdown: str) -> list[tuple[str, str]]:
