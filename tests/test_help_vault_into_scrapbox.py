@@ -122,10 +122,10 @@ def test_the_help_vault_is_there() -> None:
     assert len(NOTES) >= 173
 
 
-# Notes where text that Scrapbox reads as markup (`[x]`, `[!note]` in a plain quote, `#1`)
-# adds links or tags, or a link's target holds backticks: each reported as
-# `scrapbox-markup`. Measured: 7 of 173.
-ANNOUNCED_CHANGES_CEILING = 7
+# Notes where text that Scrapbox reads as markup (`[x]`, `[!note]` in a plain quote, `#1984`,
+# which Obsidian does not read as a tag) adds links or tags, or a link's target holds
+# backticks: each reported as `scrapbox-markup`. Measured: 8 of 173.
+ANNOUNCED_CHANGES_CEILING = 8
 
 
 @pytest.mark.parametrize("note", NOTES, ids=lambda note: note.path)

@@ -78,7 +78,8 @@ _STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
 # writer puts a URL holding them in angle brackets.
 _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
 _AUTOLINK = r"<https?://[^<>\s]*>"
-_TAG = r"(?<![^\s(])#[^\s!-,.:-@\[-^`{-~]+"
+# A tag as Obsidian reads one: at least one character other than a digit.
+_TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 _CODE_OPENING = r"(?<!`)`+"
 _BACKTICK_RUN = re.compile(r"`+")
@@ -247,21 +248,27 @@ _ICON_URL = re.compile(
 )
 _IMG_TAG = re.compile(r"<img\s[^<>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([A-Za-z-]+)\s*=\s*(?:'([^']*)'|"([^"]*)")""")
+# The HTML the Markdown writer writes for Scrapbox decorations; other HTML stays HTML.
 _HTML_OPEN = re.compile(
-    r"<(u|mark|span|b|strong|i|em|s|del)(?:\s+class=\"(?:deco-([^\"]+)|level-([0-9]+))\")?\s*>",
+    r"<(?:(u|mark)|(span) class=\"deco-([^\"]+)\"|(strong) class=\"level-([0-9]+)\")>",
     re.IGNORECASE,
 )
-_HTML_CLOSE = re.compile(r"</(u|mark|span|b|strong|i|em|s|del)\s*>", re.IGNORECASE)
-_HTML_MARKS = {
-    "u": "_",
-    "mark": "+",
-    "b": "*",
-    "strong": "*",
-    "i": "/",
-    "em": "/",
-    "s": "-",
-    "del": "-",
-}
+_HTML_CLOSE = re.compile(r"</(u|mark|span|strong)\s*>", re.IGNORECASE)
+_HTML_MARKS = {"u": "_", "mark": "+"}
+
+
+def _decoration_tag(raw: str) -> tuple[str, str] | None:
+    """The tag name and the Scrapbox mark of an opening tag the writer writes, or None."""
+    opened = _HTML_OPEN.fullmatch(raw)
+    if opened is None:
+        return None
+    simple, span, deco, _, level = opened.groups()
+    if simple:
+        return simple.lower(), _HTML_MARKS[simple.lower()]
+    if span:
+        return "span", html.unescape(deco)
+    # Cosense's class for text of size N, `[** x]`.
+    return "strong", "*" * min(int(level), 100)
 
 
 def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
@@ -290,15 +297,12 @@ def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
     while index < len(tokens):
         token = tokens[index]
         kind = token["type"]
-        if kind == "inline_html" and (opened := _HTML_OPEN.fullmatch(token["raw"])):
-            close = _matching_close(tokens, index, opened[1].lower())
+        if kind == "inline_html" and (opened := _decoration_tag(token["raw"])):
+            tag, mark = opened
+            close = _matching_close(tokens, index, tag)
             if close is not None:
-                mark = opened[2] or _HTML_MARKS.get(opened[1].lower(), "")
-                if opened[3]:
-                    # Cosense's class for text of size N, `[** x]`.
-                    mark = "*" * min(int(opened[3]), 100)
                 children = _run(tokens[index + 1 : close], context)
-                yield _decorated(html.unescape(mark), children)
+                yield _decorated(mark, children)
                 index = close + 1
                 continue
         yield from _node(token, context)
@@ -312,7 +316,7 @@ def _matching_close(tokens: list[Token], start: int, tag: str) -> int | None:
         if token["type"] != "inline_html":
             continue
         raw = token["raw"]
-        if (opened := _HTML_OPEN.fullmatch(raw)) and opened[1].lower() == tag:
+        if (opened := _decoration_tag(raw)) and opened[0] == tag:
             depth += 1
         elif (closed := _HTML_CLOSE.fullmatch(raw)) and closed[1].lower() == tag:
             if depth == 0:

@@ -32,7 +32,7 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from .reader import read_scrapbox
-from .writer import write_inlines
+from .writer import html_as_decorations, write_inlines
 
 
 def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
@@ -66,6 +66,10 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
 
 
 def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic]:
+    nodes = tuple(nodes)
+    if any(isinstance(node, Html) for node in nodes):
+        # HTML formatting elements are written as decorations: not lost.
+        nodes = html_as_decorations(nodes)
     for node in nodes:
         match node:
             case PageLink(target=target, section=section, alias=alias):

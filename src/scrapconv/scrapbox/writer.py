@@ -7,6 +7,7 @@ other readers it writes the usual form: one space after the indent of code and t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from ..ast import (
@@ -117,7 +118,61 @@ def _joined_marks(outer: str, inner: str) -> str:
 
 
 def write_inlines(nodes: Iterable[Inline]) -> str:
+    nodes = tuple(nodes)
+    if any(type(node) is Html for node in nodes):
+        nodes = html_as_decorations(nodes)
     return "".join(write_inline(node) for node in nodes)
+
+
+# HTML formatting tags, and the Scrapbox mark each one is.
+_HTML_TAG_MARKS = {
+    "b": "*",
+    "strong": "*",
+    "i": "/",
+    "em": "/",
+    "s": "-",
+    "del": "-",
+    "strike": "-",
+    "u": "_",
+    "mark": "+",
+}
+_HTML_TAG = re.compile(r"<(/?)([A-Za-z]+)\s*>")
+
+
+def html_as_decorations(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """`nodes` with each HTML formatting element (`<b>x</b>`, `<s>x</s>`) made the Scrapbox
+    decoration of the same meaning; other HTML stays as it is."""
+    result: list[Inline] = []
+    index = 0
+    while index < len(nodes):
+        node = nodes[index]
+        opened = _HTML_TAG.fullmatch(node.raw) if isinstance(node, Html) else None
+        if opened and not opened[1] and opened[2].lower() in _HTML_TAG_MARKS:
+            close = _closing_tag(nodes, index, opened[2].lower())
+            if close is not None:
+                inner = html_as_decorations(nodes[index + 1 : close])
+                result.append(Decoration(_HTML_TAG_MARKS[opened[2].lower()], inner))
+                index = close + 1
+                continue
+        result.append(node)
+        index += 1
+    return tuple(result)
+
+
+def _closing_tag(nodes: tuple[Inline, ...], start: int, tag: str) -> int | None:
+    depth = 0
+    for index in range(start + 1, len(nodes)):
+        node = nodes[index]
+        found = _HTML_TAG.fullmatch(node.raw) if isinstance(node, Html) else None
+        if found is None or found[2].lower() != tag:
+            continue
+        if not found[1]:
+            depth += 1
+        elif depth == 0:
+            return index
+        else:
+            depth -= 1
+    return None
 
 
 def write_inline(node: Inline) -> str:
