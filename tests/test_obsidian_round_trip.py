@@ -9,6 +9,10 @@ import scrapconv
 
 FORMS = [
     pytest.param("> [!tip]+ Title\n> body\n", id="callout"),
+    pytest.param(
+        "> [!tip] x\n> - a\n> 1. b\n>\n> ```css\n> --x: 1;\n> ```\n> > nested\n> | a | b |\n",
+        id="blocks inside a quote",
+    ),
     pytest.param("[[Plugins/Templates|Templates]] [[Note#Part]] [[#Here]]\n", id="note links"),
     pytest.param("![[picture.png|100]] ![[Other note]]\n", id="embeds"),
     pytest.param("![a cat](https://example.com/cat.png)\n", id="image alt text"),

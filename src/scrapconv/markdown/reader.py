@@ -26,6 +26,7 @@ from ..ast import (
     Decoration,
     Document,
     Heading,
+    Html,
     Icon,
     Inline,
     Line,
@@ -56,6 +57,8 @@ _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _EMPTY_ITEM = "&nbsp;"
 _TABLE_NAME_LENGTH = 80
 _SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
+# The start of a block inside a quote: further `>`, a list marker, a heading.
+_QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)+|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
 _CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
 
@@ -139,6 +142,8 @@ class _BlockReader:
     levels: list[_Level] = field(default_factory=list)
     # What the last block that was not an empty line was: "list", "quote", "paragraph", …
     last: str = "start"
+    # The fence of a code block open inside a quote.
+    quote_fence: str = ""
 
     def read(self) -> None:
         while self.index < len(self.rows):
@@ -152,6 +157,9 @@ class _BlockReader:
             self.index += 1
             return
         column, rest = _column(row)
+        if self.quote_fence and not rest.startswith(">"):
+            # The quote ended; so did any fence open in it.
+            self.quote_fence = ""
         marker = _MARKER.match(rest) if column < 4 or self.levels else None
         if marker is not None and not (rest[0] in "-*" and _RULE.fullmatch(rest)):
             self._list_item(column, rest, number)
@@ -305,11 +313,25 @@ class _BlockReader:
         body = _without_hard_break(rest[1:])
         content = body.lstrip(" \t")
         space = body[: len(body) - len(content)]
+        start: tuple[Inline, ...] = (Text(space),) if space else ()
+        if self.quote_fence:
+            # A line of code in a fence inside the quote: Markdown, kept as it is.
+            if content.startswith(self.quote_fence) and not content.strip(self.quote_fence[0]):
+                self.quote_fence = ""
+            return Quote((*start, Html(content)))
+        if fence := _FENCE.match(content):
+            self.quote_fence = fence[1]
+            return Quote((*start, Html(content)))
         if content == _EMPTY_ITEM or not content:
-            return Quote((Text(space),) if space else ())
+            return Quote(start)
+        if content.startswith("|"):
+            # A table row inside the quote.
+            return Quote((*start, Html(content)))
+        if block := _QUOTED_BLOCK.match(content):
+            # A list item, a heading or a quote inside the quote: its marker is Markdown.
+            return Quote((*start, Html(block[0]), *self._inline(content[block.end() :])))
         if callout := _CALLOUT.match(content):
             rest = self._inline(content[callout.end() :])
-            start: tuple[Inline, ...] = (Text(space),) if space else ()
             return Quote((*start, Callout(callout[1], callout[2]), *rest))
         return Quote(
             _join_text(Text(space), self._inline(content)) if space else self._inline(content)

@@ -328,6 +328,9 @@ class MarkdownWriter:
             # spacing is written as character references.
             spacing = spacing[0] + character_references(spacing[1:])
         text += self._inlines(children[1:], line, out)
+        if any(isinstance(node, Html) for node in quote.children[:2]):
+            # Markdown inside the quote (a list item, a fence), read from Markdown: as it was.
+            return ">" + spacing + text
         # An empty quote would be no block at all and let the next line run into it.
         return ">" + spacing + (escape_line_start(text) or _EMPTY_ITEM)
 
