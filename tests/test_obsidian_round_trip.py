@@ -20,6 +20,11 @@ FORMS = [
     pytest.param("- item\n  more of the item\n  and more\n\nnext\n", id="continued lines"),
     pytest.param("> quote\nlazy line of the quote\n", id="lazy quote line"),
     pytest.param(
+        "1. Copy this:\n\n   > quoted\n\n2. Run:\n\n   ```bash\n   snap install\n   ```\n",
+        id="blocks inside a list item",
+    ),
+    pytest.param("text[^1] and ^[inline].\n\n[^1]: the note\n", id="footnotes"),
+    pytest.param(
         "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
     ),
     pytest.param("---\naliases:\n- x\n---\nno title\n", id="front matter without a title"),

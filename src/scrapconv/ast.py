@@ -298,6 +298,8 @@ class CodeBlock:
     lines: tuple[str, ...]
     line_indents: tuple[str, ...] | None = None
     line: int = 0
+    # Markdown: the block goes on with the list item above (like `Line.continued`).
+    continued: bool = False
 
     @property
     def content(self) -> str:

@@ -81,6 +81,9 @@ _AUTOLINK = r"<https?://[^<>\s]*>"
 # A tag as Obsidian reads one: at least one character other than a digit.
 _TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
+# A footnote reference, `[^1]`, or an inline footnote, `^[text]`: kept as written (the
+# definitions, `[^1]: text`, are lines of their own).
+_FOOTNOTE = r"\[\^[^\]\s]+\]|\^\[[^\]]*\]"
 _CODE_OPENING = r"(?<!`)`+"
 _BACKTICK_RUN = re.compile(r"`+")
 # Where a backslash is not an escape (code spans, autolinks and HTML, math), or a backslash.
@@ -170,6 +173,11 @@ def _closing_ticks(text: str, count: int, start: int) -> int:
     return -1
 
 
+def _parse_footnote(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    state.append_token({"type": "footnote", "raw": m.group(0)})
+    return m.end()
+
+
 def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
     state.append_token({"type": "comment", "raw": m.group(0)[2:-2]})
     return m.end()
@@ -227,6 +235,7 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
         inline.register("wikilink", _WIKILINK, _parse_wikilink, before="link")
         inline.register("comment", _COMMENT, _parse_comment, before="escape")
         inline.register("tag", _TAG, _parse_tag, before="escape")
+        inline.register("footnote", _FOOTNOTE, _parse_footnote, before="link")
     return markdown
 
 
@@ -388,6 +397,8 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
                 yield _wikilink(target, token["alias"])
         case "tag":
             yield HashTag(token["raw"])
+        case "footnote":
+            yield Html(token["raw"])
         case "comment":
             # Kept as written, so that it stays hidden in Obsidian.
             yield Html(f"%%{token['raw']}%%")

@@ -292,7 +292,7 @@ class _BlockReader:
 
     def _list_content(self, depth: int, column: int, rest: str, number: int) -> None:
         if fence := _FENCE.match(rest):
-            self._code_block(" " * depth, column, fence, number)
+            self._code_block(" " * depth, column, fence, number, continued=True)
             return
         if self._table_starts(rest):
             self._table(" " * depth, self.levels[-1].content, number)
@@ -340,7 +340,15 @@ class _BlockReader:
     def _inline(self, text: str) -> tuple[Inline, ...]:
         return read_inline(text, self.context)
 
-    def _code_block(self, indent: str, column: int, fence: re.Match[str], number: int) -> None:
+    def _code_block(
+        self,
+        indent: str,
+        column: int,
+        fence: re.Match[str],
+        number: int,
+        *,
+        continued: bool = False,
+    ) -> None:
         marks = fence[1]
         info = fence[2].lstrip(" \t")
         closing = re.compile(rf"[ \t]*{re.escape(marks[0])}{{{len(marks)},}}[ \t]*")
@@ -356,7 +364,9 @@ class _BlockReader:
         # `lang name`: the name as written (spaces included), else the language alone.
         language, _, name = info.partition(" ")
         filename = name if name.strip() else language.rstrip(" \t")
-        self.blocks.append(CodeBlock(indent, filename, tuple(lines), None, number))
+        self.blocks.append(
+            CodeBlock(indent, filename, tuple(lines), None, number, continued and bool(indent))
+        )
         self.last = "list" if indent else "code"
 
     def _table_starts(self, rest: str) -> bool:

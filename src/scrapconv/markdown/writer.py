@@ -252,9 +252,10 @@ class MarkdownWriter:
         elif line.indent:
             self._list_line(line, out)
         elif not children:
+            # (The open list stays open for what continues its items; a new item after an
+            # empty line starts a new list, see `_open_item`.)
             out.lines.append("")
             out.last = "blank"
-            out.levels.clear()
         elif (heading := self._heading(children, line.line, out)) is not None:
             self._top_level(out, "heading", heading)
         elif len(children) == 1 and isinstance(children[0], Icon) and _is_rule(children[0]):
@@ -305,11 +306,16 @@ class MarkdownWriter:
         """A line that goes on with the paragraph above: under the open item's content, or as
         it is after a quote or a paragraph."""
         if line.children and isinstance(line.children[0], Quote):
-            # `>` (and what follows) separating a quote's paragraphs.
-            out.lines.append(self._quote(line.children, line.line, out).removesuffix(_EMPTY_ITEM))
+            # `>` (and what follows) separating a quote's paragraphs, or a quote inside the
+            # item above, under its text.
+            quote = self._quote(line.children, line.line, out).removesuffix(_EMPTY_ITEM)
+            if line.indent and out.levels and out.last in ("list", "blank"):
+                column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
+                quote = " " * column + quote
+            out.lines.append(quote)
             return
         text = escape_line_start(self._inlines(line.children, line.line, out))
-        if line.indent and out.levels and out.last == "list":
+        if line.indent and out.levels and out.last in ("list", "blank"):
             column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
             out.lines.append(" " * column + text)
         else:
@@ -383,6 +389,14 @@ class MarkdownWriter:
             # The name as written follows the language.
             info = f"{language or 'text'} {name}" if name.strip() else language
         fence = _fence_for(block.lines, info)
+        if block.continued and block.indent and out.levels and out.last in ("list", "blank"):
+            # Inside the item above, under its text.
+            column = out.levels[min(len(block.indent), len(out.levels)) - 1][1]
+            indent = " " * column
+            out.lines.append(indent + fence + info)
+            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.append(indent + fence)
+            return
         if block.indent:
             first, column = self._open_item(len(block.indent), "- ", out)
             indent = " " * column
