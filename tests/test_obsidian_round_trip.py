@@ -24,6 +24,9 @@ FORMS = [
         id="blocks inside a list item",
     ),
     pytest.param("text[^1] and ^[inline].\n\n[^1]: the note\n", id="footnotes"),
+    pytest.param("---\ncreated: {{date}}\n---\nbody\n", id="front matter that is no YAML"),
+    pytest.param("> ```css\n> a {\n>     b: c;\n> }\n> ```\n", id="code in a quote"),
+    pytest.param("see (https://example.com/a) and [API key](https://x.com)\n", id="urls"),
     pytest.param(
         "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
     ),

@@ -134,11 +134,16 @@ def _parse_strong_underscore(inline: InlineParser, m: re.Match[str], state: Inli
 
 
 def _parse_bare_url(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
+    url = m.group(0)
+    # A `)` closing text around the URL is not part of it (the writer puts URLs with
+    # parentheses in angle brackets).
+    while url.endswith(")") and url.count(")") > url.count("("):
+        url = url[:-1]
     if state.in_link:
-        state.append_token({"type": "text", "raw": m.group(0)})
+        state.append_token({"type": "text", "raw": url})
     else:
-        state.append_token({"type": "bare_url", "raw": m.group(0)})
-    return m.end()
+        state.append_token({"type": "bare_url", "raw": url})
+    return m.start() + len(url)
 
 
 def _parse_autolink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -595,7 +600,7 @@ def _wikilink(target: str, alias: str | None) -> Inline:
 
 def _text_of(node: Inline) -> str:
     match node:
-        case Text(text=text) | Code(text=text):
+        case Text(text=text) | Code(text=text) | Blank(text=text) | Html(raw=text):
             return text
         case Decoration(children=children) | Strong(children=children):
             return "".join(_text_of(child) for child in children)

@@ -82,11 +82,25 @@ def read_markdown(
     title, meta, first = _front_matter(rows)
     context = InlineContext(project=project, host=host, obsidian=flavor == "obsidian")
     reader = _BlockReader(rows, first, context)
+    if not first and (end := _unreadable_front_matter(rows)):
+        # Front matter that is no YAML (a template's `{{date}}`): its lines as they are.
+        reader.blocks.extend(Line("", (Html(rows[index]),), index + 1) for index in range(end))
+        reader.index = end
     reader.read()
     return Document(title, tuple(reader.blocks), meta)
 
 
 # --- front matter ----------------------------------------------------------------------------
+
+
+def _unreadable_front_matter(rows: list[str]) -> int:
+    """The number of rows of a front matter block (`---` to `---`), or 0 when there is none."""
+    if not rows or rows[0].rstrip() != "---":
+        return 0
+    for end in range(1, len(rows)):
+        if _FRONT_MATTER_END.match(rows[end]):
+            return end + 1
+    return 0
 
 
 def _front_matter(rows: list[str]) -> tuple[str | None, tuple[Property, ...], int]:
@@ -315,10 +329,11 @@ class _BlockReader:
         space = body[: len(body) - len(content)]
         start: tuple[Inline, ...] = (Text(space),) if space else ()
         if self.quote_fence:
-            # A line of code in a fence inside the quote: Markdown, kept as it is.
+            # A line of code in a fence inside the quote: Markdown, kept as it is, with all
+            # its indentation.
             if content.startswith(self.quote_fence) and not content.strip(self.quote_fence[0]):
                 self.quote_fence = ""
-            return Quote((*start, Html(content)))
+            return Quote((Html(body),)) if body else Quote(())
         if fence := _FENCE.match(content):
             self.quote_fence = fence[1]
             return Quote((*start, Html(content)))
@@ -409,6 +424,7 @@ class _BlockReader:
                 and name_line.indent == indent
                 and name_line.children
                 and not name_line.continued
+                and all(isinstance(node, Text) for node in name_line.children)
                 and _is_table_name(write_inlines(name_line.children))
             ):
                 del self.blocks[-2:]

@@ -266,7 +266,10 @@ class MarkdownWriter:
         elif isinstance(children[0], NumberList):
             self._list_line(line, out)
         else:
-            text = _not_html_block(escape_line_start(self._inlines(children, line.line, out)))
+            text = self._inlines(children, line.line, out)
+            if not isinstance(children[0], Html):
+                # (A line that starts with Markdown read from Markdown stays as it was.)
+                text = _not_html_block(escape_line_start(text))
             self._top_level(out, "paragraph", text)
 
     def _list_line(self, line: Line, out: _Output) -> None:
@@ -327,6 +330,9 @@ class MarkdownWriter:
         quote = children[0]
         assert isinstance(quote, Quote)
         quoted = self._inlines(quote.children, line, out)
+        if quote.children and isinstance(quote.children[0], Html):
+            # Markdown inside the quote, spacing and all (a line of a fenced code block).
+            return ">" + quoted + self._inlines(children[1:], line, out)
         text = quoted.lstrip(" \t")
         spacing = quoted[: len(quoted) - len(text)]
         if len(spacing.expandtabs(4)) > 4:

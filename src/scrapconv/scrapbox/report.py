@@ -107,6 +107,8 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
 
 
 def _markup_diagnostics(children: tuple[Inline, ...], line: int) -> Iterator[Diagnostic]:
+    if any(isinstance(node, Html) for node in children):
+        children = html_as_decorations(children)
     written = write_inlines(children)
     if not any(character in written for character in "[`#$%>?"):
         return
@@ -123,8 +125,8 @@ def _texts(nodes: Iterable[Inline]) -> str:
     parts: list[str] = []
     for node in nodes:
         match node:
-            case Text(text=text) | Callout(kind=text):
-                # (A callout is written as its type in a bold bracket.)
+            case Text(text=text) | Callout(kind=text) | Html(raw=text):
+                # (A callout is written as its type in a bold bracket, HTML as its text.)
                 parts.append(text)
             case (
                 Decoration(children=children)
