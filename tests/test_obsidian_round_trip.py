@@ -27,6 +27,7 @@ FORMS = [
     pytest.param("---\ncreated: {{date}}\n---\nbody\n", id="front matter that is no YAML"),
     pytest.param("> ```css\n> a {\n>     b: c;\n> }\n> ```\n", id="code in a quote"),
     pytest.param("see (https://example.com/a) and [API key](https://x.com)\n", id="urls"),
+    pytest.param("\n| a | b | c |\n| :--- | :---: | ---: |\n| 1 | 2 | 3 |\n\n", id="aligned table"),
     pytest.param(
         "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
     ),

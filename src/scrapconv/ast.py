@@ -315,6 +315,8 @@ class Table:
     rows: tuple[tuple[Cell, ...], ...]
     row_indents: tuple[str, ...] | None = None
     line: int = 0
+    # Markdown: each column's alignment, `left`, `center`, `right` or "" (Scrapbox has none).
+    alignments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -396,7 +396,10 @@ class _BlockReader:
     def _table(self, indent: str, column: int, number: int) -> None:
         header = _dedent(self.rows[self.index], column)
         rows = [self._cells(header)]
-        # The row after the header is the delimiter row (`| --- |`).
+        # The row after the header is the delimiter row (`| --- |`, `| :-: |`).
+        alignments = tuple(
+            _alignment(cell.strip()) for cell in _cells(_dedent(self.rows[self.index + 1], column))
+        )
         self.index += 2
         while self.index < len(self.rows):
             row = _dedent(self.rows[self.index], column)
@@ -405,7 +408,9 @@ class _BlockReader:
             rows.append(self._cells(row))
             self.index += 1
         name, number = self._table_name(indent, number)
-        self.blocks.append(Table(indent, name, tuple(rows), None, number))
+        if not any(alignments):
+            alignments = ()
+        self.blocks.append(Table(indent, name, tuple(rows), None, number, alignments))
         # The writer ends a table with an empty line.
         if self.index < len(self.rows) and not self.rows[self.index].strip(" \t"):
             self.index += 1
@@ -433,6 +438,14 @@ class _BlockReader:
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()
         return "", number
+
+
+def _alignment(delimiter: str) -> str:
+    if delimiter.startswith(":") and delimiter.endswith(":") and len(delimiter) > 1:
+        return "center"
+    if delimiter.startswith(":"):
+        return "left"
+    return "right" if delimiter.endswith(":") else ""
 
 
 def _is_table_name(text: str) -> bool:

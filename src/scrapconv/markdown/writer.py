@@ -447,7 +447,7 @@ class MarkdownWriter:
             cells += [""] * (width - len(cells))
             out.lines.append(indent + "| " + " | ".join(cells) + " |")
             if index == 0:
-                out.lines.append(indent + "|" + " --- |" * width)
+                out.lines.append(indent + "|" + _delimiter_row(table.alignments, width))
         out.lines.append("")
         # In a list, the items after the table go on in the same list.
         out.last = "list" if table.indent else "blank"
@@ -767,6 +767,14 @@ def _icon_markdown(path: str, project: str, form: IconForm, host: str, repeat: s
         case "link":
             page = f"{host}/{path_segment(project)}/{path_segment(name)}"
             return f"[{escape_inline(name)}.icon]({page})"
+
+
+_DELIMITERS = {"left": " :--- |", "center": " :---: |", "right": " ---: |"}
+
+
+def _delimiter_row(alignments: tuple[str, ...], width: int) -> str:
+    cells = (alignments + ("",) * width)[:width]
+    return "".join(_DELIMITERS.get(alignment, " --- |") for alignment in cells)
 
 
 def _distinct_marks(marks: str) -> list[str]:

@@ -59,7 +59,9 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
         case Line(children=children, line=line):
             yield from _node_diagnostics(children, line)
             yield from _markup_diagnostics(children, line)
-        case Table(rows=rows, line=line):
+        case Table(rows=rows, line=line, alignments=alignments):
+            if any(alignments):
+                yield Diagnostic("table-align", line, "the columns' alignment is left out")
             for index, row in enumerate(rows):
                 for cell in row:
                     yield from _node_diagnostics(cell, line + index + 1)
