@@ -513,7 +513,11 @@ class MarkdownWriter:
                 append(escape_inline(node.text))
             else:
                 append(render(node, line, out))
-                sensitive = sensitive or _neighbour_sensitive(node)
+                if not sensitive:
+                    cls = node.__class__
+                    sensitive = cls in _SENSITIVE_CLASSES or (
+                        cls in _SIZED_CLASSES and node.strong  # type: ignore[union-attr]
+                    )
         if not sensitive:
             if len(parts) == 1:
                 return parts[0]
@@ -785,6 +789,11 @@ def _distinct_marks(marks: str) -> list[str]:
         if mark not in ordered or mark not in "*/-_+":
             ordered.append(mark)
     return ordered
+
+
+_SENSITIVE_CLASSES = frozenset(_NEIGHBOUR_SENSITIVE)
+# Nodes that are emphasis when large (written in bold).
+_SIZED_CLASSES = frozenset((Icon, Image))
 
 
 def _neighbour_sensitive(node: Inline) -> bool:
