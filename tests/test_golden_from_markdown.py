@@ -2,7 +2,7 @@
 
 known-failures.md holds cases whose expected output is the right one but not yet what the
 reader and writer give: each is a strict xfail, so a fix makes it fail until the case is moved
-to the file of its construct. undecided.md pins what happens now where the rule is still open.
+to the file of its construct. lacking.md shows the rules for what Scrapbox has no form for.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def test_there_are_cases_for_both_flavors_and_every_file() -> None:
     assert {case.source for case in CASES} == {"obsidian", "markdown"}
     assert {case.target for case in CASES} == {"scrapbox"}
     names = {case.path.name for case in CASES}
-    assert "undecided.md" in names
+    assert "lacking.md" in names
     assert len(CASES) >= 80
 
 
