@@ -32,14 +32,14 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
 
 
 @main.command("convert")
-@click.argument("inputs", nargs=-1, type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--from",
     "source",
     type=click.Choice((*READABLE_FORMATS, EXPORT)),
     default=None,
     help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
-    "file name (.json: export, .sb or .scrapbox: scrapbox).",
+    "file name (.json: export, .sb or .scrapbox: scrapbox; a folder is an obsidian vault).",
 )
 @click.option("--to", "target", type=click.Choice(FORMATS), required=True, help="Output format.")
 @click.option(
@@ -47,7 +47,8 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="The folder (made when absent) to write a whole export into, one note per page.",
+    help="The folder (made when absent) to write a whole export into, one note per page; for "
+    "a vault (a folder of notes), the Cosense import file (JSON) to write.",
 )
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
 @click.option(
@@ -82,14 +83,18 @@ def convert_command(
     headings: str | None,
     compat: str,
 ) -> None:
-    """Convert INPUT (a file, or - or nothing for standard input) and print the result, or
-    convert a whole export into a folder of notes (-o FOLDER).
+    """Convert INPUT (a file, or - or nothing for standard input) and print the result,
+    convert a whole export into a folder of notes (-o FOLDER), or a folder of notes (a vault)
+    into a Cosense import file (-o FILE.json --to scrapbox).
 
     What the conversion lost or changed is reported on standard error, one line each.
     """
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
+    if name != "-" and Path(name).is_dir():
+        _convert_vault(Path(name), source, target, output, project, icons, headings, compat)
+        return
     if source is None:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
         if source is None:
@@ -182,6 +187,52 @@ def _convert_export(
     sys.stderr.write("".join(report))
     click.echo(
         f"{result.pages} pages, {len(result.files)} files written, "
+        f"{len(result.diagnostics)} diagnostics",
+        err=True,
+    )
+
+
+def _convert_vault(
+    folder: Path,
+    source: str | None,
+    target: str,
+    output: Path | None,
+    project: str,
+    icons: str | None,
+    headings: str | None,
+    compat: str,
+) -> None:
+    """A vault into one Cosense import file: every note read first, so bad input writes
+    nothing, and the file written whole or not at all."""
+    from .project import VaultError, vault_to_import, write_import
+
+    if source is None:
+        source = "obsidian"
+    if source not in ("obsidian", "markdown"):
+        raise click.UsageError("a folder is a vault of notes: give --from obsidian or markdown")
+    if target != "scrapbox":
+        raise click.UsageError("a vault converts to a Cosense import: give --to scrapbox")
+    if output is None:
+        raise click.UsageError("a vault converts into one import file: give it with -o FILE.json")
+    if icons is not None or headings is not None or compat != "faithful":
+        raise click.UsageError("--icons, --headings and --compat apply to Markdown output only")
+    if output.is_dir():
+        raise InputError(f"{output}: is a folder, not a file to write the import to")
+    try:
+        result = vault_to_import(folder, flavor=source, project=project)  # type: ignore[arg-type]
+    except VaultError as error:
+        raise InputError(str(error)) from None
+    try:
+        write_import(result, output)
+    except OSError as error:
+        raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
+    report = [
+        f"{folder / path}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
+        for path, diagnostic in result.diagnostics
+    ]
+    sys.stderr.write("".join(report))
+    click.echo(
+        f"{len(result.notes)} notes, {len(result.pages)} pages, "
         f"{len(result.diagnostics)} diagnostics",
         err=True,
     )

@@ -1,4 +1,4 @@
-"""Whole projects: a Scrapbox (Cosense) export → a folder of Markdown notes (a vault).
+"""Whole projects: a Scrapbox (Cosense) export ⇄ a folder of Markdown notes (a vault).
 
 `read_export` checks an export completely and gives an `Export`, or raises `ExportError` with
 one line saying what is wrong, before anything is written. `export_to_vault` writes one note
@@ -7,6 +7,10 @@ link, so notes and the links to them always agree. Each file is written whole or
 (a temporary file in the same folder, then a rename).
 
 The work on one page is `convert_page`, a pure function of the page and `PageOptions`.
+
+The other way, `vault_to_import` reads every note of a vault and gives the pages of a Cosense
+import (`{"pages": [{"title", "lines"}]}`), with links resolved as Obsidian resolves them and
+written as links to the titles of the notes they find; `write_import` writes it atomically.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import posixpath
 import re
 import tempfile
 import unicodedata
@@ -24,24 +29,45 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
-from .ast import Property
+from .ast import (
+    Block,
+    Decoration,
+    Document,
+    Embed,
+    Heading,
+    Inline,
+    Line,
+    NumberList,
+    PageLink,
+    Property,
+    Quote,
+    Strong,
+    Table,
+)
 from .diagnostics import Diagnostic
 from .filenames import FileNameMap, page_key
 from .markdown.writer import Flavor, IconForm, MarkdownOptions, write_markdown
 from .scrapbox.reader import read_scrapbox
+from .scrapbox.report import scrapbox_diagnostics
+from .scrapbox.writer import write_scrapbox
 
 __all__ = [
     "Export",
     "ExportError",
     "ExportPage",
+    "ImportPage",
+    "ImportResult",
     "PageOptions",
+    "VaultError",
     "VaultResult",
     "convert_page",
     "export_to_vault",
     "iso_time",
     "read_export",
+    "vault_to_import",
+    "write_import",
 ]
 
 _EXTENSION = ".md"
@@ -414,3 +440,288 @@ def _write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> 
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a vault: notes → a Cosense import
+
+# Folders Obsidian keeps its own files in (hidden folders, which are skipped too, cover
+# `.obsidian`; `.trash` is named for clarity).
+_SKIPPED_FOLDERS = frozenset({".obsidian", ".trash"})
+
+
+class VaultError(ValueError):
+    """A vault that cannot be read; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPage:
+    """One page of a Cosense import: its title and its lines, the first being the title."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What `vault_to_import` made: the notes read, one page per note (in the notes' order)
+    and the diagnostics, each with the path of its note inside the vault (`/` separated)."""
+
+    notes: tuple[str, ...]
+    pages: tuple[ImportPage, ...]
+    diagnostics: tuple[tuple[str, Diagnostic], ...]
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The Cosense import format: `{"pages": [{"title": ..., "lines": [...]}]}`."""
+        return {"pages": [{"title": page.title, "lines": list(page.lines)} for page in self.pages]}
+
+
+@dataclass(frozen=True, slots=True)
+class _Note:
+    path: str  # inside the vault, `/` separated, with `.md`
+    title: str  # from the front matter or the file name, before duplicates are renamed
+    document: Document
+
+
+def vault_to_import(
+    folder: Path, *, flavor: Literal["obsidian", "markdown"] = "obsidian", project: str = ""
+) -> ImportResult:
+    """Read every note (`*.md`) under `folder` and make a Cosense import of them.
+
+    Notes are taken in the order of their paths; hidden folders (`.obsidian`, `.trash`) and
+    hidden files are skipped, as Obsidian does. A page's title is the front matter `title`, else
+    the file name without `.md`. Titles are unique as Cosense reads them (`page_key`): of notes
+    with one title, the first keeps it and the others get the name of their folder after it,
+    `Title (Folder)`, reported as `duplicate-title`.
+
+    Links to notes (`[[Folder/Note]]`, `[[note#heading|alias]]`, `[x](Note.md)`, embeds) are
+    resolved as Obsidian does (see `_NoteIndex`) and written as links to the title of the note
+    they find; a link that finds no note stays as written. `project` is the Scrapbox project of
+    icons written without one. Raises VaultError (one line) for a folder or note that cannot be
+    read, or a note that is not UTF-8; never for what a note says.
+    """
+    paths = _note_paths(folder)
+    notes = [_read_note(folder, path, flavor, project) for path in paths]
+    titles, renamed = _unique_titles(notes)
+    index = _NoteIndex(tuple(note.path for note in notes), tuple(titles))
+    pages: list[ImportPage] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    for note, title in zip(notes, titles, strict=True):
+        note_diagnostics: list[Diagnostic] = []
+        if note.document.title is not None and note.document.title != note.title:
+            note_diagnostics.append(
+                Diagnostic(
+                    "title-line",
+                    1,
+                    f"the title {_shown(note.document.title)} holds a line break: written as "
+                    f"{_shown(note.title)}",
+                )
+            )
+        if note.path in renamed:
+            note_diagnostics.append(
+                Diagnostic(
+                    "duplicate-title",
+                    1,
+                    f"{renamed[note.path]} has the title {_shown(note.title)} too: this page is "
+                    f"{_shown(title)}",
+                )
+            )
+        document = _with_resolved_links(note.document, note.path, title, index)
+        document = dataclasses.replace(document, title=title)
+        text = write_scrapbox(document)
+        note_diagnostics.extend(scrapbox_diagnostics(document))
+        pages.append(ImportPage(title, tuple(text.split("\n"))))
+        diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
+    return ImportResult(tuple(paths), tuple(pages), tuple(diagnostics))
+
+
+def write_import(result: ImportResult, path: Path) -> None:
+    """Write the import JSON to `path` whole or not at all: UTF-8, characters as they are
+    (not `\\u` escapes), indented by 2, with a final newline. Raises OSError."""
+    data = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    _write_atomically(path, data.encode("utf-8"), None, _file_mode())
+
+
+def _note_paths(folder: Path) -> list[str]:
+    """The notes under `folder`, `/` separated, sorted; hidden folders and files skipped."""
+    if not folder.is_dir():
+        reason = "no such folder" if not folder.exists() else "not a folder"
+        raise VaultError(f"{folder}: {reason}")
+    errors: list[OSError] = []
+    paths: list[str] = []
+    for root, folders, files in os.walk(folder, onerror=errors.append):
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and name not in _SKIPPED_FOLDERS
+        )
+        inside = Path(root).relative_to(folder).as_posix()
+        for name in files:
+            if name.lower().endswith(_EXTENSION) and not name.startswith("."):
+                paths.append(name if inside == "." else f"{inside}/{name}")
+    if errors:
+        error = errors[0]
+        raise VaultError(f"{error.filename}: cannot read: {error.strerror or error}")
+    return sorted(paths, key=lambda path: path.split("/"))
+
+
+def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
+    from . import read
+
+    file = folder / path
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise VaultError(f"{file}: cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise VaultError(
+            f"{file}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+        ) from None
+    document = read(text, flavor, project=project)  # type: ignore[arg-type]
+    title = document.title
+    if title is not None:
+        # A page title is one line.
+        title = " ".join(part for part in title.splitlines())
+    if title is None or not title.strip():
+        title = path.rsplit("/", 1)[-1][: -len(_EXTENSION)]
+    return _Note(path, title, document)
+
+
+def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
+    """Each note's page title, unique under `page_key`, and the notes renamed for it (by path,
+    with the path of the note that kept the title). The first note of a title keeps it; a
+    later one becomes `Title (folder)`, else `Title (folder/path)`, else `Title (N)`."""
+    first: dict[str, str] = {}
+    for note in notes:
+        first.setdefault(page_key(note.title), note.path)
+    taken = set(first)
+    titles: list[str] = []
+    renamed: dict[str, str] = {}
+    for note in notes:
+        key = page_key(note.title)
+        if first[key] == note.path:
+            titles.append(note.title)
+            continue
+        folder = note.path.rpartition("/")[0]
+        candidates = [f"{note.title} ({folder.rpartition('/')[2]})", f"{note.title} ({folder})"]
+        title = next(
+            (c for c in candidates if folder and page_key(c) not in taken),
+            None,
+        )
+        number = 2
+        while title is None:
+            candidate = f"{note.title} ({number})"
+            title = candidate if page_key(candidate) not in taken else None
+            number += 1
+        taken.add(page_key(title))
+        titles.append(title)
+        renamed[note.path] = first[key]
+    return titles, renamed
+
+
+def _link_key(path: str) -> str:
+    """How Obsidian compares a link with a note's path: without case, in one normal form."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
+class _NoteIndex:
+    """Which note a link names, by Obsidian's rules.
+
+    A link's target (without `#section`, a leading `/` or a final `.md`) names a note by its
+    path from the vault's root, by a path relative to the linking note when it starts with
+    `./` or `../`, or by its file name or a final part of its path (`Folder/Note`); when several
+    notes match, the one nearest the root (fewest folders, then first by path) wins. Matching
+    ignores case and Unicode normal form.
+    """
+
+    def __init__(self, paths: tuple[str, ...], titles: tuple[str, ...]) -> None:
+        self._titles: dict[str, str] = {}
+        self._by_path: dict[str, str] = {}
+        self._by_name: dict[str, list[str]] = {}
+        for path, title in zip(paths, titles, strict=True):
+            self._titles[path] = title
+            stem = _link_key(path[: -len(_EXTENSION)])
+            self._by_path[stem] = path
+            self._by_name.setdefault(stem.rpartition("/")[2], []).append(path)
+        for found in self._by_name.values():
+            found.sort(key=lambda path: (path.count("/"), path.split("/")))
+
+    def title(self, target: str, source: str) -> str | None:
+        """The title of the note `target` names in a link from the note `source`, or None."""
+        if target[-len(_EXTENSION) :].lower() == _EXTENSION:
+            target = target[: -len(_EXTENSION)]
+        if target.startswith(("./", "../")):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+        key = _link_key(target.lstrip("/"))
+        if not key:
+            return None
+        path = self._by_path.get(key)
+        if path is None:
+            suffix = "/" + key
+            path = next(
+                (
+                    found
+                    for found in self._by_name.get(key.rpartition("/")[2], ())
+                    if _link_key(found[: -len(_EXTENSION)]).endswith(suffix)
+                ),
+                None,
+            )
+        return None if path is None else self._titles[path]
+
+
+def _with_resolved_links(
+    document: Document, source: str, title: str, index: _NoteIndex
+) -> Document:
+    """`document` with every link to a note of the vault made a link to its title."""
+
+    def link(node: PageLink) -> PageLink:
+        if not node.path:
+            # Read as a page title already (`[[a-b|a/b]]` as the export writes it).
+            return node
+        if not node.target.startswith("#"):
+            found = index.title(node.target, source)
+        else:
+            # `[[#heading]]`: a part of the note itself.
+            found = title
+            node = dataclasses.replace(node, target="", section=node.target[1:])
+        if found is None:
+            return node
+        if node.alias and page_key(node.alias) == page_key(found):
+            # The text shown is a name of the same page: Scrapbox can show it.
+            return PageLink(node.alias, node.section)
+        if node.target and page_key(node.target) == page_key(found):
+            return PageLink(node.target, node.section, node.alias)
+        return PageLink(found, node.section, node.alias)
+
+    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        return tuple(inline(node) for node in nodes)
+
+    def inline(node: Inline) -> Inline:
+        match node:
+            case PageLink():
+                return link(node)
+            case Embed(target=target, size=size):
+                page = target.partition("#")[0]
+                found = index.title(page, source) if page else None
+                return node if found is None else Embed(found, size)
+            case Decoration(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Strong(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Quote(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case NumberList(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+        return node
+
+    def block(node: Block) -> Block:
+        match node:
+            case Line(children=children) | Heading(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Table(rows=rows):
+                return dataclasses.replace(
+                    node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
+                )
+        return node
+
+    return dataclasses.replace(document, blocks=tuple(block(node) for node in document.blocks))
