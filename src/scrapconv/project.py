@@ -631,7 +631,8 @@ class _NoteIndex:
     path from the vault's root, by a path relative to the linking note when it starts with
     `./` or `../`, or by its file name or a final part of its path (`Folder/Note`); when several
     notes match, the one nearest the root (fewest folders, then first by path) wins. Matching
-    ignores case and Unicode normal form.
+    ignores case and Unicode normal form. Spaces around a target count: a vault written from an
+    export links `[[x ]]` for Scrapbox's `[x ]`, another page than `x`.
     """
 
     def __init__(self, paths: tuple[str, ...], titles: tuple[str, ...]) -> None:
