@@ -585,7 +585,11 @@ class MarkdownWriter:
                 return f"[!{kind}]{fold}" if self.obsidian else f"**{escape_inline(kind)}**"
             case Embed(target=target, size=size):
                 if self.obsidian:
-                    return f"![[{target}|{size}]]" if size else f"![[{target}]]"
+                    if not size:
+                        return f"![[{target}]]"
+                    # In a table cell the `|` must be escaped.
+                    bar = "\\|" if self.in_table else "|"
+                    return f"![[{target}{bar}{size}]]"
                 return f"![{escape_inline(target)}]({_url(path_segment(target))})"
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
@@ -873,8 +877,12 @@ def _flanked(parts: list[str], index: int, after_space: bool) -> str:
     )
     before = neighbour_before or edge
     after = neighbour_after or edge
-    # Next to the same delimiter character (`**a****b**`), the two runs would be one.
-    if not _can_open(mark, before, body[opening]) or neighbour_before == mark:
+    # Next to the same delimiter character (`**a****b**`), the two runs would be one; an
+    # escaped one (`\*`) is text.
+    joins_before = neighbour_before == mark and not (
+        index and not lead and parts[index - 1].endswith("\\" + mark)
+    )
+    if not _can_open(mark, before, body[opening]) or joins_before:
         body = _INVISIBLE + body
     if not _can_close(mark, body[-closing - 1], after) or neighbour_after == body[-1]:
         body += _INVISIBLE
