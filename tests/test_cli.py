@@ -98,3 +98,60 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(
     assert message in result.stderr.decode()
     assert b"Traceback" not in result.stderr
     assert result.stdout == b""
+
+
+EXPORT = (
+    '{"name": "p", "pages": [{"title": "A", "lines": ["A", "[B]"], "updated": 1600000000},'
+    ' {"title": "B", "lines": ["B", "x"]}]}'
+)
+
+
+def test_check_and_diff_of_an_export_into_a_vault_write_nothing(tmp_path: Path) -> None:
+    export = tmp_path / "p.json"
+    export.write_text(EXPORT, encoding="utf-8")
+    vault = tmp_path / "vault"
+    args = ("convert", str(export), "-o", str(vault), "--to", "obsidian")
+    result = run(*args, "--check", "--diff")
+    assert result.returncode == 1
+    assert f"+++ {vault / 'B.md'}\n@@ -0,0 +1,4 @@\n+---\n+title: B\n" in result.stdout.decode()
+    assert result.stderr.decode() == "2 pages, 2 files would change, 0 diagnostics\n"
+    assert not vault.exists()
+    assert run(*args).returncode == 0
+    assert run(*args, "--check").returncode == 0
+    note = vault / "B.md"
+    note.write_text(note.read_text(encoding="utf-8") + "by hand\n", encoding="utf-8")
+    result = run(*args, "--diff")
+    assert result.returncode == 0
+    assert result.stdout.decode().endswith(" x\n-by hand\n")
+    assert result.stderr.decode() == "2 pages, 1 files would change, 0 diagnostics\n"
+    assert note.read_text(encoding="utf-8").endswith("by hand\n")
+    assert run(*args, "--check").returncode == 1
+
+
+def test_check_and_diff_of_a_vault_into_an_import_write_nothing(tmp_path: Path) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "A.md").write_text("a [[B]]\n", encoding="utf-8")
+    output = tmp_path / "import.json"
+    args = ("convert", str(vault), "-o", str(output), "--to", "scrapbox")
+    result = run(*args, "--check")
+    assert result.returncode == 1
+    assert result.stdout == b""
+    assert result.stderr.decode().endswith(f"{output} would change\n")
+    assert not output.exists()
+    assert run(*args).returncode == 0
+    written = output.read_bytes()
+    result = run(*args, "--check", "--diff")
+    assert (result.returncode, result.stdout) == (0, b"")
+    assert result.stderr.decode().endswith(f"{output} unchanged\n")
+    (vault / "A.md").write_text("a [[C]]\n", encoding="utf-8")
+    result = run(*args, "--diff")
+    assert result.returncode == 0
+    assert '-        "a [B]"\n+        "a [C]"\n' in result.stdout.decode()
+    assert output.read_bytes() == written
+
+
+def test_check_and_diff_need_an_output() -> None:
+    result = run("convert", "--from", "scrapbox", "--to", "obsidian", "--check", stdin=b"T")
+    assert result.returncode == 2
+    assert "with -o" in result.stderr.decode()

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from . import FORMATS, READABLE_FORMATS, __version__, convert
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
+    from .project import FileChange
 
 ICON_FORMS = ("img", "image", "embed", "link")
 COMPAT_MODES = ("faithful", "reference")
@@ -73,6 +78,16 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     help="reference: the exact format of the reference export pipeline (Obsidian only): "
     "written with its defects fixed, and read from Obsidian input.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="With -o: write nothing; exit 1 if any file would change, 0 if none would.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="With -o: write nothing; print a unified diff of every file that would change.",
+)
 def convert_command(
     inputs: tuple[str, ...],
     source: str | None,
@@ -82,18 +97,24 @@ def convert_command(
     icons: str | None,
     headings: str | None,
     compat: str,
+    check: bool,
+    diff: bool,
 ) -> None:
     """Convert INPUT (a file, or - or nothing for standard input) and print the result,
     convert a whole export into a folder of notes (-o FOLDER), or a folder of notes (a vault)
     into a Cosense import file (-o FILE.json --to scrapbox).
 
-    What the conversion lost or changed is reported on standard error, one line each.
+    What the conversion lost or changed is reported on standard error, one line each. With -o,
+    --check and --diff compare the files with what would be written, and write nothing.
     """
+    dry_run = _DryRun(check, diff)
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
     if name != "-" and Path(name).is_dir():
-        _convert_vault(Path(name), source, target, output, project, icons, headings, compat)
+        _convert_vault(
+            Path(name), source, target, output, project, icons, headings, compat, dry_run
+        )
         return
     if source is None:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
@@ -103,10 +124,12 @@ def convert_command(
                 f"{'standard input' if name == '-' else repr(name)}"
             )
     if source == EXPORT:
-        _convert_export(name, target, output, project, icons, headings, compat)
+        _convert_export(name, target, output, project, icons, headings, compat, dry_run)
         return
     if output is not None:
         raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
+    if dry_run:
+        raise click.UsageError("--check and --diff apply where convert writes files (with -o)")
     text = _read_input(name)
     options: dict[str, object] = {}
     # Obsidian input in the reference format is read as such, whatever the output.
@@ -151,9 +174,10 @@ def _convert_export(
     icons: str | None,
     headings: str | None,
     compat: str,
+    dry_run: _DryRun,
 ) -> None:
     """An export into a folder of notes: checked whole first, so bad input writes nothing."""
-    from .project import ExportError, export_to_vault, read_export
+    from .project import ExportError, check_vault, export_to_vault, read_export
 
     if output is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
@@ -169,6 +193,27 @@ def _convert_export(
         raise InputError(str(error)) from None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
+    if dry_run:
+        try:
+            checked = check_vault(
+                export,
+                output,
+                flavor=target,  # type: ignore[arg-type]
+                project=project or None,
+                icons=icons,  # type: ignore[arg-type]
+                headings=levels,
+            )
+        except OSError as error:
+            raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
+        _report(output, checked.diagnostics)
+        dry_run.show(checked.changes)
+        click.echo(
+            f"{checked.pages} pages, {len(checked.changes)} files would change, "
+            f"{len(checked.diagnostics)} diagnostics",
+            err=True,
+        )
+        dry_run.exit(checked.changes)
+        return
     try:
         result = export_to_vault(
             export,
@@ -180,11 +225,7 @@ def _convert_export(
         )
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
-    report = [
-        f"{output / filename}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
-        for filename, diagnostic in result.diagnostics
-    ]
-    sys.stderr.write("".join(report))
+    _report(output, result.diagnostics)
     click.echo(
         f"{result.pages} pages, {len(result.files)} files written, "
         f"{len(result.diagnostics)} diagnostics",
@@ -201,10 +242,11 @@ def _convert_vault(
     icons: str | None,
     headings: str | None,
     compat: str,
+    dry_run: _DryRun,
 ) -> None:
     """A vault into one Cosense import file: every note read first, so bad input writes
     nothing, and the file written whole or not at all."""
-    from .project import VaultError, vault_to_import, write_import
+    from .project import VaultError, compare_file, import_bytes, vault_to_import, write_import
 
     if source is None:
         source = "obsidian"
@@ -222,20 +264,167 @@ def _convert_vault(
         result = vault_to_import(folder, flavor=source, project=project)  # type: ignore[arg-type]
     except VaultError as error:
         raise InputError(str(error)) from None
+    if dry_run:
+        try:
+            change = compare_file(output, import_bytes(result))
+        except OSError as error:
+            raise InputError(f"{output}: cannot read: {error.strerror or error}") from None
+        changes = (change,) if change.changed else ()
+        _report(folder, result.diagnostics)
+        dry_run.show(changes)
+        click.echo(
+            f"{len(result.notes)} notes, {len(result.pages)} pages, "
+            f"{len(result.diagnostics)} diagnostics, "
+            f"{output} {'would change' if changes else 'unchanged'}",
+            err=True,
+        )
+        dry_run.exit(changes)
+        return
     try:
         write_import(result, output)
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
-    report = [
-        f"{folder / path}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
-        for path, diagnostic in result.diagnostics
-    ]
-    sys.stderr.write("".join(report))
+    _report(folder, result.diagnostics)
     click.echo(
         f"{len(result.notes)} notes, {len(result.pages)} pages, "
         f"{len(result.diagnostics)} diagnostics",
         err=True,
     )
+
+
+@main.command("sync")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(("obsidian", "markdown")),
+    default="obsidian",
+    show_default=True,
+    help="The notes' format.",
+)
+@click.option("--project", default="", help="The Scrapbox project name (for icons).")
+@click.option(
+    "--icons",
+    type=click.Choice(ICON_FORMS),
+    default=None,
+    help="How to write icons, as for convert.",
+)
+@click.option(
+    "--headings",
+    default=None,
+    metavar="LEVELS",
+    help="Heading levels for [* x], [** x], …, as for convert (default: 3,2,1).",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 1 if any note would change, 0 if none would.",
+)
+@click.option(
+    "--diff",
+    is_flag=True,
+    help="Write nothing; print a unified diff of every note that would change.",
+)
+@click.option(
+    "--exit-non-zero-on-change",
+    "fail_on_change",
+    is_flag=True,
+    help="Exit 1 when a note was written (for pre-commit: a new note is no change git sees).",
+)
+def sync_command(
+    files: tuple[Path, ...],
+    target: str,
+    project: str,
+    icons: str | None,
+    headings: str | None,
+    check: bool,
+    diff: bool,
+    fail_on_change: bool,
+) -> None:
+    """Keep the note beside each Scrapbox page up to date: FILE.sb (or FILE.scrapbox) is
+    converted into FILE.md, which is written (whole, atomically) only when its content changes.
+
+    Exit status: 0 (also when notes were written, unless --exit-non-zero-on-change); 1 with
+    --check when a note would change; 2 on an error (one line), such as a page that cannot be
+    read, in which case nothing is written. A summary goes to standard error.
+    """
+    from .project import SyncError, SyncOptions, sync_page, write_change
+
+    options = SyncOptions(
+        flavor=target,  # type: ignore[arg-type]
+        project=project,
+        icons=icons,  # type: ignore[arg-type]
+        headings=_heading_levels(headings) if headings is not None else (3, 2, 1),
+    )
+    dry_run = _DryRun(check, diff)
+    # A page named twice is synced once.
+    pages = list({file.resolve(): file for file in reversed(files)}.values())[::-1]
+    try:
+        synced = [sync_page(file, options) for file in pages]
+    except SyncError as error:
+        raise InputError(str(error)) from None
+    sources: dict[Path, Path] = {}
+    for page in synced:
+        other = sources.setdefault(page.change.path.resolve(), page.source)
+        if other is not page.source:
+            raise InputError(f"{page.change.path}: the note of both {other} and {page.source}")
+    report = [
+        f"{page.source}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
+        for page in synced
+        for diagnostic in page.diagnostics
+    ]
+    sys.stderr.write("".join(report))
+    changes = tuple(page.change for page in synced if page.change.changed)
+    if not dry_run:
+        for change in changes:
+            try:
+                write_change(change)
+            except OSError as error:
+                raise InputError(
+                    f"{change.path}: cannot write: {error.strerror or error}"
+                ) from None
+    dry_run.show(changes)
+    click.echo(
+        f"{_count(len(synced), 'file')}, {len(changes)} "
+        f"{'would change' if dry_run else 'changed'}"
+        + (f", {_count(len(report), 'diagnostic')}" if report else ""),
+        err=True,
+    )
+    dry_run.exit(changes)
+    if fail_on_change and changes:
+        sys.exit(1)
+
+
+class _DryRun:
+    """--check and --diff: write nothing; print the diffs (--diff); exit 1 on a change
+    (--check)."""
+
+    def __init__(self, check: bool, diff: bool) -> None:
+        self.check = check
+        self.diff = diff
+
+    def __bool__(self) -> bool:
+        return self.check or self.diff
+
+    def show(self, changes: tuple[FileChange, ...]) -> None:
+        if self.diff:
+            sys.stdout.write("".join(change.diff() for change in changes))
+
+    def exit(self, changes: tuple[FileChange, ...]) -> None:
+        if self.check and changes:
+            sys.exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _report(folder: Path, diagnostics: tuple[tuple[str, Diagnostic], ...]) -> None:
+    report = [
+        f"{folder / path}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
+        for path, diagnostic in diagnostics
+    ]
+    sys.stderr.write("".join(report))
 
 
 def _heading_levels(text: str) -> tuple[int, ...]:

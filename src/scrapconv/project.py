@@ -11,12 +11,20 @@ The work on one page is `convert_page`, a pure function of the page and `PageOpt
 The other way, `vault_to_import` reads every note of a vault and gives the pages of a Cosense
 import (`{"pages": [{"title", "lines"}]}`), with links resolved as Obsidian resolves them and
 written as links to the titles of the notes they find; `write_import` writes it atomically.
+
+Checking without writing: `check_vault` and `compare_file` (with `import_bytes`) give each file
+as it is and as it would be (`FileChange`, with its unified diff).
+
+One page at a time: `sync_page` converts a Scrapbox-notation page (`page.sb`) into the note
+beside it (`page.md`) and gives what would be written; `write_change` writes it atomically,
+only when it changes the file.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import difflib
 import hashlib
 import json
 import os
@@ -24,7 +32,7 @@ import posixpath
 import re
 import tempfile
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,19 +62,33 @@ from .scrapbox.report import scrapbox_diagnostics
 from .scrapbox.writer import write_scrapbox
 
 __all__ = [
+    "SCRAPBOX_EXTENSIONS",
     "Export",
     "ExportError",
     "ExportPage",
+    "FileChange",
     "ImportPage",
     "ImportResult",
     "PageOptions",
+    "PageSync",
+    "SyncError",
+    "SyncOptions",
+    "VaultCheck",
     "VaultError",
+    "VaultNote",
     "VaultResult",
+    "check_vault",
+    "compare_file",
     "convert_page",
     "export_to_vault",
+    "import_bytes",
     "iso_time",
+    "note_path",
     "read_export",
+    "sync_page",
+    "vault_notes",
     "vault_to_import",
+    "write_change",
     "write_import",
 ]
 
@@ -352,6 +374,44 @@ def _cut(name: str, max_bytes: int) -> str:
 # Writing a vault
 
 
+@dataclass(frozen=True, slots=True)
+class VaultNote:
+    """One note of a vault made from an export: its file name (with `.md`), its text, the
+    time to give the file (the page's `updated`, or None) and its diagnostics."""
+
+    filename: str
+    text: str
+    mtime: int | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def vault_notes(
+    export: Export,
+    *,
+    flavor: Flavor = "obsidian",
+    project: str | None = None,
+    icons: IconForm | None = None,
+    headings: tuple[int, ...] = (3, 2, 1),
+) -> Iterator[VaultNote]:
+    """The notes of the vault made from `export`, one per page, in the export's order,
+    converted one at a time (see `export_to_vault` for the options)."""
+    titles = [page.title for page in export.pages]
+    names = FileNameMap.for_titles(titles)
+    options = PageOptions(
+        MarkdownOptions(
+            flavor=flavor,
+            project=export.project if project is None else project,
+            icons=icons,
+            headings=headings,
+            pages=names,
+        ),
+        MappingProxyType(page_files(titles, names)),
+    )
+    for page in export.pages:
+        filename, text, diagnostics = convert_page(page, options)
+        yield VaultNote(filename, text, page.updated, tuple(diagnostics))
+
+
 def export_to_vault(
     export: Export,
     folder: Path,
@@ -368,33 +428,21 @@ def export_to_vault(
     Raises OSError when the folder cannot be made or written; the notes written by this call
     are then removed again, and so is the folder if this call made it.
     """
-    titles = [page.title for page in export.pages]
-    names = FileNameMap.for_titles(titles)
-    options = PageOptions(
-        MarkdownOptions(
-            flavor=flavor,
-            project=export.project if project is None else project,
-            icons=icons,
-            headings=headings,
-            pages=names,
-        ),
-        MappingProxyType(page_files(titles, names)),
-    )
+    notes = vault_notes(export, flavor=flavor, project=project, icons=icons, headings=headings)
     made = _make_folder(folder)
     written: list[str] = []
     new_files: list[Path] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
     mode = _file_mode()
     try:
-        for page in export.pages:
-            filename, text, page_diagnostics = convert_page(page, options)
-            path = folder / filename
+        for note in notes:
+            path = folder / note.filename
             existed = path.exists() or path.is_symlink()
-            _write_atomically(path, text.encode("utf-8"), page.updated, mode)
+            _write_atomically(path, note.text.encode("utf-8"), note.mtime, mode)
             if not existed:
                 new_files.append(path)
-            written.append(filename)
-            diagnostics.extend((filename, diagnostic) for diagnostic in page_diagnostics)
+            written.append(note.filename)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
     except BaseException:
         for path in new_files:
             with contextlib.suppress(OSError):
@@ -404,6 +452,100 @@ def export_to_vault(
                 made_folder.rmdir()
         raise
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+@dataclass(frozen=True, slots=True)
+class VaultCheck:
+    """What `export_to_vault` would change in a folder, found by `check_vault` without
+    writing: the number of pages, the notes whose content would change (absent or different
+    now) and the diagnostics, each with the name of the file it is about."""
+
+    pages: int
+    changes: tuple[FileChange, ...]
+    diagnostics: tuple[tuple[str, Diagnostic], ...]
+
+
+def check_vault(
+    export: Export,
+    folder: Path,
+    *,
+    flavor: Flavor = "obsidian",
+    project: str | None = None,
+    icons: IconForm | None = None,
+    headings: tuple[int, ...] = (3, 2, 1),
+) -> VaultCheck:
+    """Compare the notes `export_to_vault` would write into `folder` with the files there,
+    writing nothing. Only content counts (not modification times). Raises OSError when a
+    file of the folder cannot be read."""
+    changes: list[FileChange] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = vault_notes(export, flavor=flavor, project=project, icons=icons, headings=headings)
+    for note in notes:
+        change = compare_file(folder / note.filename, note.text.encode("utf-8"))
+        if change.changed:
+            changes.append(change)
+        diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+    return VaultCheck(len(export.pages), tuple(changes), tuple(diagnostics))
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: what is there, what would be written
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """A file as it is (`old`, None when there is none) and as a conversion would write it."""
+
+    path: Path
+    old: bytes | None
+    new: bytes
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    def diff(self) -> str:
+        """A unified diff from the file as it is to the file as it would be ("" when they
+        are the same); a file that is absent is `/dev/null`."""
+        if not self.changed:
+            return ""
+        old = [] if self.old is None else _diff_lines(self.old)
+        lines = difflib.unified_diff(
+            old,
+            _diff_lines(self.new),
+            "/dev/null" if self.old is None else str(self.path),
+            str(self.path),
+        )
+        return "".join(lines)
+
+
+def _diff_lines(data: bytes) -> list[str]:
+    lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+def compare_file(path: Path, new: bytes) -> FileChange:
+    """`path` as it is now next to `new`. Raises OSError when `path` exists and cannot be
+    read (a folder, say)."""
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        old = None
+    return FileChange(path, old, new)
+
+
+def write_change(change: FileChange) -> None:
+    """Write `change.new` to its path, whole or not at all, and only when it changes the file;
+    a file replaced keeps its permissions. Raises OSError."""
+    if not change.changed:
+        return
+    try:
+        mode = os.stat(change.path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = _file_mode()
+    _write_atomically(change.path, change.new, None, mode)
 
 
 def _make_folder(folder: Path) -> list[Path]:
@@ -538,8 +680,12 @@ def vault_to_import(
 def write_import(result: ImportResult, path: Path) -> None:
     """Write the import JSON to `path` whole or not at all: UTF-8, characters as they are
     (not `\\u` escapes), indented by 2, with a final newline. Raises OSError."""
-    data = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
-    _write_atomically(path, data.encode("utf-8"), None, _file_mode())
+    _write_atomically(path, import_bytes(result), None, _file_mode())
+
+
+def import_bytes(result: ImportResult) -> bytes:
+    """The import JSON as `write_import` writes it."""
+    return (json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def _note_paths(folder: Path) -> list[str]:
@@ -726,3 +872,75 @@ def _with_resolved_links(
         return node
 
     return dataclasses.replace(document, blocks=tuple(block(node) for node in document.blocks))
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping notes in sync with Scrapbox-notation pages
+
+# The file names of pages in Scrapbox notation (compared without case).
+SCRAPBOX_EXTENSIONS = (".sb", ".scrapbox")
+
+
+class SyncError(ValueError):
+    """A page that cannot be synced; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncOptions:
+    """How `sync_page` writes notes: as `MarkdownOptions` (flavor, project of icons, icon
+    form, heading levels)."""
+
+    flavor: Flavor = "obsidian"
+    project: str = ""
+    icons: IconForm | None = None
+    headings: tuple[int, ...] = (3, 2, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSync:
+    """A Scrapbox-notation page and its note beside it: the note as it is and as it would be
+    written, and what the conversion lost or changed."""
+
+    source: Path
+    change: FileChange
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def note_path(source: Path) -> Path:
+    """The note beside a page: `page.sb` or `page.scrapbox` → `page.md`. SyncError for a
+    file of another kind."""
+    if source.suffix.lower() not in SCRAPBOX_EXTENSIONS:
+        raise SyncError(f"{source}: not a Scrapbox page: give FILE.sb or FILE.scrapbox")
+    return source.with_suffix(_EXTENSION)
+
+
+def sync_page(source: Path, options: SyncOptions) -> PageSync:
+    """Convert the page `source` into the note beside it (`note_path`), writing nothing: the
+    note's text is what `scrapconv convert --from scrapbox --to FLAVOR` prints for the page
+    (ending with a newline). Raises SyncError (one line) for a file that is not a page, cannot
+    be read or is not UTF-8, or a note that cannot be read."""
+    target = note_path(source)
+    try:
+        data = source.read_bytes()
+    except OSError as error:
+        raise SyncError(f"{source}: cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SyncError(
+            f"{source}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+        ) from None
+    markdown = MarkdownOptions(
+        flavor=options.flavor,
+        project=options.project,
+        icons=options.icons,
+        headings=options.headings,
+    )
+    written, diagnostics = write_markdown(read_scrapbox(text), markdown)
+    if written and not written.endswith("\n"):
+        written += "\n"
+    try:
+        change = compare_file(target, written.encode("utf-8"))
+    except OSError as error:
+        raise SyncError(f"{target}: cannot read: {error.strerror or error}") from None
+    return PageSync(source, change, tuple(diagnostics))
