@@ -1,0 +1,250 @@
+"""`scrapconv sync` and the pre-commit hooks of .pre-commit-hooks.yaml."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import scrapconv
+
+COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = "Page\n[* Heading]\n a [link]"
+NOTE = "---\ntitle: Page\n---\n### Heading\n- a [[link]]\n"
+
+
+def sync(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMAND, "sync", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8"
+    )
+
+
+def test_writes_the_note_beside_the_page(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "other.scrapbox").write_text("Other\n#2019", encoding="utf-8")
+    result = sync("page.sb", "other.scrapbox", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == ""
+    assert (tmp_path / "page.md").read_text(encoding="utf-8") == NOTE
+    assert (tmp_path / "other.md").read_text(encoding="utf-8") == (
+        "---\ntitle: Other\n---\n[[2019|#2019]]\n"
+    )
+    assert result.stderr.splitlines() == [
+        "other.scrapbox:2: tag: #2019 is not an Obsidian tag: written as a link",
+        "2 files, 2 changed, 1 diagnostic",
+    ]
+
+
+def test_the_note_is_what_convert_prints(tmp_path: Path) -> None:
+    text = "T\n [a.icon] [** b]\n  code:x.py\n   y"
+    (tmp_path / "t.sb").write_text(text, encoding="utf-8")
+    args = ("--to", "markdown", "--project", "p", "--icons", "link", "--headings", "2,1")
+    assert sync(*args, "t.sb", cwd=tmp_path).returncode == 0
+    printed = subprocess.run(
+        [*COMMAND, "convert", "--from", "scrapbox", *args, "t.sb"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+    ).stdout
+    assert (tmp_path / "t.md").read_text(encoding="utf-8") == printed
+    expected = scrapconv.convert(text, "scrapbox", "markdown", project="p", icons="link")
+    assert expected.text.rstrip("\n") in printed
+
+
+def test_an_unchanged_note_is_not_written(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    note = tmp_path / "page.md"
+    note.write_text(NOTE, encoding="utf-8")
+    os.utime(note, (1_000_000, 1_000_000))
+    result = sync("page.sb", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == "1 file, 0 changed\n"
+    assert note.stat().st_mtime == 1_000_000
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["page.md", "page.sb"]
+
+
+def test_a_replaced_note_keeps_its_permissions(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    note = tmp_path / "page.md"
+    note.write_text("old", encoding="utf-8")
+    note.chmod(0o600)
+    assert sync("page.sb", cwd=tmp_path).returncode == 0
+    assert note.read_text(encoding="utf-8") == NOTE
+    assert note.stat().st_mode & 0o777 == 0o600
+
+
+def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "new.sb").write_text("New", encoding="utf-8")
+    (tmp_path / "page.md").write_text("stale\n", encoding="utf-8")
+    result = sync("--check", "page.sb", "new.sb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == "2 files, 2 would change\n"
+    assert (tmp_path / "page.md").read_text(encoding="utf-8") == "stale\n"
+    assert not (tmp_path / "new.md").exists()
+    assert sync("page.sb", "new.sb", cwd=tmp_path).returncode == 0
+    result = sync("--check", "page.sb", "new.sb", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stderr == "2 files, 0 would change\n"
+
+
+def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "new.sb").write_text("New", encoding="utf-8")
+    (tmp_path / "page.md").write_text(NOTE.replace("[[link]]", "[[old]]"), encoding="utf-8")
+    result = sync("--diff", "page.sb", "new.sb", cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout == (
+        "--- page.md\n+++ page.md\n@@ -2,4 +2,4 @@\n title: Page\n ---\n ### Heading\n"
+        "-- a [[old]]\n+- a [[link]]\n"
+        "--- /dev/null\n+++ new.md\n@@ -0,0 +1,3 @@\n+---\n+title: New\n+---\n"
+    )
+    assert not (tmp_path / "new.md").exists()
+    assert "[[old]]" in (tmp_path / "page.md").read_text(encoding="utf-8")
+    result = sync("--check", "--diff", "page.sb", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.startswith("--- page.md\n")
+
+
+def test_exit_non_zero_on_change(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    assert sync("--exit-non-zero-on-change", "page.sb", cwd=tmp_path).returncode == 1
+    assert (tmp_path / "page.md").read_text(encoding="utf-8") == NOTE
+    assert sync("--exit-non-zero-on-change", "page.sb", cwd=tmp_path).returncode == 0
+
+
+def test_no_files_is_nothing_to_do(tmp_path: Path) -> None:
+    result = sync(cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "0 files, 0 changed\n")
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "message"),
+    [
+        ({}, ["missing.sb"], "missing.sb: cannot read: No such file or directory"),
+        ({"n.md": b"x"}, ["n.md"], "n.md: not a Scrapbox page: give FILE.sb or FILE.scrapbox"),
+        ({"bad.sb": b"T\n\xff"}, ["bad.sb"], "bad.sb: not UTF-8 text (byte 2: 0xff)"),
+        ({"dir.sb": None}, ["dir.sb"], "dir.sb: cannot read: Is a directory"),
+        (
+            {"x.sb": b"X", "x.scrapbox": b"X"},
+            ["x.sb", "x.scrapbox"],
+            "x.md: the note of both x.sb and x.scrapbox",
+        ),
+        ({"f.sb": b"F", "f.md": None}, ["f.sb"], "f.md: cannot read: Is a directory"),
+    ],
+)  # fmt: skip
+def test_errors_exit_2_with_one_line_and_write_nothing(
+    tmp_path: Path, files: dict[str, bytes | None], args: list[str], message: str
+) -> None:
+    (tmp_path / "good.sb").write_text(PAGE, encoding="utf-8")
+    for name, data in files.items():
+        if data is None:
+            (tmp_path / name).mkdir()
+        else:
+            (tmp_path / name).write_bytes(data)
+    before = sorted(path.name for path in tmp_path.iterdir())
+    result = sync("good.sb", *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == f"Error: {message}\n"
+    assert result.stdout == ""
+    assert sorted(path.name for path in tmp_path.iterdir()) == before
+
+
+def test_bad_options_exit_2() -> None:
+    for args in (("--to", "scrapbox"), ("--headings", "0")):
+        result = sync(*args, "page.sb", cwd=ROOT)
+        assert result.returncode == 2
+        assert "Traceback" not in result.stderr
+
+
+def test_sync_does_not_import_the_markdown_reader_or_yaml(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    program = (
+        "import sys\nfrom scrapconv.cli import main\n"
+        "try:\n    main(['sync', 'page.sb'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('mistune', 'yaml') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.stdout == "[]\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The hooks, installed by pre-commit from this checkout
+
+
+def git(*args: str, cwd: Path) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache of hook environments for the tests of this module."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def try_repo(hook: str, repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+    environment.pop("PRE_COMMIT", None)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", "page.sb"],
+        cwd=repo,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+
+
+@pytest.fixture
+def notes(tmp_path: Path) -> Path:
+    """A git repository of notes holding one committed page, page.sb."""
+    assert (ROOT / ".git").exists(), f"{ROOT} is not a git checkout: pre-commit needs one"
+    git("init", "-q", cwd=tmp_path)
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    git("add", "page.sb", cwd=tmp_path)
+    git("commit", "-q", "-m", "A page", cwd=tmp_path)
+    return tmp_path
+
+
+def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path, pre_commit_home: Path):
+    first = try_repo("scrapconv", notes, pre_commit_home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "Failed" in first.stdout
+    assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
+    second = try_repo("scrapconv", notes, pre_commit_home)
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "Passed" in second.stdout
+    # A tracked note gone stale is rewritten, once.
+    git("add", "page.md", cwd=notes)
+    git("commit", "-q", "-m", "The note", cwd=notes)
+    (notes / "page.sb").write_text(PAGE + "\n more", encoding="utf-8")
+    assert try_repo("scrapconv", notes, pre_commit_home).returncode == 1
+    assert (notes / "page.md").read_text(encoding="utf-8") == NOTE + "- more\n"
+    assert try_repo("scrapconv", notes, pre_commit_home).returncode == 0
+
+
+def test_the_check_hook_fails_without_writing(notes: Path, pre_commit_home: Path) -> None:
+    missing = try_repo("scrapconv-check", notes, pre_commit_home)
+    assert missing.returncode == 1, missing.stdout + missing.stderr
+    assert not (notes / "page.md").exists()
+    (notes / "page.md").write_text("stale\n", encoding="utf-8")
+    stale = try_repo("scrapconv-check", notes, pre_commit_home)
+    assert stale.returncode == 1, stale.stdout + stale.stderr
+    assert "1 file, 1 would change" in stale.stdout
+    assert (notes / "page.md").read_text(encoding="utf-8") == "stale\n"
+    (notes / "page.md").write_text(NOTE, encoding="utf-8")
+    current = try_repo("scrapconv-check", notes, pre_commit_home)
+    assert current.returncode == 0, current.stdout + current.stderr
+    assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
