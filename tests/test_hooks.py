@@ -189,14 +189,10 @@ def git(*args: str, cwd: Path) -> None:
     )
 
 
-@pytest.fixture(scope="module")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One cache of hook environments for the tests of this module."""
-    return tmp_path_factory.mktemp("pre-commit-home")
-
-
-def try_repo(hook: str, repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PRE_COMMIT_HOME": str(home), "PRE_COMMIT_COLOR": "never"}
+def try_repo(hook: str, repo: Path) -> subprocess.CompletedProcess[str]:
+    """Run `hook` of this checkout on page.sb in `repo`. try-repo installs the hook (`pip
+    install .` of the checkout, with its tracked and staged changes) in a new store each time."""
+    environment = {**os.environ, "PRE_COMMIT_COLOR": "never"}
     environment.pop("PRE_COMMIT", None)
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", "page.sb"],
@@ -218,33 +214,33 @@ def notes(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path, pre_commit_home: Path):
-    first = try_repo("scrapconv", notes, pre_commit_home)
+def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path):
+    first = try_repo("scrapconv", notes)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "Failed" in first.stdout
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
-    second = try_repo("scrapconv", notes, pre_commit_home)
+    second = try_repo("scrapconv", notes)
     assert second.returncode == 0, second.stdout + second.stderr
     assert "Passed" in second.stdout
     # A tracked note gone stale is rewritten, once.
     git("add", "page.md", cwd=notes)
     git("commit", "-q", "-m", "The note", cwd=notes)
     (notes / "page.sb").write_text(PAGE + "\n more", encoding="utf-8")
-    assert try_repo("scrapconv", notes, pre_commit_home).returncode == 1
+    assert try_repo("scrapconv", notes).returncode == 1
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE + "- more\n"
-    assert try_repo("scrapconv", notes, pre_commit_home).returncode == 0
+    assert try_repo("scrapconv", notes).returncode == 0
 
 
-def test_the_check_hook_fails_without_writing(notes: Path, pre_commit_home: Path) -> None:
-    missing = try_repo("scrapconv-check", notes, pre_commit_home)
+def test_the_check_hook_fails_without_writing(notes: Path) -> None:
+    missing = try_repo("scrapconv-check", notes)
     assert missing.returncode == 1, missing.stdout + missing.stderr
     assert not (notes / "page.md").exists()
     (notes / "page.md").write_text("stale\n", encoding="utf-8")
-    stale = try_repo("scrapconv-check", notes, pre_commit_home)
+    stale = try_repo("scrapconv-check", notes)
     assert stale.returncode == 1, stale.stdout + stale.stderr
     assert "1 file, 1 would change" in stale.stdout
     assert (notes / "page.md").read_text(encoding="utf-8") == "stale\n"
     (notes / "page.md").write_text(NOTE, encoding="utf-8")
-    current = try_repo("scrapconv-check", notes, pre_commit_home)
+    current = try_repo("scrapconv-check", notes)
     assert current.returncode == 0, current.stdout + current.stderr
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
