@@ -214,7 +214,7 @@ def notes(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path):
+def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path) -> None:
     first = try_repo("scrapconv", notes)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "Failed" in first.stdout
