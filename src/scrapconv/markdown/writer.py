@@ -132,7 +132,6 @@ _EMPTY_ITEM = "&nbsp;"
 # The marker of a numbered item that may start a list right under text.
 _FIRST_NUMBER = re.compile(r"0*1[.)] ")
 # Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
-_EMPHASIS = (Decoration, Strong)
 _NEIGHBOUR_SENSITIVE = (Decoration, Strong, HashTag)
 _HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
 # What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
