@@ -28,6 +28,7 @@ FORMS = [
     pytest.param("> ```css\n> a {\n>     b: c;\n> }\n> ```\n", id="code in a quote"),
     pytest.param("see (https://example.com/a) and [API key](https://x.com)\n", id="urls"),
     pytest.param("\n| a | b | c |\n| :--- | :---: | ---: |\n| 1 | 2 | 3 |\n\n", id="aligned table"),
+    pytest.param("<div>\n- raw\n</div>\n\n- item\n", id="html block"),
     pytest.param(
         "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
     ),

@@ -61,6 +61,18 @@ _SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
 _QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)+|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
 _CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
+# The starts of CommonMark's HTML blocks: a block-level tag, or (when it does not interrupt a
+# paragraph) a line that is one whole tag.
+_HTML_BLOCK_TAG = re.compile(
+    r"</?(?:address|article|aside|blockquote|body|caption|center|colgroup|dd|details|dialog|"
+    r"div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|iframe|li|main|nav|"
+    r"ol|p|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?:[ \t/>]|$)",
+    re.IGNORECASE,
+)
+_HTML_LONE_TAG = re.compile(
+    r"(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][\w.:-]*(?:[ \t]*=[ \t]*"
+    r"(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*"
+)
 
 
 def read_markdown(
@@ -214,6 +226,8 @@ class _BlockReader:
             self.index += 1
         elif self._table_starts(rest):
             self._table("", 0, number)
+        elif rest.startswith("<") and (end := self._html_block_end(rest)):
+            self._html_block(end)
         elif rest.startswith(">"):
             if self.last == "list":
                 self._drop_separator()
@@ -228,6 +242,34 @@ class _BlockReader:
             self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
             self.last = "paragraph"
             self.index += 1
+
+    def _html_block_end(self, rest: str) -> int:
+        """Where the HTML block starting on this row ends (the index after its last row), or
+        0 when the row starts none. CommonMark reads such lines as raw HTML, not Markdown."""
+        if rest.startswith("<!--"):
+            for index in range(self.index, len(self.rows)):
+                if "-->" in self.rows[index]:
+                    return index + 1
+            return len(self.rows)
+        paragraph_above = self.last == "paragraph" and self.rows[self.index - 1].strip(" \t")
+        if not _HTML_BLOCK_TAG.match(rest) and (
+            paragraph_above or not _HTML_LONE_TAG.fullmatch(rest)
+        ):
+            return 0
+        for index in range(self.index, len(self.rows)):
+            if not self.rows[index].strip(" \t"):
+                return index
+        return len(self.rows)
+
+    def _html_block(self, end: int) -> None:
+        # Each line as it is: Scrapbox gets its text, Markdown the same HTML.
+        if self.last in ("list", "quote"):
+            self._drop_separator()
+        while self.index < end:
+            self.blocks.append(Line("", (Html(self.rows[self.index]),), self.index + 1))
+            self.index += 1
+        # (The writer writes its lines as paragraph lines.)
+        self.last = "paragraph"
 
     def _continues_paragraph(self, rest: str) -> bool:
         """Whether a line that starts no block of its own continues the paragraph of the list

@@ -32,7 +32,7 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from .reader import read_scrapbox
-from .writer import html_as_decorations, write_inlines
+from .writer import html_as_decorations, is_icon_tag, write_inlines
 
 
 def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
@@ -95,7 +95,7 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
                 )
             case Callout(kind=kind):
                 yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
-            case Html(raw=raw):
+            case Html(raw=raw) if not is_icon_tag(raw):
                 yield Diagnostic("html", line, f"the markup {raw!r} is written as text")
             case Embed(target=target):
                 yield Diagnostic("embed", line, f"the embed of {target} is written as a link")

@@ -124,6 +124,18 @@ def write_inlines(nodes: Iterable[Inline]) -> str:
     return "".join(write_inline(node) for node in nodes)
 
 
+# The `<img>` tag the Markdown writer writes for an icon; its alt text is the icon as written.
+_ICON_TAG = re.compile(
+    r"<img src='https?://[^']*/api/pages/[^']*/icon' alt='([^'<>\[\]]+\.icon)' "
+    r"height=\"19\.5\"/>"
+)
+
+
+def is_icon_tag(raw: str) -> bool:
+    """Whether raw HTML is the tag the Markdown writer writes for an icon."""
+    return _ICON_TAG.fullmatch(raw) is not None
+
+
 # HTML formatting tags, and the Scrapbox mark each one is.
 _HTML_TAG_MARKS = {
     "b": "*",
@@ -178,8 +190,12 @@ def _closing_tag(nodes: tuple[Inline, ...], start: int, tag: str) -> int | None:
 def write_inline(node: Inline) -> str:
     """The Scrapbox source of one node (the reference parser's `raw`)."""
     match node:
-        case Text(text=text) | Dropped(text=text) | Html(raw=text):
+        case Text(text=text) | Dropped(text=text):
             return text
+        case Html(raw=raw):
+            # A Scrapbox icon's tag is the icon again; other HTML is its text.
+            icon = _ICON_TAG.fullmatch(raw)
+            return f"[{icon[1]}]" if icon else raw
         case Code(text=text):
             return f"`{text}`"
         case CommandLine(symbol=symbol, text=text):
