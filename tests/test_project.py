@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
 import subprocess
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,13 +15,16 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scrapconv import cli
+from scrapconv import cli, project
 from scrapconv.filenames import page_key
 from scrapconv.project import (
     Export,
     ExportError,
     ExportPage,
+    VaultResult,
+    check_vault,
     convert_page,
+    default_jobs,
     export_to_vault,
     read_export,
 )
@@ -281,6 +284,121 @@ def test_a_failed_write_leaves_no_output(tmp_path: Path, monkeypatch: pytest.Mon
     assert list(tmp_path.iterdir()) == []
 
 
+# --- parallel runs ---------------------------------------------------------------------------
+
+
+def mixed_export() -> Export:
+    """The hostile pages and enough others (links, tags, icons, code, tables, a bad first
+    line) that two workers get several chunks each."""
+    hostile = read_export(hostile_bytes(), "hostile.json")
+    pages = list(hostile.pages)
+    for number in range(60):
+        title = f"Page {number}"
+        lines = [
+            title if number % 7 else f" {title}",
+            f"[Page {(number + 1) % 60}] #tag_{number} [a_b] [missing {number}]",
+            f" [* bold] [/icons/hr.icon] [{title}.icon*2]",
+            "code:x.py",
+            f" print({number})",
+            "table:t",
+            " a\tb",
+            f" {number}",
+        ]
+        pages.append(ExportPage(title, "\n".join(lines), CREATED + number, CREATED + 2 * number))
+    return Export("mixed", tuple(pages))
+
+
+def vault_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file of a folder: its bytes and its modification time (whole seconds)."""
+    return {
+        path.name: (path.read_bytes(), int(path.stat().st_mtime))
+        for path in sorted(folder.iterdir())
+    }
+
+
+def assert_same_vaults(export: Export, tmp_path: Path) -> None:
+    """The vault written and checked with 1 and with 2 jobs is the same, file for file, byte
+    for byte, with the same diagnostics in the same order."""
+    results: list[VaultResult] = []
+    snapshots: list[dict[str, tuple[bytes, int]]] = []
+    for jobs in (1, 2):
+        folder = tmp_path / f"jobs-{jobs}"
+        results.append(export_to_vault(export, folder, jobs=jobs))
+        snapshots.append(vault_snapshot(folder))
+        # Checking the vault just written: nothing would change, the same diagnostics.
+        checked = check_vault(export, folder, jobs=3 - jobs)
+        assert checked.changes == ()
+        assert checked.diagnostics == results[-1].diagnostics
+    assert results[0] == results[1]
+    assert snapshots[0] == snapshots[1]
+    assert len(snapshots[0]) == len(export.pages)
+    # Against an empty folder, the changes are every note, in the export's order.
+    empty = tmp_path / "empty"
+    changes = [check_vault(export, empty, jobs=jobs).changes for jobs in (1, 2)]
+    assert changes[0] == changes[1]
+    assert [change.path.name for change in changes[0]] == list(results[0].files)
+
+
+def test_one_job_and_two_write_the_same_vault(tmp_path: Path) -> None:
+    assert_same_vaults(mixed_export(), tmp_path)
+
+
+def test_one_job_and_two_write_the_same_vault_of_a_corpus_export(tmp_path: Path) -> None:
+    require_corpus()
+    path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
+    assert_same_vaults(read_export(path.read_bytes(), path.name), tmp_path)
+
+
+def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> None:
+    assert default_jobs() >= 1
+    export = Export("p", (ExportPage("T", "T\n[U]"),))
+    # One page: converted here, whatever the number of jobs.
+    result = export_to_vault(export, tmp_path, jobs=None)
+    assert result.files == ("T.md",)
+    assert multiprocessing.active_children() == []
+
+
+def test_an_interrupt_during_a_parallel_run_leaves_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write = project._write_atomically
+    calls: list[Path] = []
+
+    def interrupted(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
+        calls.append(path)
+        if len(calls) == 20:
+            raise KeyboardInterrupt
+        write(path, data, mtime, mode)
+
+    monkeypatch.setattr(project, "_write_atomically", interrupted)
+    folder = tmp_path / "new" / "vault"
+    with pytest.raises(KeyboardInterrupt):
+        export_to_vault(mixed_export(), folder, jobs=2)
+    assert list(tmp_path.iterdir()) == []
+    # The workers are gone.
+    assert multiprocessing.active_children() == []
+
+
+def test_command_jobs(tmp_path: Path) -> None:
+    export = tmp_path / "e.json"
+    export.write_bytes(hostile_bytes())
+    outputs = []
+    for jobs in ("1", "2"):
+        folder = tmp_path / f"vault-{jobs}"
+        result = run("convert", str(export), "-o", str(folder), "--to", "obsidian", "-j", jobs)
+        assert result.returncode == 0, result.stderr
+        outputs.append((vault_snapshot(folder), result.stderr.decode().replace(folder.name, "")))
+    assert outputs[0] == outputs[1]
+    result = run("convert", str(export), "-o", str(tmp_path / "v"), "--to", "obsidian", "-j", "0")
+    assert result.returncode == 2
+    assert b"--jobs" in result.stderr
+    page = tmp_path / "page.sb"
+    page.write_text("T", encoding="utf-8")
+    result = run("convert", str(page), "--to", "obsidian", "--jobs", "2")
+    assert result.returncode == 2
+    assert b"--jobs applies to an export" in result.stderr
+
+
 # --- the command -----------------------------------------------------------------------------
 
 
@@ -368,10 +486,14 @@ def test_command_reports_an_unwritable_folder(
     folder = tmp_path / "vault"
     folder.mkdir()
 
-    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
-        raise PermissionError(13, "Permission denied")
+    os_open = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    def refuse(path: str, *args: int, **kwargs: object) -> int:
+        if os.path.basename(path).startswith(".scrapconv-"):
+            raise PermissionError(13, "Permission denied")
+        return os_open(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", refuse)
     result = CliRunner().invoke(
         cli.main, ["convert", str(export), "-o", str(folder), "--to", "obsidian"]
     )

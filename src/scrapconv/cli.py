@@ -88,6 +88,15 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     is_flag=True,
     help="With -o: write nothing; print a unified diff of every file that would change.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="For an export: convert pages in N processes (default: one per CPU; 1: no worker "
+    "processes). The notes are the same whatever N is.",
+)
 def convert_command(
     inputs: tuple[str, ...],
     source: str | None,
@@ -99,6 +108,7 @@ def convert_command(
     compat: str,
     check: bool,
     diff: bool,
+    jobs: int | None,
 ) -> None:
     """Convert INPUT (a file, or - or nothing for standard input) and print the result,
     convert a whole export into a folder of notes (-o FOLDER), or a folder of notes (a vault)
@@ -111,7 +121,11 @@ def convert_command(
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
+    if jobs is not None and source not in (None, EXPORT):
+        raise click.UsageError("--jobs applies to an export (--from export) only")
     if name != "-" and Path(name).is_dir():
+        if jobs is not None:
+            raise click.UsageError("--jobs applies to an export (--from export) only")
         _convert_vault(
             Path(name), source, target, output, project, icons, headings, compat, dry_run
         )
@@ -124,8 +138,10 @@ def convert_command(
                 f"{'standard input' if name == '-' else repr(name)}"
             )
     if source == EXPORT:
-        _convert_export(name, target, output, project, icons, headings, compat, dry_run)
+        _convert_export(name, target, output, project, icons, headings, compat, dry_run, jobs)
         return
+    if jobs is not None:
+        raise click.UsageError("--jobs applies to an export (--from export) only")
     if output is not None:
         raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
     if dry_run:
@@ -175,8 +191,10 @@ def _convert_export(
     headings: str | None,
     compat: str,
     dry_run: _DryRun,
+    jobs: int | None = None,
 ) -> None:
-    """An export into a folder of notes: checked whole first, so bad input writes nothing."""
+    """An export into a folder of notes: checked whole first, so bad input writes nothing.
+    `jobs`: the number of processes converting pages (None: one per CPU)."""
     from .project import ExportError, check_vault, export_to_vault, read_export
 
     if output is None:
@@ -202,6 +220,7 @@ def _convert_export(
                 project=project or None,
                 icons=icons,  # type: ignore[arg-type]
                 headings=levels,
+                jobs=jobs,
             )
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
@@ -222,6 +241,7 @@ def _convert_export(
             project=project or None,
             icons=icons,  # type: ignore[arg-type]
             headings=levels,
+            jobs=jobs,
         )
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None

@@ -6,7 +6,9 @@ per page, named through one `FileNameMap` for the whole project, which also reso
 link, so notes and the links to them always agree. Each file is written whole or not at all
 (a temporary file in the same folder, then a rename).
 
-The work on one page is `convert_page`, a pure function of the page and `PageOptions`.
+The work on one page is `convert_page`, a pure function of the page and `PageOptions`; with
+`jobs` above 1, pages are converted in that many worker processes, in chunks, and written by the
+calling process in the export's order, so the output does not depend on the number of jobs.
 
 The other way, `vault_to_import` reads every note of a vault and gives the pages of a Cosense
 import (`{"pages": [{"title", "lines"}]}`), with links resolved as Obsidian resolves them and
@@ -27,12 +29,17 @@ import dataclasses
 import difflib
 import hashlib
 import json
+import math
+import multiprocessing
 import os
 import posixpath
 import re
-import tempfile
+import secrets
+import signal
 import unicodedata
+from collections import deque
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -80,6 +87,7 @@ __all__ = [
     "check_vault",
     "compare_file",
     "convert_page",
+    "default_jobs",
     "export_to_vault",
     "import_bytes",
     "iso_time",
@@ -385,6 +393,12 @@ class VaultNote:
     diagnostics: tuple[Diagnostic, ...]
 
 
+def default_jobs() -> int:
+    """The number of CPUs this process may use: the default number of jobs."""
+    count = getattr(os, "process_cpu_count", os.cpu_count)()
+    return count if count else 1
+
+
 def vault_notes(
     export: Export,
     *,
@@ -392,24 +406,118 @@ def vault_notes(
     project: str | None = None,
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
+    jobs: int | None = 1,
 ) -> Iterator[VaultNote]:
-    """The notes of the vault made from `export`, one per page, in the export's order,
-    converted one at a time (see `export_to_vault` for the options)."""
+    """The notes of the vault made from `export`, one per page, in the export's order (see
+    `export_to_vault` for the options).
+
+    With `jobs` 1 the pages are converted here, one at a time; with more (None: one per CPU,
+    `default_jobs`), in as many worker processes, each given chunks of pages. The notes are the
+    same either way. Close the iterator when stopping early: that stops the workers.
+    """
     titles = [page.title for page in export.pages]
     names = FileNameMap.for_titles(titles)
-    options = PageOptions(
-        MarkdownOptions(
-            flavor=flavor,
-            project=export.project if project is None else project,
-            icons=icons,
-            headings=headings,
-            pages=names,
-        ),
-        MappingProxyType(page_files(titles, names)),
+    markdown = MarkdownOptions(
+        flavor=flavor,
+        project=export.project if project is None else project,
+        icons=icons,
+        headings=headings,
+        pages=names,
     )
-    for page in export.pages:
-        filename, text, diagnostics = convert_page(page, options)
-        yield VaultNote(filename, text, page.updated, tuple(diagnostics))
+    files = page_files(titles, names)
+    workers = min(default_jobs() if jobs is None else jobs, len(export.pages))
+    if workers <= 1:
+        options = PageOptions(markdown, MappingProxyType(files))
+        for page in export.pages:
+            filename, text, diagnostics = convert_page(page, options)
+            yield VaultNote(filename, text, page.updated, tuple(diagnostics))
+        return
+    converted = _convert_in_workers(export.pages, markdown, files, workers)
+    with contextlib.closing(converted):
+        for page, (filename, text, diagnostics) in zip(export.pages, converted, strict=True):
+            yield VaultNote(filename, text, page.updated, tuple(diagnostics))
+
+
+# At most this many pages go to a worker at once; fewer when there are few pages per worker, so
+# that every worker gets several chunks and the last ones end close together.
+_CHUNK_PAGES = 100
+_CHUNKS_PER_WORKER = 8
+# Chunks handed out ahead of the one being written, per worker: enough to keep the workers
+# busy, few enough that converted notes do not pile up in memory.
+_CHUNKS_AHEAD = 3
+
+# What a worker process converts with: set once per worker by `_start_worker`.
+_worker_options: PageOptions | None = None
+
+
+def _start_worker(markdown: MarkdownOptions, files: dict[str, str]) -> None:
+    """Set up a worker process: the options of the run (picklable parts, sent once); Ctrl-C is
+    the calling process's to handle (it stops the workers)."""
+    global _worker_options
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker_options = PageOptions(markdown, MappingProxyType(files))
+
+
+def _convert_chunk(
+    pages: tuple[ExportPage, ...],
+) -> list[tuple[str, str, list[Diagnostic]]]:
+    """`convert_page` on each page of a chunk, in a worker process."""
+    options = _worker_options
+    if options is None:
+        raise RuntimeError("_convert_chunk runs in a worker started by _start_worker")
+    return [convert_page(page, options) for page in pages]
+
+
+def _convert_in_workers(
+    pages: tuple[ExportPage, ...],
+    markdown: MarkdownOptions,
+    files: dict[str, str],
+    workers: int,
+) -> Iterator[tuple[str, str, list[Diagnostic]]]:
+    """`convert_page` on every page in `workers` processes, the results in the pages' order.
+
+    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
+    terminates the workers. The processes are spawned (not forked), as on every platform.
+    """
+    size = max(1, min(_CHUNK_PAGES, math.ceil(len(pages) / (workers * _CHUNKS_PER_WORKER))))
+    chunks = (pages[start : start + size] for start in range(0, len(pages), size))
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(markdown, files),
+    )
+    pending: deque[Future[list[tuple[str, str, list[Diagnostic]]]]] = deque()
+    finished = False
+    try:
+        for chunk in chunks:
+            pending.append(executor.submit(_convert_chunk, chunk))
+            if len(pending) >= workers * _CHUNKS_AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+        finished = True
+    finally:
+        if finished:
+            executor.shutdown(wait=True)
+        else:
+            _stop_workers(executor)
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel the work not started and terminate the worker processes now."""
+    terminate = getattr(executor, "terminate_workers", None)
+    if terminate is not None:  # Python 3.14+
+        terminate()
+        return
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError):
+            process.terminate()
+    for process in processes:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.join()
 
 
 def export_to_vault(
@@ -420,29 +528,37 @@ def export_to_vault(
     project: str | None = None,
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
+    jobs: int | None = 1,
 ) -> VaultResult:
     """Write every page of `export` as a note in `folder` (created when absent).
 
     `project` (default: the export's name) is the project of icons written without one. Files
     of the folder that no page names are left alone; a note of the same name is replaced.
+    `jobs` is the number of processes converting pages (None: one per CPU); the files are
+    written here, in the export's order, and are the same whatever the number.
     Raises OSError when the folder cannot be made or written; the notes written by this call
-    are then removed again, and so is the folder if this call made it.
+    are then removed again, and so is the folder if this call made it. The same goes for any
+    other error and for Ctrl-C (KeyboardInterrupt), which also stop the workers.
     """
-    notes = vault_notes(export, flavor=flavor, project=project, icons=icons, headings=headings)
+    notes = vault_notes(
+        export, flavor=flavor, project=project, icons=icons, headings=headings, jobs=jobs
+    )
     made = _make_folder(folder)
     written: list[str] = []
     new_files: list[Path] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
     mode = _file_mode()
     try:
-        for note in notes:
-            path = folder / note.filename
-            existed = path.exists() or path.is_symlink()
-            _write_atomically(path, note.text.encode("utf-8"), note.mtime, mode)
-            if not existed:
-                new_files.append(path)
-            written.append(note.filename)
-            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+        with contextlib.closing(notes):
+            for note in notes:
+                path = folder / note.filename
+                if not (path.exists() or path.is_symlink()):
+                    # Counted before it exists, so that an interrupt just after the
+                    # rename still finds it to remove.
+                    new_files.append(path)
+                _write_atomically(path, note.text.encode("utf-8"), note.mtime, mode)
+                written.append(note.filename)
+                diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
     except BaseException:
         for path in new_files:
             with contextlib.suppress(OSError):
@@ -473,18 +589,22 @@ def check_vault(
     project: str | None = None,
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
+    jobs: int | None = 1,
 ) -> VaultCheck:
     """Compare the notes `export_to_vault` would write into `folder` with the files there,
-    writing nothing. Only content counts (not modification times). Raises OSError when a
-    file of the folder cannot be read."""
+    writing nothing. Only content counts (not modification times). `jobs` as for
+    `export_to_vault`. Raises OSError when a file of the folder cannot be read."""
     changes: list[FileChange] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = vault_notes(export, flavor=flavor, project=project, icons=icons, headings=headings)
-    for note in notes:
-        change = compare_file(folder / note.filename, note.text.encode("utf-8"))
-        if change.changed:
-            changes.append(change)
-        diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+    notes = vault_notes(
+        export, flavor=flavor, project=project, icons=icons, headings=headings, jobs=jobs
+    )
+    with contextlib.closing(notes):
+        for note in notes:
+            change = compare_file(folder / note.filename, note.text.encode("utf-8"))
+            if change.changed:
+                changes.append(change)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
     return VaultCheck(len(export.pages), tuple(changes), tuple(diagnostics))
 
 
@@ -569,9 +689,21 @@ def _file_mode() -> int:
 
 
 def _write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
-    """Write `path` whole or not at all: a temporary file in the same folder, then a rename."""
-    descriptor, temporary = tempfile.mkstemp(prefix=".scrapconv-", suffix=".tmp", dir=path.parent)
+    """Write `path` whole or not at all: a temporary file in the same folder, then a rename.
+
+    The temporary file is named before it is made, inside the `try`, so that an interrupt
+    (Ctrl-C) at any point after it is made still removes it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    temporary = ""
     try:
+        while True:
+            temporary = os.path.join(path.parent, f".scrapconv-{secrets.token_hex(6)}.tmp")
+            try:
+                descriptor = os.open(temporary, flags, 0o600)
+            except FileExistsError:
+                temporary = ""
+                continue
+            break
         with os.fdopen(descriptor, "wb") as file:
             file.write(data)
         os.chmod(temporary, mode)
@@ -579,8 +711,9 @@ def _write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> 
             os.utime(temporary, (mtime, mtime))
         os.replace(temporary, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
         raise
 
 
