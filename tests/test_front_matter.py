@@ -6,7 +6,8 @@ import yaml
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from scrapconv.markdown.frontmatter import front_matter
+from scrapconv.ast import Property
+from scrapconv.markdown.frontmatter import _yaml_fields, front_matter
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
 
@@ -45,3 +46,31 @@ def test_every_corpus_title_loads_back() -> None:
                 written = front_matter(title)
                 assert written == _pyyaml(title)
                 assert _loaded_title(written) == title
+
+
+_FIELD_TEXT = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["2021-01-06T12:34:56Z", "2024-01-02", "yes", "a: b", "- x", "日本語"]),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    st.one_of(st.none(), _FIELD_TEXT),
+    st.lists(
+        st.tuples(
+            st.sampled_from(["created", "updated", "aliases", "tags", "x y", "- k"]),
+            st.one_of(_FIELD_TEXT, st.tuples(_FIELD_TEXT, _FIELD_TEXT)),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_fields_are_what_pyyaml_writes(title: str | None, fields: list[tuple[str, object]]) -> None:
+    # The fast path for plain fields gives pyyaml's own output.
+    meta = tuple(Property(key, value) for key, value in fields)  # type: ignore[arg-type]
+    collected: dict[str, object] = {} if title is None else {"title": title}
+    for field in meta:
+        value = field.value
+        collected.setdefault(field.key, list(value) if isinstance(value, tuple) else value)
+    assert front_matter(title, meta) == f"---\n{_yaml_fields(collected)}---\n"

@@ -87,11 +87,44 @@ def _plain_ascii_start(title: str) -> bool:
 
 
 def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> str:
-    import yaml  # imported here: pages of a Scrapbox export have only a title
-
     fields: dict[str, object] = {} if title is None else {"title": title}
     for field in meta:
         fields.setdefault(field.key, _yaml_value(field.value))
+    lines = _plain_fields(fields)
+    if lines is not None:
+        return f"---\n{lines}---\n"
+    return f"---\n{_yaml_fields(fields)}---\n"
+
+
+def _plain_fields(fields: dict[str, object]) -> str | None:
+    """The fields as pyyaml writes them, when every key and text is a plain scalar, every
+    date a timestamp and every list one of plain texts (an export's `created`, `updated` and
+    `aliases`); else None."""
+    lines: list[str] = []
+    for key, value in fields.items():
+        if not _is_plain(key):
+            return None
+        if isinstance(value, str):
+            if not (_YAML_DATE.fullmatch(value) or _is_plain(value)):
+                return None
+            lines.append(f"{key}: {value}\n")
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(item, str) and _is_plain(item) for item in value)
+        ):
+            lines.append(f"{key}:\n" + "".join(f"- {item}\n" for item in value))
+        else:
+            return None
+    return "".join(lines)
+
+
+def _is_plain(text: str) -> bool:
+    return _plain_title_line(text) is not None
+
+
+def _yaml_fields(fields: dict[str, object]) -> str:
+    import yaml  # imported here: pages of a Scrapbox export have only a title
 
     class Dumper(yaml.SafeDumper):
         pass
@@ -104,8 +137,7 @@ def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> 
         return dumper.represent_str(text)
 
     Dumper.add_representer(str, represent_text)
-    text = yaml.dump(fields, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=2**30)
-    return f"---\n{text}---\n"
+    return yaml.dump(fields, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=2**30)
 
 
 def _yaml_value(value: MetaValue) -> object:
