@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -211,17 +211,17 @@ def _convert_export(
         raise InputError(str(error)) from None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
+    # The same conversion whether it is checked or written.
+    conversion: dict[str, Any] = {
+        "flavor": target,
+        "project": project or None,
+        "icons": icons,
+        "headings": levels,
+        "jobs": jobs,
+    }
     if dry_run:
         try:
-            checked = check_vault(
-                export,
-                output,
-                flavor=target,  # type: ignore[arg-type]
-                project=project or None,
-                icons=icons,  # type: ignore[arg-type]
-                headings=levels,
-                jobs=jobs,
-            )
+            checked = check_vault(export, output, **conversion)
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         _report(output, checked.diagnostics)
@@ -234,15 +234,7 @@ def _convert_export(
         dry_run.exit(checked.changes)
         return
     try:
-        result = export_to_vault(
-            export,
-            output,
-            flavor=target,  # type: ignore[arg-type]
-            project=project or None,
-            icons=icons,  # type: ignore[arg-type]
-            headings=levels,
-            jobs=jobs,
-        )
+        result = export_to_vault(export, output, **conversion)
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
     _report(output, result.diagnostics)
