@@ -37,7 +37,6 @@ from ..ast import (
     Table,
     Text,
 )
-from ..scrapbox.writer import write_inlines
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
@@ -472,10 +471,12 @@ class _BlockReader:
                 and name_line.children
                 and not name_line.continued
                 and all(isinstance(node, Text) for node in name_line.children)
-                and _is_table_name(write_inlines(name_line.children))
             ):
-                del self.blocks[-2:]
-                return write_inlines(name_line.children), name_line.line
+                # The writer writes a name as plain text.
+                name = "".join(node.text for node in name_line.children)  # type: ignore[union-attr]
+                if _is_table_name(name):
+                    del self.blocks[-2:]
+                    return name, name_line.line
         if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()

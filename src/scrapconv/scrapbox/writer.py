@@ -8,7 +8,7 @@ other readers it writes the usual form: one space after the indent of code and t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from ..ast import (
     Blank,
@@ -117,11 +117,14 @@ def _joined_marks(outer: str, inner: str) -> str:
     return outer + "".join(mark for mark in dict.fromkeys(inner) if mark not in outer)
 
 
-def write_inlines(nodes: Iterable[Inline]) -> str:
-    nodes = tuple(nodes)
-    if any(type(node) is Html for node in nodes):
-        nodes = html_as_decorations(nodes)
-    return "".join(write_inline(node) for node in nodes)
+def write_inlines(nodes: Sequence[Inline]) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        if node.__class__ is Html and _HTML_TAG.fullmatch(node.raw):
+            # HTML formatting read from Markdown (rare): written as decorations, whole run.
+            return "".join(write_inline(node) for node in html_as_decorations(tuple(nodes)))
+        parts.append(write_inline(node))
+    return "".join(parts)
 
 
 # The `<img>` tag the Markdown writer writes for an icon; its alt text is the icon as written.
