@@ -40,7 +40,7 @@ from ..ast import (
     UrlLink,
 )
 from ..filenames import page_key
-from .names import scrapbox_path, title_to_filename
+from .names import icon_page, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
 
@@ -551,16 +551,9 @@ def _icon_as_written(icon: Icon, alt: str, context: InlineContext) -> Icon:
     if written is None:
         return icon
     path, repeat = written[1], written[2] or ""
-    if _icon_page(path, context.project) != _icon_page(icon.path, context.project):
+    if icon_page(path, context.project) != icon_page(icon.path, context.project):
         path = icon.path
     return Icon(path, repeat)
-
-
-def _icon_page(path: str, project: str) -> tuple[str, str]:
-    if path.startswith("/"):
-        owner, _, name = path[1:].partition("/")
-        return owner, name
-    return project, path
 
 
 def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
