@@ -132,7 +132,7 @@ _EMPTY_ITEM = "&nbsp;"
 # The marker of a numbered item that may start a list right under text.
 _FIRST_NUMBER = re.compile(r"0*1[.)] ")
 # Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
-_NEIGHBOUR_SENSITIVE = (Decoration, Strong, HashTag)
+_NEIGHBOUR_SENSITIVE = frozenset((Decoration, Strong, HashTag))
 _HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
 # What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
 _OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
@@ -513,10 +513,7 @@ class MarkdownWriter:
             else:
                 append(render(node, line, out))
                 if not sensitive:
-                    cls = node.__class__
-                    sensitive = cls in _SENSITIVE_CLASSES or (
-                        cls in _SIZED_CLASSES and node.strong  # type: ignore[union-attr]
-                    )
+                    sensitive = _neighbour_sensitive(node)
         if not sensitive:
             if len(parts) == 1:
                 return parts[0]
@@ -794,7 +791,6 @@ def _distinct_marks(marks: str) -> list[str]:
     return ordered
 
 
-_SENSITIVE_CLASSES = frozenset(_NEIGHBOUR_SENSITIVE)
 # Nodes that are emphasis when large (written in bold).
 _SIZED_CLASSES = frozenset((Icon, Image))
 
@@ -802,9 +798,10 @@ _SIZED_CLASSES = frozenset((Icon, Image))
 def _neighbour_sensitive(node: Inline) -> bool:
     """Whether a node's Markdown depends on its neighbours in a run: emphasis (bold images
     and icons too) and tags."""
-    if isinstance(node, _NEIGHBOUR_SENSITIVE):
+    cls = node.__class__
+    if cls in _NEIGHBOUR_SENSITIVE:
         return True
-    return isinstance(node, Icon | Image) and node.strong
+    return cls in _SIZED_CLASSES and node.strong  # type: ignore[union-attr]
 
 
 def _is_rule(icon: Icon) -> bool:
