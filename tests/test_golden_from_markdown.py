@@ -1,8 +1,6 @@
 """The Markdown → Scrapbox golden cases in fixtures/from-markdown/.
 
-known-failures.md holds cases whose expected output is the right one but not yet what the
-reader and writer give: each is a strict xfail, so a fix makes it fail until the case is moved
-to the file of its construct. lacking.md shows the rules for what Scrapbox has no form for.
+lacking.md shows the rules for what Scrapbox has no form for.
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ import scrapconv
 from .fixtures import FixtureCase, all_cases
 
 CASES = all_cases("from-markdown")
-KNOWN_FAILURES = "known-failures.md"
 # Header options that take a value, and the convert option each one sets.
 VALUE_OPTIONS = {"--project": "project", "--compat": "compat"}
 DEFAULT_PROJECT = "p"
@@ -31,13 +28,6 @@ def _options(case: FixtureCase) -> dict[str, str]:
     return options
 
 
-def _params(case: FixtureCase) -> object:
-    if case.path.name != KNOWN_FAILURES:
-        return case
-    reason = case.description or f"{case.section}: known failure"
-    return pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=reason))
-
-
 def test_there_are_cases_for_both_flavors_and_every_file() -> None:
     assert {case.source for case in CASES} == {"obsidian", "markdown"}
     assert {case.target for case in CASES} == {"scrapbox"}
@@ -46,12 +36,8 @@ def test_there_are_cases_for_both_flavors_and_every_file() -> None:
     assert len(CASES) >= 80
 
 
-@pytest.mark.parametrize("case", [_params(case) for case in CASES], ids=lambda case: case.id)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_golden(case: FixtureCase, golden) -> None:  # type: ignore[no-untyped-def]
     assert case.target == "scrapbox"
     text = scrapconv.convert(case.input, case.source, case.target, **_options(case)).text
-    if case.path.name == KNOWN_FAILURES:
-        # No rewriting with --update-golden: the expected output here is the right one.
-        assert text == case.expected
-        return
     golden(case, text, equal=text == case.expected)
