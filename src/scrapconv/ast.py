@@ -332,6 +332,10 @@ class Heading:
     line: int = 0
 
 
+# The Scrapbox text size (the stars of `[* ]`) of a heading of each level: the inverse of the
+# usual `[* ]`, `[** ]`, `[*** ]` → `###`, `##`, `#`; levels 4 to 6 share the smallest size.
+HEADING_STARS: dict[int, int] = {1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 1}
+
 Block: TypeAlias = Line | CodeBlock | Table | Heading
 
 # ---------------------------------------------------------------------------------------------

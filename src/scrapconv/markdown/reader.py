@@ -20,6 +20,7 @@ from typing import Literal
 import yaml
 
 from ..ast import (
+    HEADING_STARS,
     Block,
     Callout,
     CodeBlock,
@@ -47,8 +48,6 @@ _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+(#+))?[ \t]*")
-# The text size of `[* ]`, `[** ]`, `[*** ]` for headings `###`, `##`, `#`.
-_HEADING_STARS = {1: 3, 2: 2, 3: 1}
 _RULE = re.compile(r"(?:([-*_])[ \t]*)(?:\1[ \t]*){2,}")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
@@ -211,7 +210,7 @@ class _BlockReader:
             children = self._inline(heading[2] or "")
             level = len(heading[1])
             stars = len(heading[3] or "")
-            if children and stars > _HEADING_STARS.get(level, 1):
+            if children and stars > HEADING_STARS[level]:
                 # A closing sequence longer than the level's size is a Scrapbox heading
                 # larger than Markdown's largest (`[**** x]`, written `# x ####`).
                 self.blocks.append(Line("", (Decoration("*" * stars, children),), number))

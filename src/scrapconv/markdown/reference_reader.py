@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..ast import (
+    HEADING_STARS,
     Block,
     Cell,
     Code,
@@ -58,7 +59,6 @@ _SEPARATOR = re.compile(r"\|(?: -- \|)+")
 _CELL_SEPARATOR = " | "
 # `[*** x]`, `[** x]`, `[* x]` at the start of a top-level line.
 _HEADING = re.compile(r"(#{1,3}) (.*)", re.DOTALL)
-_HEADING_STARS = {1: "***", 2: "**", 3: "*"}
 _HELPFEEL = re.compile(r"`\? ([^`]*)`")
 _COMMAND = re.compile(r"`([$%]) ([^`]*)`")
 # The rule icon, written `---` (as often as it is repeated); `[/icons/hr.icon]` is its most
@@ -342,7 +342,7 @@ class _InlineReader:
         heading = _HEADING.fullmatch(content)
         if heading is None or not heading[2]:
             return self.text(content)
-        stars = _HEADING_STARS[len(heading[1])]
+        stars = "*" * HEADING_STARS[len(heading[1])]
         children = self.text(heading[2])
         marks = ""
         # Italic, strikethrough and highlight inside the heading are marks of the same bracket.

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 
 from ..ast import (
+    HEADING_STARS,
     Blank,
     Callout,
     Code,
@@ -64,17 +65,13 @@ def write_scrapbox(document: Document) -> str:
     return "\n".join(rows)
 
 
-# Markdown heading levels → Scrapbox text sizes, the inverse of the usual `[* ]` → `###`.
-_HEADING_STARS = {1: 3, 2: 2, 3: 1, 4: 1, 5: 1, 6: 1}
-
-
 def _heading(level: int, children: tuple[Inline, ...]) -> str:
     if not children:
         # `[*** ]` would be a link to the page `*** `.
         return ""
     # Code would split the heading's bracket: in a heading it is text.
     children = tuple(Text(node.text) if isinstance(node, Code) else node for node in children)
-    return _decoration("*" * _HEADING_STARS.get(level, 1), children)
+    return _decoration("*" * HEADING_STARS.get(level, 1), children)
 
 
 # What Scrapbox reads inside `[[ ]]`, and inside a decoration's brackets.
