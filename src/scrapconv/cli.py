@@ -24,6 +24,23 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+# Options of every command that writes Markdown.
+_icons_option = click.option(
+    "--icons",
+    type=click.Choice(ICON_FORMS),
+    default=None,
+    help="How to write icons: an <img> tag (Obsidian's default), a Markdown image (plain "
+    "Markdown's default), an embed of a local image, or a link.",
+)
+_headings_option = click.option(
+    "--headings",
+    default=None,
+    metavar="LEVELS",
+    help="Heading levels for lines that are only [* x], [** x], [*** x], …, by number of "
+    "asterisks, comma-separated (default: 3,2,1).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrapconv")
 def main() -> None:
@@ -56,20 +73,8 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     "a vault (a folder of notes), the Cosense import file (JSON) to write.",
 )
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
-@click.option(
-    "--icons",
-    type=click.Choice(ICON_FORMS),
-    default=None,
-    help="How to write icons: an <img> tag (Obsidian's default), a Markdown image (plain "
-    "Markdown's default), an embed of a local image, or a link.",
-)
-@click.option(
-    "--headings",
-    default=None,
-    metavar="LEVELS",
-    help="Heading levels for lines that are only [* x], [** x], [*** x], …, by number of "
-    "asterisks, comma-separated (default: 3,2,1).",
-)
+@_icons_option
+@_headings_option
 @click.option(
     "--compat",
     type=click.Choice(COMPAT_MODES),
@@ -121,27 +126,24 @@ def convert_command(
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
-    if jobs is not None and source not in (None, EXPORT):
-        raise click.UsageError("--jobs applies to an export (--from export) only")
-    if name != "-" and Path(name).is_dir():
-        if jobs is not None:
-            raise click.UsageError("--jobs applies to an export (--from export) only")
-        _convert_vault(
-            Path(name), source, target, output, project, icons, headings, compat, dry_run
-        )
-        return
-    if source is None:
+    vault = name != "-" and Path(name).is_dir()
+    if source is None and not vault:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
         if source is None:
             raise click.UsageError(
                 f"Missing option '--from': the input format cannot be told from "
                 f"{'standard input' if name == '-' else repr(name)}"
             )
+    if jobs is not None and (vault or source != EXPORT):
+        raise click.UsageError("--jobs applies to an export (--from export) only")
+    if vault:
+        _convert_vault(
+            Path(name), source, target, output, project, icons, headings, compat, dry_run
+        )
+        return
     if source == EXPORT:
         _convert_export(name, target, output, project, icons, headings, compat, dry_run, jobs)
         return
-    if jobs is not None:
-        raise click.UsageError("--jobs applies to an export (--from export) only")
     if output is not None:
         raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
     if dry_run:
@@ -315,18 +317,8 @@ def _convert_vault(
     help="The notes' format.",
 )
 @click.option("--project", default="", help="The Scrapbox project name (for icons).")
-@click.option(
-    "--icons",
-    type=click.Choice(ICON_FORMS),
-    default=None,
-    help="How to write icons, as for convert.",
-)
-@click.option(
-    "--headings",
-    default=None,
-    metavar="LEVELS",
-    help="Heading levels for [* x], [** x], …, as for convert (default: 3,2,1).",
-)
+@_icons_option
+@_headings_option
 @click.option(
     "--check",
     is_flag=True,
