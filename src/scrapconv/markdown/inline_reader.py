@@ -421,13 +421,6 @@ def _children(token: Token, context: InlineContext) -> tuple[Inline, ...]:
     return _run(token.get("children", []), context)
 
 
-def _plain_text(nodes: tuple[Inline, ...]) -> str | None:
-    """The text of nodes that are only text, else None."""
-    if all(isinstance(node, Text) for node in nodes):
-        return "".join(node.text for node in nodes if isinstance(node, Text))
-    return None
-
-
 def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     url = token["attrs"]["url"]
     children = _children(token, context)
@@ -437,9 +430,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
             image.src, url, bool(token.get("angle")), image.separator, image.strong, image.alt
         )
         return
-    written = _plain_text(children)
-    if written is None:
-        written = "".join(_text_of(node) for node in children)
+    written = "".join(_text_of(node) for node in children)
     label = written.strip()
     if label.startswith("/") and url == context.host + scrapbox_path(label):
         yield PageLink(label)
@@ -507,13 +498,12 @@ def _edge_space(text: str, *, leading: bool) -> str:
 
 def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
     src = token["attrs"]["url"]
+    alt = "".join(_text_of(node) for node in _children(token, context))
     icon = _icon_from_url(src, context)
     if icon is not None:
-        alt = "".join(_text_of(node) for node in _children(token, context))
         yield _icon_as_written(icon, alt, context)
         return
     # The alt text of an image in a link holds the whitespace between them, if not a space.
-    alt = "".join(_text_of(node) for node in _children(token, context))
     if alt and alt.isspace():
         yield Image(src, separator=alt)
     else:

@@ -57,8 +57,9 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
                 yield Diagnostic("heading-code", line, "code in the heading is written as text")
             yield from _node_diagnostics(children, line)
         case Line(children=children, line=line):
-            yield from _node_diagnostics(children, line)
-            yield from _markup_diagnostics(children, line)
+            written = _as_written(children)
+            yield from _node_diagnostics(written, line)
+            yield from _markup_diagnostics(written, line)
         case Table(rows=rows, line=line, alignments=alignments):
             if any(alignments):
                 yield Diagnostic("table-align", line, "the columns' alignment is left out")
@@ -67,12 +68,15 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
                     yield from _node_diagnostics(cell, line + index + 1)
 
 
-def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic]:
-    nodes = tuple(nodes)
+def _as_written(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """The nodes as the writer writes them: HTML formatting elements are decorations."""
     if any(isinstance(node, Html) for node in nodes):
-        # HTML formatting elements are written as decorations: not lost.
-        nodes = html_as_decorations(nodes)
-    for node in nodes:
+        return html_as_decorations(nodes)
+    return nodes
+
+
+def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnostic]:
+    for node in _as_written(nodes):
         match node:
             case PageLink(target=target, section=section, alias=alias):
                 if section:
@@ -109,8 +113,6 @@ def _node_diagnostics(nodes: Iterable[Inline], line: int) -> Iterator[Diagnostic
 
 
 def _markup_diagnostics(children: tuple[Inline, ...], line: int) -> Iterator[Diagnostic]:
-    if any(isinstance(node, Html) for node in children):
-        children = html_as_decorations(children)
     written = write_inlines(children)
     if not any(character in written for character in "[`#$%>?"):
         return
