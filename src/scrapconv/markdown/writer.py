@@ -310,7 +310,7 @@ class MarkdownWriter:
         if line.children and isinstance(line.children[0], Quote):
             # `>` (and what follows) separating a quote's paragraphs, or a quote inside the
             # item above, under its text.
-            quote = self._quote(line.children, line.line, out).removesuffix(_EMPTY_ITEM)
+            quote = self._quote(line.children, line.line, out, empty="")
             if line.indent and out.levels and out.last in ("list", "blank"):
                 column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
                 quote = " " * column + quote
@@ -323,9 +323,11 @@ class MarkdownWriter:
         else:
             out.lines.append(text)
 
-    def _quote(self, children: tuple[Inline, ...], line: int, out: _Output) -> str:
+    def _quote(
+        self, children: tuple[Inline, ...], line: int, out: _Output, *, empty: str = _EMPTY_ITEM
+    ) -> str:
         """A line that starts with a quote: `>`, the spacing written after it in Scrapbox
-        (Markdown shows none of it), and the rest."""
+        (Markdown shows none of it), and the rest; `empty` is what an empty quote holds."""
         quote = children[0]
         assert isinstance(quote, Quote)
         quoted = self._inlines(quote.children, line, out)
@@ -343,7 +345,7 @@ class MarkdownWriter:
             # Markdown inside the quote (a list item, a fence), read from Markdown: as it was.
             return ">" + spacing + text
         # An empty quote would be no block at all and let the next line run into it.
-        return ">" + spacing + (escape_line_start(text) or _EMPTY_ITEM)
+        return ">" + spacing + (escape_line_start(text) or empty)
 
     def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
