@@ -78,7 +78,8 @@ def page_key(title: str) -> str:
     return title.replace(" ", "_").lower()
 
 
-def _collision_key(name: str) -> str:
+def collision_key(name: str) -> str:
+    """What makes two names one file on a case-insensitive, normalising file system."""
     # NFC before casefold as file systems compare; NFC again after, because casefold can
     # decompose (`ǰ` → `j` + U+030C) and both spellings must meet.
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
@@ -172,14 +173,14 @@ class FileNameMap:
         names: dict[str, str] = {}
         losers: list[tuple[str, str]] = []
         for title, key, name in (*tiers[0], *tiers[1], *tiers[2]):
-            collision = _collision_key(name)
+            collision = collision_key(name)
             if collision in taken:
                 losers.append((title, key))
             else:
                 taken.add(collision)
                 names[key] = name
         for title, key in losers:
-            names[key] = _claim_suffixed(title, key, taken)
+            names[key] = claim_suffixed(title, key, taken)
 
         return cls(tuple((title, names[page_key(title)]) for title in distinct))
 
@@ -207,18 +208,20 @@ class FileNameMap:
         return isinstance(title, str) and page_key(title) in self._by_key
 
 
-def _claim_suffixed(title: str, key: str, taken: set[str]) -> str:
+def claim_suffixed(title: str, key: str, taken: set[str]) -> str:
+    """A safe name for `title` with a suffix made from `key`'s hash that no name in `taken`
+    (collision keys) has; the name's key is added to `taken`."""
     for digits in range(_HASH_DIGITS, 65, 4):
         name = _suffixed(title, key, digits)
-        if _collision_key(name) not in taken:
-            taken.add(_collision_key(name))
+        if collision_key(name) not in taken:
+            taken.add(collision_key(name))
             return name
     # Only reachable if a project holds titles made to match all of a SHA-256 prefix's names.
     count = 2
     while True:
         suffix = f" ({count})"
         name = _safe_name(title, _MAX_NAME_BYTES - len(suffix.encode("utf-8"))) + suffix
-        if _collision_key(name) not in taken:
-            taken.add(_collision_key(name))
+        if collision_key(name) not in taken:
+            taken.add(collision_key(name))
             return name
         count += 1

@@ -27,7 +27,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import difflib
-import hashlib
 import json
 import math
 import multiprocessing
@@ -36,7 +35,6 @@ import posixpath
 import re
 import secrets
 import signal
-import unicodedata
 from collections import deque
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -62,7 +60,7 @@ from .ast import (
     Table,
 )
 from .diagnostics import Diagnostic
-from .filenames import FileNameMap, page_key
+from .filenames import FileNameMap, claim_suffixed, collision_key, page_key
 from .markdown.writer import Flavor, IconForm, MarkdownOptions, write_markdown
 from .scrapbox.reader import read_scrapbox
 from .scrapbox.report import scrapbox_diagnostics
@@ -102,7 +100,6 @@ __all__ = [
 
 _EXTENSION = ".md"
 # `name.md` must fit in one path component of 255 bytes (as in scrapconv.filenames).
-_MAX_NAME_BYTES = 255 - len(_EXTENSION)
 # Unix seconds that datetime can show as a year of four digits.
 _LATEST_TIME = 253402300799
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -340,42 +337,10 @@ def page_files(titles: list[str], names: FileNameMap) -> dict[str, str]:
             others.append(title)
     if not others:
         return files
-    taken = {_same_file(name) for name in files.values()}
+    taken = {collision_key(name) for name in files.values()}
     for title in sorted(others):
-        # The title's own safe name, as if it were the only page.
-        base = FileNameMap.for_titles((title,)).filename(title)
-        digits = 8
-        while True:
-            digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:digits]
-            suffix = f" ({digest})"
-            name = _cut(base, _MAX_NAME_BYTES - len(suffix)) + suffix
-            if _same_file(name) not in taken or digits == 64:
-                break
-            digits += 4
-        taken.add(_same_file(name))
-        files[title] = name
+        files[title] = claim_suffixed(title, title, taken)
     return files
-
-
-def _same_file(name: str) -> str:
-    """Names that are one file on a case-insensitive, normalising file system meet here."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
-
-
-def _cut(name: str, max_bytes: int) -> str:
-    def size(text: str) -> int:
-        return max(
-            len(form.encode("utf-8"))
-            for form in (
-                text,
-                unicodedata.normalize("NFC", text),
-                unicodedata.normalize("NFD", text),
-            )
-        )
-
-    while size(name) > max_bytes:
-        name = name[:-1]
-    return name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -900,7 +865,7 @@ def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
 
 def _link_key(path: str) -> str:
     """How Obsidian compares a link with a note's path: without case, in one normal form."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+    return collision_key(path)
 
 
 class _NoteIndex:
