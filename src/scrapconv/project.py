@@ -99,7 +99,6 @@ __all__ = [
 ]
 
 _EXTENSION = ".md"
-# `name.md` must fit in one path component of 255 bytes (as in scrapconv.filenames).
 # Unix seconds that datetime can show as a year of four digits.
 _LATEST_TIME = 253402300799
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
