@@ -97,7 +97,14 @@ def test_a_document_survives_json() -> None:
 
 def test_json_names_node_types() -> None:
     data = ast.to_json(Icon("me", "2"))
-    assert data == {"type": "Icon", "path": "me", "repeat": "2", "strong": False}
+    assert data == {
+        "type": "Icon",
+        "path": "me",
+        "repeat": "2",
+        "strong": False,
+        "src": "",
+        "alt": "",
+    }
 
 
 @pytest.mark.parametrize(

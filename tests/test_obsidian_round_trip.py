@@ -33,6 +33,17 @@ FORMS = [
         "---\ntitle: T\ntags:\n- a\n- b\ncreated: 2024-01-02\n---\nbody\n", id="front matter"
     ),
     pytest.param("---\naliases:\n- x\n---\nno title\n", id="front matter without a title"),
+    pytest.param(
+        "x <img src='https://scrapbox.io/api/pages/p/o1 Pro/icon' alt='o1 Pro.icon' "
+        'height="19.5"/>\n',
+        id="icon tag with a URL not percent-encoded",
+    ),
+    pytest.param(
+        "text\n<img src='https://scrapbox.io/api/pages/p/a/icon' alt='a.icon' height=\"19.5\"/>\n",
+        id="icon tag going on with a paragraph",
+    ),
+    pytest.param("- a\n    - b\n\n    - c\n", id="empty line inside a list"),
+    pytest.param("[[logical depth]]\\(1988)\n", id="wikilink before parentheses"),
 ]
 
 

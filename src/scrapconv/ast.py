@@ -145,12 +145,17 @@ class Image:
 class Icon:
     """An icon: `[path.icon]`, `[path.icon*N]`, or `[[path.icon]]` (`strong`).
 
-    `repeat` is the `N` of `*N` exactly as written, or "" when there is none.
+    `repeat` is the `N` of `*N` exactly as written, or "" when there is none. `src` and `alt`
+    are the URL and the alt text of the icon's `<img>` tag as Markdown wrote them, when they
+    are not what the Markdown writer makes (a URL not percent-encoded, an alt text without
+    the project), or "".
     """
 
     path: str
     repeat: str = ""
     strong: bool = False
+    src: str = ""
+    alt: str = ""
 
     @property
     def count(self) -> int:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import unquote
 
@@ -40,7 +40,7 @@ from ..ast import (
     UrlLink,
 )
 from ..filenames import page_key
-from .names import icon_page, scrapbox_path, title_to_filename
+from .names import icon_page, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
 
@@ -68,7 +68,8 @@ _WIKILINK = r"!?\[\[(?:\\.|[^\[\]\n\\])+?\]\]"
 # one level of brackets (an image in a link). Titles and reference links are mistune's.
 _LINK_LABEL = r"(?:\\.|[^\[\]\n\\]|\[(?:\\.|[^\[\]\n\\])*\](?:\([^()\n]*\))?)*"
 _LINK_DESTINATION = r"(?:[^\s()\\<]|\\.|\((?:[^\s()\\]|\\.)*\))*"
-_INLINE_LINK = rf"!?\[{_LINK_LABEL}\]\((?:<[^<>\n]*>|{_LINK_DESTINATION})\)"
+# (`[[` starts a wikilink, which Obsidian reads first.)
+_INLINE_LINK = rf"!?\[(?!\[){_LINK_LABEL}\]\((?:<[^<>\n]*>|{_LINK_DESTINATION})\)"
 _INLINE_LINK_PARTS = re.compile(
     rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION}))\)"
 )
@@ -399,7 +400,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
             if token["embed"]:
                 yield from _embed(target, token["alias"])
             else:
-                yield _wikilink(target, token["alias"])
+                yield _wikilink(target, token["alias"], context)
         case "tag":
             yield HashTag(token["raw"])
         case "footnote":
@@ -523,9 +524,19 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
             key.lower(): html.unescape(single or double)
             for key, single, double in _ATTRIBUTE.findall(raw)
         }
-        icon = _icon_from_url(attributes.get("src", ""), context)
+        src = attributes.get("src", "")
+        icon = _icon_from_url(src, context)
         if icon is not None:
-            yield _icon_as_written(icon, attributes.get("alt", ""), context)
+            alt = attributes.get("alt", "")
+            icon = _icon_as_written(icon, alt, context)
+            # A URL or alt text written another way than the writer's (a URL not
+            # percent-encoded, as the reference pipeline writes it) is kept, for Markdown
+            # written again.
+            if src != _icon_url(icon, context):
+                icon = replace(icon, src=src)
+            if alt != (f"{icon.path}.icon*{icon.repeat}" if icon.repeat else f"{icon.path}.icon"):
+                icon = replace(icon, alt=alt)
+            yield icon
             return
     yield Html(raw)
 
@@ -555,6 +566,12 @@ def _icon_from_url(src: str, context: InlineContext) -> Icon | None:
     return Icon(name if project == context.project else f"/{project}/{name}")
 
 
+def _icon_url(icon: Icon, context: InlineContext) -> str:
+    """The URL the Markdown writer gives an icon."""
+    project, name = icon_page(icon.path, context.project)
+    return f"{context.host}/api/pages/{path_segment(project)}/{path_segment(name)}/icon"
+
+
 def _names_page(text: str, target: str) -> bool:
     """Whether `text` is a title of the page whose file `target` is: the writer's file name
     for it, or the same page as Scrapbox matches titles (`ABC170_E` and `ABC170 E`)."""
@@ -565,7 +582,7 @@ def _names_page(text: str, target: str) -> bool:
     return page_key(text) == page_key(target) and text.lower() != target.lower()
 
 
-def _wikilink(target: str, alias: str | None) -> Inline:
+def _wikilink(target: str, alias: str | None, context: InlineContext) -> Inline:
     """The Scrapbox link of `[[target|alias]]`: the alias when the target is the file name the
     Markdown writer gives that title (`[[a-b|a/b]]`), a tag when the alias is `#` and that
     title (`[[2019|#2019]]`), else the target without a heading."""
@@ -589,6 +606,16 @@ def _text_of(node: Inline) -> str:
             return "".join(_text_of(child) for child in children)
         case UrlLink(url=url, label=label):
             return url + label
+        case HashTag(name=name):
+            return "#" + name
+        case PageLink(target=target, alias=alias):
+            return alias or target
+        case Formula(tex=tex):
+            return tex
+        case Icon(path=path):
+            return path
+        case Image(alt=alt) | Embed(target=alt):
+            return alt
     return ""
 
 

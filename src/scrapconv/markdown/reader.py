@@ -155,6 +155,7 @@ class _Level:
 
     marker: int
     content: int
+    numbered: bool = False
 
 
 @dataclass
@@ -185,6 +186,11 @@ class _BlockReader:
             # The quote ended; so did any fence open in it.
             self.quote_fence = ""
         marker = _MARKER.match(rest) if column < 4 or self.levels else None
+        if marker is not None and self._indented_past_item(column):
+            # Four columns past the item's text, after a line of it: no list item starts
+            # there (it would be indented code, which cannot interrupt a paragraph).
+            self._list_content(len(self.levels), column, rest, number)
+            return
         if marker is not None and not (rest[0] in "-*" and _RULE.fullmatch(rest)):
             self._list_item(column, rest, number)
             return
@@ -269,6 +275,18 @@ class _BlockReader:
         # (The writer writes its lines as paragraph lines.)
         self.last = "paragraph"
 
+    def _indented_past_item(self, column: int) -> bool:
+        """Whether a row starts four or more columns past the text of the open item and
+        continues the paragraph on the row above it."""
+        if not self.levels or column < self.levels[-1].content + 4 or self.last != "list":
+            return False
+        above = self.blocks[-1] if self.blocks else None
+        return (
+            isinstance(above, Line)
+            and bool(above.children)
+            and bool(self.rows[self.index - 1].strip(" \t"))
+        )
+
     def _continues_paragraph(self, rest: str) -> bool:
         """Whether a line that starts no block of its own continues the paragraph of the list
         item or quote on the line right above it."""
@@ -280,7 +298,10 @@ class _BlockReader:
         if not self.rows[self.index - 1].strip(" \t"):
             return False
         return not (
-            rest.startswith((">", "|", "<"))
+            rest.startswith(">")
+            or self._table_starts(rest)
+            # Only HTML blocks of the first six kinds interrupt a paragraph.
+            or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
             or _FENCE.match(rest)
             or _HEADING.fullmatch(rest)
             or _RULE.fullmatch(rest)
@@ -308,23 +329,31 @@ class _BlockReader:
             self.blocks.pop()
 
     def _list_item(self, column: int, rest: str, number: int) -> None:
+        # A numbered item after a numbered sibling goes on with its list.
+        numbered_sibling = False
         while self.levels and column < self.levels[-1].content:
-            self.levels.pop()
+            closed = self.levels.pop()
+            numbered_sibling = closed.marker == column and closed.numbered
         ordinal = ""
         top_level_number = False
         while (marker := _MARKER.match(rest)) is not None:
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
-            self.levels.append(_Level(column, column + width))
-            column += width
             ordinal = marker[2] or ""
+            self.levels.append(_Level(column, column + width, bool(ordinal)))
+            column += width
             rest = rest[marker.end() :] if len(spaces) <= 4 else rest[marker.end(1) + 1 :]
             if ordinal:
                 # `1)` is the writer's form of a numbered line at the top level (`1.` of one
                 # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
                 top_level_number = marker[1].endswith(")")
                 break
-        if ordinal and ordinal != "1" and self.last in ("list", "paragraph", "quote"):
+        if (
+            ordinal
+            and ordinal != "1"
+            and not numbered_sibling
+            and self.last in ("list", "paragraph", "quote")
+        ):
             self._drop_ordered_separator()
         depth = len(self.levels)
         self.last = "list"
@@ -428,7 +457,10 @@ class _BlockReader:
         if not rest.startswith("|") or self.index + 1 >= len(self.rows):
             return False
         following = _dedent(self.rows[self.index + 1], self._content_column())
-        return _TABLE_DELIMITER.fullmatch(following) is not None
+        # GFM: the header row has as many cells as the delimiter row, or it is no table.
+        return _TABLE_DELIMITER.fullmatch(following) is not None and len(_cells(rest)) == len(
+            _cells(following)
+        )
 
     def _content_column(self) -> int:
         return self.levels[-1].content if self.levels else 0

@@ -268,7 +268,10 @@ class MarkdownWriter:
             text = self._inlines(children, line.line, out)
             if not isinstance(children[0], Html):
                 # (A line that starts with Markdown read from Markdown stays as it was.)
-                text = _not_html_block(escape_line_start(text))
+                text = escape_line_start(text)
+                if out.last != "paragraph":
+                    # (A tag under a line of text goes on with its paragraph.)
+                    text = _not_html_block(text)
             self._top_level(out, "paragraph", text)
 
     def _list_line(self, line: Line, out: _Output) -> None:
@@ -354,7 +357,8 @@ class MarkdownWriter:
         right under one at depth 1) become empty items on the same line: `- - x`.
         """
         levels = out.levels
-        if out.last != "list":
+        if out.last_solid != "list":
+            # (Empty lines do not end a list: an item after them goes on with it.)
             levels.clear()
         sibling = levels[depth - 1] if len(levels) >= depth else None
         del levels[depth - 1 :]
@@ -561,7 +565,15 @@ class MarkdownWriter:
                     )
                     return escape_inline(write_inline(node))
                 icon = (
-                    _icon_markdown(path, self.project, self.icon_form, self.scrapbox_host, repeat)
+                    _icon_markdown(
+                        path,
+                        self.project,
+                        self.icon_form,
+                        self.scrapbox_host,
+                        repeat,
+                        node.src,
+                        node.alt,
+                    )
                     * node.count
                 )
                 if strong:
@@ -753,18 +765,27 @@ class MarkdownWriter:
 
 
 @functools.lru_cache(maxsize=4096)
-def _icon_markdown(path: str, project: str, form: IconForm, host: str, repeat: str = "") -> str:
+def _icon_markdown(
+    path: str,
+    project: str,
+    form: IconForm,
+    host: str,
+    repeat: str = "",
+    src: str = "",
+    alt: str = "",
+) -> str:
     """One icon in Markdown; cached, since pages repeat the same few icons many times.
 
     Each copy of a repeated icon (`[name.icon*3]`) says `*3` in its alt text or label, which
-    tells it from icons written one after another.
+    tells it from icons written one after another. `src` and `alt`: what an `<img>` tag read
+    from Markdown had, written again as it was.
     """
     project, name = icon_page(path, project)
     url = f"{host}/api/pages/{path_segment(project)}/{path_segment(name)}/icon"
     match form:
         case "img":
-            alt = _attribute(f"{path}.icon*{repeat}" if repeat else f"{path}.icon")
-            return f"<img src='{_attribute(url)}' alt='{alt}' height=\"19.5\"/>"
+            alt = _attribute(alt or (f"{path}.icon*{repeat}" if repeat else f"{path}.icon"))
+            return f"<img src='{_attribute(src or url)}' alt='{alt}' height=\"19.5\"/>"
         case "image":
             alt = f"{path}.icon*{repeat}" if repeat else f"{path}.icon"
             return f"![{escape_inline(alt)}]({url})"
