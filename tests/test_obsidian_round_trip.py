@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import scrapconv
+from scrapconv.ast import Line, UrlLink
 
 FORMS = [
     pytest.param("> [!tip]+ Title\n> body\n", id="callout"),
@@ -44,6 +45,13 @@ FORMS = [
     ),
     pytest.param("- a\n    - b\n\n    - c\n", id="empty line inside a list"),
     pytest.param("[[logical depth]]\\(1988)\n", id="wikilink before parentheses"),
+    pytest.param(
+        "[Custom name](Example.md) and [S](Example.md#Details)\n", id="markdown note links"
+    ),
+    pytest.param('By [Chanut](https://icon-icons.com/u/ "Designer")\n', id="link title"),
+    pytest.param("$$\n\\begin{vmatrix}a & b\\\\\nc & d\n\\end{vmatrix}\n$$\n", id="display math"),
+    pytest.param("first line\nsecond line\n---\n", id="setext heading of two lines"),
+    pytest.param("see https://scrapbox.io/nishio/増井 too\n", id="url with other than ascii"),
 ]
 
 
@@ -63,3 +71,16 @@ def test_scrapbox_gets_the_text_and_a_diagnostic_for_each_form_it_lacks() -> Non
     result = scrapconv.convert("> [!tip]+ Title\n![[picture.png|100]]\n", "obsidian", "scrapbox")
     assert result.text == "> [* tip] Title\n[picture.png]"
     assert [(d.line, d.code) for d in result.diagnostics] == [(1, "callout"), (2, "embed")]
+
+
+def test_a_non_breaking_space_in_a_link_label_is_the_character() -> None:
+    document = scrapconv.read("[API&nbsp;key](https://example.com)\n", "obsidian")
+    line = document.blocks[0]
+    assert isinstance(line, Line)
+    assert line.children == (UrlLink("https://example.com", "API\xa0key", form="label_url"),)
+
+
+def test_a_link_title_is_reported_when_scrapbox_gets_the_link() -> None:
+    result = scrapconv.convert('[a](https://example.com "Tip")\n', "obsidian", "scrapbox")
+    assert result.text == "[a https://example.com]"
+    assert [(d.line, d.code) for d in result.diagnostics] == [(1, "link-title")]

@@ -93,13 +93,15 @@ class PageLink:
     may also name a part of the page (`section`: `heading` or `^block` of `[[page#heading]]`)
     and show other text (`alias` of `[[page|alias]]`); Scrapbox links have neither.
     `path` tells a target read from an Obsidian link, which names a note's file as Obsidian
-    finds it (`Plugins/Templates`), from a Scrapbox page title.
+    finds it (`Plugins/Templates`), from a Scrapbox page title. `destination` is the URL of
+    a Markdown link to a note (`[text](Note.md)`) as written, or "" for any other link.
     """
 
     target: str
     section: str = ""
     alias: str = ""
     path: bool = False
+    destination: str = ""
 
     @property
     def is_root(self) -> bool:
@@ -116,6 +118,7 @@ class UrlLink:
     Forms: `bare` (a URL in running text), `bracket` (`[url]`), `url_label` (`[url label]`) and
     `label_url` (`[label url]`). `separator` is the whitespace between URL and label;
     `lead` is whitespace before a label written first (Scrapbox trims both from the label).
+    `title` is the title of a Markdown link (`[label](url "title")`), which Scrapbox lacks.
     """
 
     url: str
@@ -123,6 +126,7 @@ class UrlLink:
     form: UrlLinkForm = "bracket"
     separator: str = " "
     lead: str = ""
+    title: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,7 +330,8 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class Heading:
-    """A Markdown heading, `#` to `######` (`level` 1 to 6), at the top level of a page.
+    """A Markdown heading, `#` to `######` (`level` 1 to 6), at the top level of a page or,
+    with an `indent` (one space per depth, as a `Line`'s), as the text of a list item.
 
     Scrapbox has no headings of its own: its readers write a heading as a `Line` holding one
     `[* ]` decoration, and its writer turns a Heading into one.
@@ -335,6 +340,7 @@ class Heading:
     level: int
     children: tuple[Inline, ...]
     line: int = 0
+    indent: str = ""
 
 
 # The Scrapbox text size (the stars of `[* ]`) of a heading of each level: the inverse of the

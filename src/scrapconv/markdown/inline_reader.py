@@ -447,7 +447,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
                 # The writer's link to a page: its label is the page title, as written.
                 yield PageLink(written)
             else:
-                yield PageLink(note, unquote(section), written, path=True)
+                yield PageLink(note, unquote(section), written, path=True, destination=url)
             return
     if not label or (label == url and not token.get("angle")):
         yield UrlLink(url, form="bracket")
@@ -456,10 +456,13 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     # it was not one space.
     leading = written[: len(written) - len(written.lstrip())]
     trailing = written[len(written.rstrip()) :]
+    title = token["attrs"].get("title") or ""
     if token.get("angle"):
-        yield UrlLink(url, label, form="url_label", separator=leading or " ")
+        yield UrlLink(url, label, form="url_label", separator=leading or " ", title=title)
     else:
-        yield UrlLink(url, label, form="label_url", separator=trailing or " ", lead=leading)
+        yield UrlLink(
+            url, label, form="label_url", separator=trailing or " ", lead=leading, title=title
+        )
 
 
 _MAP_URL = re.compile(
@@ -600,8 +603,11 @@ def _wikilink(target: str, alias: str | None, context: InlineContext) -> Inline:
 
 def _text_of(node: Inline) -> str:
     match node:
-        case Text(text=text) | Code(text=text) | Blank(text=text) | Html(raw=text):
+        case Text(text=text) | Code(text=text) | Html(raw=text):
             return text
+        case Blank(text=text):
+            # `&nbsp;` in a label is the character, not Scrapbox's `[ ]`.
+            return text.replace(" ", "\xa0")
         case Decoration(children=children) | Strong(children=children):
             return "".join(_text_of(child) for child in children)
         case UrlLink(url=url, label=label):

@@ -185,6 +185,9 @@ class _BlockReader:
         if self.quote_fence and not rest.startswith(">"):
             # The quote ended; so did any fence open in it.
             self.quote_fence = ""
+        if column >= self._content_column() + 4 and self._indented_code_starts():
+            self._indented_code(self._content_column(), number)
+            return
         marker = _MARKER.match(rest) if column < 4 or self.levels else None
         if marker is not None and self._indented_past_item(column):
             # Four columns past the item's text, after a line of it: no list item starts
@@ -210,7 +213,7 @@ class _BlockReader:
             rest = row.lstrip(" \t")
         if fence := _FENCE.match(rest):
             self._code_block("", column, fence, number)
-        elif (underline := _SETEXT.fullmatch(rest)) and self._setext(underline[1]):
+        elif (underline := _SETEXT.fullmatch(rest)) and self._setext(underline[1], rest):
             self.index += 1
         elif heading := _HEADING.fullmatch(rest):
             children = self._inline(heading[2] or "")
@@ -231,6 +234,9 @@ class _BlockReader:
         elif self._table_starts(rest):
             self._table("", 0, number)
         elif rest.startswith("<") and (end := self._html_block_end(rest)):
+            self._html_block(end)
+        elif rest.rstrip(" \t") == "$$" and (end := self._math_block_end()):
+            # Display math: Scrapbox has no such block; its lines stay as they are.
             self._html_block(end)
         elif rest.startswith(">"):
             if self.last == "list":
@@ -265,6 +271,14 @@ class _BlockReader:
                 return index
         return len(self.rows)
 
+    def _math_block_end(self) -> int:
+        """The index after the `$$` line that closes the display math opened on this row, or
+        0 when none does."""
+        for index in range(self.index + 1, len(self.rows)):
+            if self.rows[index].strip(" \t") == "$$":
+                return index + 1
+        return 0
+
     def _html_block(self, end: int) -> None:
         # Each line as it is: Scrapbox gets its text, Markdown the same HTML.
         if self.last in ("list", "quote"):
@@ -274,6 +288,30 @@ class _BlockReader:
             self.index += 1
         # (The writer writes its lines as paragraph lines.)
         self.last = "paragraph"
+
+    def _indented_code_starts(self) -> bool:
+        """Whether a row indented four columns past the open item's text (or the margin)
+        starts indented code: it cannot interrupt a paragraph."""
+        if self.index == 0 or not self.rows[self.index - 1].strip(" \t"):
+            return True
+        return not self.levels and self.last in ("heading", "rule")
+
+    def _indented_code(self, column: int, number: int) -> None:
+        """Indented code: the rows indented four columns past `column`, with the empty rows
+        between them. Scrapbox gets a code block without a name; Markdown a fence."""
+        end = index = self.index
+        while index < len(self.rows):
+            row = self.rows[index]
+            if row.strip(" \t"):
+                if _column(row)[0] < column + 4:
+                    break
+                end = index + 1
+            index += 1
+        lines = tuple(_dedent(row, column + 4) for row in self.rows[self.index : end])
+        depth = len(self.levels)
+        self.blocks.append(CodeBlock(" " * depth, "", lines, None, number, bool(depth)))
+        self.index = end
+        self.last = "list" if depth else "code"
 
     def _indented_past_item(self, column: int) -> bool:
         """Whether a row starts four or more columns past the text of the open item and
@@ -308,20 +346,32 @@ class _BlockReader:
             or _SETEXT.fullmatch(rest)
         )
 
-    def _setext(self, underline: str) -> bool:
+    def _setext(self, underline: str, row: str) -> bool:
         """Make the paragraph line right above a `===` or `---` line a heading."""
         previous = self.blocks[-1] if self.blocks else None
-        if (
-            self.last != "paragraph"
-            or not isinstance(previous, Line)
-            or previous.indent
-            or not previous.children
-        ):
+        if not self._is_paragraph_line(previous):
             return False
+        if len(self.blocks) >= 2 and self._is_paragraph_line(self.blocks[-2]):
+            # Markdown makes the whole paragraph one heading; Scrapbox has headings of one
+            # line only: the lines stay lines, and the underline stays as it is, for Markdown.
+            self.blocks.append(Line("", (Html(row),), self.index + 1))
+            self.last = "heading"
+            return True
         level = 1 if underline[0] == "=" else 2
         self.blocks[-1] = Heading(level, previous.children, previous.line)
         self.last = "heading"
         return True
+
+    def _is_paragraph_line(self, block: Block | None) -> bool:
+        """Whether `block` is a line of the paragraph being read (top level, text)."""
+        return (
+            self.last == "paragraph"
+            and isinstance(block, Line)
+            and not block.indent
+            and not block.continued
+            and bool(block.children)
+            and not isinstance(block.children[0], Html)
+        )
 
     def _drop_separator(self) -> None:
         """Drop the empty line the writer puts between a list or quote and what follows."""
@@ -360,7 +410,19 @@ class _BlockReader:
         if fence := _FENCE.match(rest):
             self._code_block(" " * depth, column, fence, number)
             return
-        children = self._item_children(rest)
+        heading = _HEADING.fullmatch(rest)
+        if heading and not ordinal:
+            # A heading as an item's text (`- ### x`).
+            children = self._inline(heading[2] or "")
+            self.blocks.append(Heading(len(heading[1]), children, number, " " * depth))
+            self.index += 1
+            return
+        if heading:
+            # A heading in a numbered item (`1. ### x`): Scrapbox has no place for it in a
+            # numbered line; its marker stays Markdown, as in a quote.
+            children = (Html(heading[1] + " "), *self._inline(heading[2] or ""))
+        else:
+            children = self._item_children(rest)
         if ordinal:
             children = (NumberList((ordinal,), children),)
         indent = " " * (depth - 1 if top_level_number else depth)
@@ -454,7 +516,7 @@ class _BlockReader:
         self.last = "list" if indent else "code"
 
     def _table_starts(self, rest: str) -> bool:
-        if not rest.startswith("|") or self.index + 1 >= len(self.rows):
+        if not _CELL_SPLIT.search(rest) or self.index + 1 >= len(self.rows):
             return False
         following = _dedent(self.rows[self.index + 1], self._content_column())
         # GFM: the header row has as many cells as the delimiter row, or it is no table.
@@ -475,7 +537,8 @@ class _BlockReader:
         self.index += 2
         while self.index < len(self.rows):
             row = _dedent(self.rows[self.index], column)
-            if not row.startswith("|"):
+            if not _CELL_SPLIT.search(row) or not row.strip(" \t"):
+                # (GFM's rows need no pipe at either end.)
                 break
             rows.append(self._cells(row))
             self.index += 1

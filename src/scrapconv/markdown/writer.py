@@ -125,7 +125,8 @@ _TAG_CHARACTER = re.compile(r"[\w\-/]")
 # read (CommonMark's kind 7); an icon alone on a line is one.
 _LONE_TAG = re.compile(r"<[A-Za-z][^<>]*>[ \t]*")
 # URLs that read as themselves in running text.
-_PLAIN_URL = re.compile(r"[A-Za-z0-9\-.:/?#@&=+,;%']+")
+# (Characters other than ASCII are no markup: `https://scrapbox.io/nishio/増井` reads whole.)
+_PLAIN_URL = re.compile(r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s])+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
@@ -218,9 +219,14 @@ class MarkdownWriter:
                     self._code_block(block, out)
                 case Table():
                     self._table(block, out)
-                case Heading(level=level, children=children):
+                case Heading(level=level, children=children, indent=indent):
                     text = self._inlines(children, block.line, out).strip(" \t")
-                    self._top_level(out, "heading", "#" * level + (" " + text if text else ""))
+                    heading = "#" * level + (" " + text if text else "")
+                    if indent:
+                        prefix, _ = self._open_item(len(indent), "- ", out)
+                        out.lines.append(prefix + heading)
+                    else:
+                        self._top_level(out, "heading", heading)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
         body = "".join(line + "\n" for line in out.lines)
@@ -585,6 +591,9 @@ class MarkdownWriter:
                     )
                     return f"**{icon}**"
                 return icon
+            case PageLink(destination=destination, alias=alias) if destination:
+                # A Markdown link to a note stays one.
+                return f"[{escape_inline(alias)}]({_url(destination)})"
             case PageLink(target=target, section=section, alias=alias, path=True):
                 return self._note_link(target, section, alias)
             case PageLink(target=target, section=section, alias=alias):
@@ -849,9 +858,15 @@ def _url_link(link: UrlLink) -> str:
     if not label:
         return f"[{escape_inline(url)}]({_url(url)})"
     spacing = "" if separator == " " else separator
+    title = _link_title(link.title) if link.title else ""
     if link.form == "label_url":
-        return f"[{escape_inline(link.lead + label + spacing)}]({_url(url)})"
-    return f"[{escape_inline(spacing + label)}]({_url(url, angle=True)})"
+        return f"[{escape_inline(link.lead + label + spacing)}]({_url(url)}{title})"
+    return f"[{escape_inline(spacing + label)}]({_url(url, angle=True)}{title})"
+
+
+def _link_title(title: str) -> str:
+    escaped = title.replace("\\", "\\\\").replace('"', '\\"')
+    return f' "{escaped}"'
 
 
 def _emphasis(delimiters: str, inner: str) -> str:

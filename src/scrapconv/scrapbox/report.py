@@ -97,6 +97,8 @@ def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnost
                 yield Diagnostic(
                     "link-scheme", line, f"Scrapbox cannot link {url!r}: written as text"
                 )
+            case UrlLink(title=title) if title:
+                yield Diagnostic("link-title", line, f"the link's title {title!r} is left out")
             case Callout(kind=kind):
                 yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
             case Html(raw=raw) if not is_icon_tag(raw):

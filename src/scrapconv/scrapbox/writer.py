@@ -53,8 +53,8 @@ def write_scrapbox(document: Document) -> str:
                 rows.append(f"{indent}code:{filename}")
                 prefixes = block.line_indents or (indent + " ",) * len(lines)
                 rows.extend(prefix + text for prefix, text in zip(prefixes, lines, strict=True))
-            case Heading(level=level, children=children):
-                rows.append(_heading(level, children))
+            case Heading(level=level, children=children, indent=indent):
+                rows.append(indent + _heading(level, children))
             case Table(indent=indent, name=name, rows=table_rows):
                 rows.append(f"{indent}table:{name}")
                 prefixes = block.row_indents or (indent + " ",) * len(table_rows)
