@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import scrapconv
+from scrapconv import cli
 
 COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
 
@@ -155,3 +159,82 @@ def test_check_and_diff_need_an_output() -> None:
     result = run("convert", "--from", "scrapbox", "--to", "obsidian", "--check", stdin=b"T")
     assert result.returncode == 2
     assert "with -o" in result.stderr.decode()
+
+
+class FakeTerminal(io.StringIO):
+    """Standard error as a terminal: where the progress bar goes."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def terminal(monkeypatch: pytest.MonkeyPatch) -> FakeTerminal:
+    terminal = FakeTerminal()
+    monkeypatch.setattr(cli, "_terminal", lambda: terminal)
+    return terminal
+
+
+def full_bar(label: str, steps: int) -> str:
+    return f"{label}  [{'#' * 36}]  {steps}/{steps}  100%"
+
+
+def export_of(folder: Path, pages: int) -> Path:
+    export = folder / "many.json"
+    titles = [f"P{number}" for number in range(pages)]
+    data = {"name": "p", "pages": [{"title": title, "lines": [title, "x"]} for title in titles]}
+    export.write_text(json.dumps(data), encoding="utf-8")
+    return export
+
+
+@pytest.mark.parametrize(("pages", "long"), [(201, True), (200, False)])
+def test_an_export_of_more_than_200_pages_shows_a_progress_bar_on_a_terminal(
+    tmp_path: Path, terminal: FakeTerminal, pages: int, long: bool
+) -> None:
+    export = export_of(tmp_path, pages)
+    args = ["convert", str(export), "-o", str(tmp_path / "vault"), "--to", "obsidian", "-j", "1"]
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 0
+    assert result.stderr == f"{pages} pages, {pages} files written, 0 diagnostics\n"
+    assert (full_bar("Converting pages", pages) in terminal.getvalue()) is long
+    assert (terminal.getvalue() != "") is long
+    result = CliRunner().invoke(cli.main, [*args, "--check"])
+    assert result.stderr == f"{pages} pages, 0 files would change, 0 diagnostics\n"
+    assert terminal.getvalue().count(full_bar("Converting pages", pages)) == (2 if long else 0)
+
+
+@pytest.mark.parametrize(("notes", "long"), [(101, True), (100, False)])
+def test_a_vault_of_more_than_100_notes_shows_a_progress_bar_on_a_terminal(
+    tmp_path: Path, terminal: FakeTerminal, notes: int, long: bool
+) -> None:
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    for number in range(notes):
+        (vault / f"N{number}.md").write_text("x\n", encoding="utf-8")
+    output = tmp_path / "import.json"
+    args = ["convert", str(vault), "-o", str(output), "--to", "scrapbox"]
+    result = CliRunner().invoke(cli.main, args)
+    assert result.exit_code == 0
+    assert result.stderr == f"{notes} notes, {notes} pages, 0 diagnostics\n"
+    # A note is read, then written: two steps.
+    assert (full_bar("Converting notes", 2 * notes) in terminal.getvalue()) is long
+
+
+def test_a_sync_of_more_than_200_files_shows_a_progress_bar_on_a_terminal(
+    tmp_path: Path, terminal: FakeTerminal
+) -> None:
+    pages = [tmp_path / f"P{number}.sb" for number in range(201)]
+    for page in pages:
+        page.write_text("T\nx", encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["sync", *map(str, pages)])
+    assert result.exit_code == 0
+    assert result.stderr == "201 files, 201 changed\n"
+    assert full_bar("Converting pages", 201) in terminal.getvalue()
+
+
+def test_no_progress_bar_where_standard_error_is_no_terminal(tmp_path: Path) -> None:
+    export = export_of(tmp_path, 201)
+    result = run("convert", str(export), "-o", str(tmp_path / "vault"), "--to", "obsidian")
+    assert result.returncode == 0
+    assert result.stderr == b"201 pages, 201 files written, 0 diagnostics\n"
+    assert result.stdout == b""

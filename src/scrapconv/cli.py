@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from . import FORMATS, READABLE_FORMATS, __version__, convert
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+
+    from click._termui_impl import ProgressBar
+
+    from .config import Settings
     from .diagnostics import Diagnostic
-    from .project import FileChange
+    from .project import FileChange, KeptFile, PageSync
 
 ICON_FORMS = ("img", "image", "embed", "link")
 COMPAT_MODES = ("faithful", "reference")
@@ -39,6 +46,57 @@ _headings_option = click.option(
     help="Heading levels for lines that are only [* x], [** x], [*** x], …, by number of "
     "asterisks, comma-separated (default: 3,2,1).",
 )
+# Options of every command.
+_config_option = click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The pyproject.toml whose [tool.scrapconv] settings to use (default: the nearest "
+    "pyproject.toml with such a table, from the inputs' folder up to the repository's root).",
+)
+_report_option = click.option(
+    "--report",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    metavar="FILE",
+    help="Also write the diagnostics and the summary to FILE as JSON (-: standard output, "
+    "where nothing else goes there).",
+)
+
+
+def _project_folders(
+    context: click.Context, parameter: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """The `--project-folder NAME=FOLDER` values as pairs, checked as the writer checks them."""
+    if not values:
+        return ()
+    from .filenames import ProjectFolders
+
+    pairs: list[tuple[str, str]] = []
+    for value in values:
+        name, equals, folder = value.partition("=")
+        if not equals or not name:
+            raise InputError(
+                f"--project-folder {value!r}: give NAME=FOLDER, such as villagepump=villagepump"
+            )
+        pairs.append((name, folder))
+    try:
+        return ProjectFolders(tuple(pairs)).folders
+    except ValueError as error:
+        raise InputError(f"--project-folder: {error}") from None
+
+
+_project_folder_option = click.option(
+    "--project-folder",
+    "project_folders",
+    multiple=True,
+    metavar="NAME=FOLDER",
+    callback=_project_folders,
+    help="Link pages of the Scrapbox project NAME to its notes in FOLDER of the same vault "
+    "instead of to scrapbox.io; FOLDER is relative to the vault's root, the folder above the "
+    "notes written unless FOLDER of their own project is given too. Repeatable.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,7 +121,13 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
     "file name (.json: export, .sb or .scrapbox: scrapbox; a folder is an obsidian vault).",
 )
-@click.option("--to", "target", type=click.Choice(FORMATS), required=True, help="Output format.")
+@click.option(
+    "--to",
+    "target",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (required unless the configuration sets it).",
+)
 @click.option(
     "-o",
     "--output",
@@ -75,6 +139,7 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
 @_icons_option
 @_headings_option
+@_project_folder_option
 @click.option(
     "--compat",
     type=click.Choice(COMPAT_MODES),
@@ -102,18 +167,38 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     help="For an export: convert pages in N processes (default: one per CPU; 1: no worker "
     "processes). The notes are the same whatever N is.",
 )
+@click.option(
+    "--incremental",
+    is_flag=True,
+    help="For an export into a folder: convert only the pages changed since the last run (as "
+    "FOLDER/.scrapconv.json records), write only the notes that change and remove those of "
+    "pages gone; files edited since scrapconv wrote them, or not written by it, are kept and "
+    "reported (exit status 1).",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --incremental: overwrite (or remove) the files it would keep.",
+)
+@_config_option
+@_report_option
 def convert_command(
     inputs: tuple[str, ...],
     source: str | None,
-    target: str,
+    target: str | None,
     output: Path | None,
     project: str,
     icons: str | None,
     headings: str | None,
+    project_folders: tuple[tuple[str, str], ...],
     compat: str,
     check: bool,
     diff: bool,
     jobs: int | None,
+    incremental: bool,
+    force: bool,
+    config_file: Path | None,
+    report: str | None,
 ) -> None:
     """Convert INPUT (a file, or - or nothing for standard input) and print the result,
     convert a whole export into a folder of notes (-o FOLDER), or a folder of notes (a vault)
@@ -127,6 +212,16 @@ def convert_command(
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
     vault = name != "-" and Path(name).is_dir()
+    config = _configuration(
+        config_file, () if name == "-" else (Path(name) if vault else Path(name).parent,)
+    )
+    target = _configured(config.to, target)
+    if target is None:
+        raise click.MissingParameter(param_type="option", param_hint="'--to'")
+    if report == "-" and (output is None or diff):
+        raise click.UsageError(
+            "--report -: standard output carries the converted text or the diffs; give a file"
+        )
     if source is None and not vault:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
         if source is None:
@@ -136,13 +231,48 @@ def convert_command(
             )
     if jobs is not None and (vault or source != EXPORT):
         raise click.UsageError("--jobs applies to an export (--from export) only")
+    if (incremental or force) and (vault or source != EXPORT or output is None):
+        raise click.UsageError("--incremental and --force apply to an export into a folder (-o)")
+    if force and not incremental:
+        raise click.UsageError("--force applies with --incremental")
+    if project_folders and (target == "scrapbox" or compat != "faithful"):
+        raise click.UsageError("--project-folder applies to faithful Markdown output only")
+    # The configuration fills in the options the command line leaves unset, where they apply to
+    # this input (so that one configuration serves every kind); so it adds no errors below.
+    single_page = not vault and source != EXPORT
+    if source != "scrapbox" or target != "scrapbox":
+        project = _configured(config.project, project)
+    if target != "scrapbox" and compat != "reference":
+        icons = _configured(config.icons, icons)
+        headings = _configured(config.headings, headings)
+    # --compat reference writes Obsidian with icons and headings of its own, and reads Obsidian.
+    writes_obsidian = target == "obsidian" and icons is None and headings is None
+    reads_obsidian = target == "scrapbox" and source == "obsidian"
+    if single_page and not project_folders and (writes_obsidian or reads_obsidian):
+        compat = _configured(config.compat, compat)
+    if source == EXPORT:
+        jobs = _configured(config.jobs, jobs)
     if vault:
         _convert_vault(
-            Path(name), source, target, output, project, icons, headings, compat, dry_run
+            Path(name), source, target, output, project, icons, headings, compat, dry_run, report
         )
         return
     if source == EXPORT:
-        _convert_export(name, target, output, project, icons, headings, compat, dry_run, jobs)
+        _convert_export(
+            name,
+            target,
+            output,
+            project,
+            icons,
+            headings,
+            compat,
+            dry_run,
+            jobs,
+            project_folders,
+            report,
+            incremental=incremental,
+            force=force,
+        )
         return
     if output is not None:
         raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
@@ -158,6 +288,8 @@ def convert_command(
             options["icons"] = icons
         if headings is not None:
             options["headings"] = _heading_levels(headings)
+        if project_folders:
+            options["project_folders"] = project_folders
         options["compat"] = compat
     elif icons or headings or (compat != "faithful" and not reads_reference):
         raise click.UsageError(
@@ -180,8 +312,9 @@ def convert_command(
     if not writes_reference and result.text and not result.text.endswith("\n"):
         sys.stdout.write("\n")
     label = "<stdin>" if name == "-" else name
-    for diagnostic in result.diagnostics:
-        click.echo(f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}", err=True)
+    diagnostics = [(label, diagnostic) for diagnostic in result.diagnostics]
+    _print_diagnostics(diagnostics)
+    _write_report(report, {"pages": 1, "diagnostics": len(diagnostics)}, diagnostics)
 
 
 def _convert_export(
@@ -194,9 +327,17 @@ def _convert_export(
     compat: str,
     dry_run: _DryRun,
     jobs: int | None = None,
+    project_folders: tuple[tuple[str, str], ...] = (),
+    report: str | None = None,
+    *,
+    incremental: bool = False,
+    force: bool = False,
 ) -> None:
     """An export into a folder of notes: checked whole first, so bad input writes nothing.
-    `jobs`: the number of processes converting pages (None: one per CPU)."""
+    `jobs`: the number of processes converting pages (None: one per CPU); `report`: the file
+    (or -) to write the diagnostics to as JSON; `incremental` and `force`: as for
+    `export_to_vault`, with exit status 1 when a file was kept."""
+    from .manifest import ManifestError
     from .project import ExportError, check_vault, export_to_vault, read_export
 
     if output is None:
@@ -220,31 +361,87 @@ def _convert_export(
         "icons": icons,
         "headings": levels,
         "jobs": jobs,
+        "project_folders": project_folders,
+        "incremental": incremental,
+        "force": force,
     }
     if dry_run:
         try:
-            checked = check_vault(export, output, **conversion)
+            with _ProgressBar("Converting pages") as progress:
+                checked = check_vault(export, output, **conversion, progress=progress)
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
-        _report(output, checked.diagnostics)
+        except ManifestError as error:
+            raise InputError(str(error)) from None
+        diagnostics = _labelled(output, checked.diagnostics)
+        _print_diagnostics(diagnostics)
+        _print_kept(output, checked.kept)
         dry_run.show(checked.changes)
+        kept = f"{len(checked.kept)} kept, " if incremental else ""
         click.echo(
-            f"{checked.pages} pages, {len(checked.changes)} files would change, "
-            f"{len(checked.diagnostics)} diagnostics",
+            f"{checked.pages} pages, {len(checked.changes)} files would change, {kept}"
+            f"{len(diagnostics)} diagnostics",
             err=True,
         )
+        counts = {"pages": checked.pages, "files_would_change": len(checked.changes)}
+        if incremental:
+            counts["files_kept"] = len(checked.kept)
+        _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
         dry_run.exit(checked.changes)
         return
     try:
-        result = export_to_vault(export, output, **conversion)
+        with _ProgressBar("Converting pages") as progress:
+            result = export_to_vault(export, output, **conversion, progress=progress)
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
-    _report(output, result.diagnostics)
-    click.echo(
-        f"{result.pages} pages, {len(result.files)} files written, "
-        f"{len(result.diagnostics)} diagnostics",
-        err=True,
-    )
+    except ManifestError as error:
+        raise InputError(str(error)) from None
+    diagnostics = _labelled(output, result.diagnostics)
+    _print_diagnostics(diagnostics)
+    _print_kept(output, result.kept)
+    counts = {"pages": result.pages, "files_written": len(result.files)}
+    if incremental:
+        counts |= {
+            "files_unchanged": len(result.unchanged),
+            "files_removed": len(result.removed),
+            "files_kept": len(result.kept),
+        }
+        pages = f"{result.pages} pages" + (
+            f" (all converted: {result.full_run})" if result.full_run else ""
+        )
+        click.echo(
+            f"{pages}, {len(result.files)} files written, {len(result.unchanged)} unchanged, "
+            f"{len(result.removed)} removed, {len(result.kept)} kept, "
+            f"{len(diagnostics)} diagnostics",
+            err=True,
+        )
+    else:
+        click.echo(
+            f"{result.pages} pages, {len(result.files)} files written, "
+            f"{len(diagnostics)} diagnostics",
+            err=True,
+        )
+    _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
+    # The rest is done, but the folder is not all the export says: exit 1, as ruff does for
+    # what it could not fix.
+    if result.kept:
+        sys.exit(1)
+
+
+def _print_kept(folder: Path, kept: tuple[KeptFile, ...]) -> None:
+    """One line on standard error for each file an incremental run kept, saying why."""
+    for file in kept:
+        match file.reason:
+            case "edited":
+                why = "edited since scrapconv wrote it: kept (--force to overwrite)"
+            case "not-written":
+                why = "not written by scrapconv: kept (--force to overwrite)"
+            case "edited-page-gone":
+                why = (
+                    "its page is no longer in the export, but the file was edited since "
+                    "scrapconv wrote it: kept (--force to remove)"
+                )
+        click.echo(f"{folder / file.filename}: {why}", err=True)
 
 
 def _convert_vault(
@@ -257,6 +454,7 @@ def _convert_vault(
     headings: str | None,
     compat: str,
     dry_run: _DryRun,
+    report: str | None,
 ) -> None:
     """A vault into one Cosense import file: every note read first, so bad input writes
     nothing, and the file written whole or not at all."""
@@ -275,35 +473,46 @@ def _convert_vault(
     if output.is_dir():
         raise InputError(f"{output}: is a folder, not a file to write the import to")
     try:
-        result = vault_to_import(folder, flavor=source, project=project)  # type: ignore[arg-type]
+        with _ProgressBar("Converting notes") as progress:
+            result = vault_to_import(
+                folder,
+                flavor=source,  # type: ignore[arg-type]
+                project=project,
+                progress=progress,
+            )
     except VaultError as error:
         raise InputError(str(error)) from None
+    diagnostics = _labelled(folder, result.diagnostics)
+    counts = {"notes": len(result.notes), "pages": len(result.pages)}
     if dry_run:
         try:
             change = compare_file(output, import_bytes(result))
         except OSError as error:
             raise InputError(f"{output}: cannot read: {error.strerror or error}") from None
         changes = (change,) if change.changed else ()
-        _report(folder, result.diagnostics)
+        _print_diagnostics(diagnostics)
         dry_run.show(changes)
         click.echo(
             f"{len(result.notes)} notes, {len(result.pages)} pages, "
-            f"{len(result.diagnostics)} diagnostics, "
+            f"{len(diagnostics)} diagnostics, "
             f"{output} {'would change' if changes else 'unchanged'}",
             err=True,
         )
+        counts["files_would_change"] = len(changes)
+        _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
         dry_run.exit(changes)
         return
     try:
         write_import(result, output)
     except OSError as error:
         raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
-    _report(folder, result.diagnostics)
+    _print_diagnostics(diagnostics)
     click.echo(
-        f"{len(result.notes)} notes, {len(result.pages)} pages, "
-        f"{len(result.diagnostics)} diagnostics",
+        f"{len(result.notes)} notes, {len(result.pages)} pages, {len(diagnostics)} diagnostics",
         err=True,
     )
+    counts["files_written"] = 1
+    _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
 
 
 @main.command("sync")
@@ -319,6 +528,7 @@ def _convert_vault(
 @click.option("--project", default="", help="The Scrapbox project name (for icons).")
 @_icons_option
 @_headings_option
+@_project_folder_option
 @click.option(
     "--check",
     is_flag=True,
@@ -335,15 +545,20 @@ def _convert_vault(
     is_flag=True,
     help="Exit 1 when a note was written (for pre-commit: a new note is no change git sees).",
 )
+@_config_option
+@_report_option
 def sync_command(
     files: tuple[Path, ...],
     target: str,
     project: str,
     icons: str | None,
     headings: str | None,
+    project_folders: tuple[tuple[str, str], ...],
     check: bool,
     diff: bool,
     fail_on_change: bool,
+    config_file: Path | None,
+    report: str | None,
 ) -> None:
     """Keep the note beside each Scrapbox page up to date: FILE.sb (or FILE.scrapbox) is
     converted into FILE.md, which is written (whole, atomically) only when its content changes.
@@ -354,17 +569,26 @@ def sync_command(
     """
     from .project import SyncError, SyncOptions, sync_page, write_change
 
+    if report == "-" and diff:
+        raise click.UsageError("--report -: standard output carries the diffs; give a file")
+    config = _configuration(config_file, {file.parent for file in files})
+    headings = _configured(config.headings, headings)
     options = SyncOptions(
-        flavor=target,  # type: ignore[arg-type]
-        project=project,
-        icons=icons,  # type: ignore[arg-type]
+        flavor=_configured(config.to, target),  # type: ignore[arg-type]
+        project=_configured(config.project, project),
+        icons=_configured(config.icons, icons),  # type: ignore[arg-type]
         headings=_heading_levels(headings) if headings is not None else (3, 2, 1),
+        project_folders=project_folders,
     )
     dry_run = _DryRun(check, diff)
     # A page named twice is synced once.
     pages = list({file.resolve(): file for file in reversed(files)}.values())[::-1]
+    synced: list[PageSync] = []
     try:
-        synced = [sync_page(file, options) for file in pages]
+        with _ProgressBar("Converting pages") as progress:
+            for file in pages:
+                synced.append(sync_page(file, options))
+                progress(len(synced), len(pages))
     except SyncError as error:
         raise InputError(str(error)) from None
     sources: dict[Path, Path] = {}
@@ -372,12 +596,10 @@ def sync_command(
         other = sources.setdefault(page.change.path.resolve(), page.source)
         if other is not page.source:
             raise InputError(f"{page.change.path}: the note of both {other} and {page.source}")
-    report = [
-        f"{page.source}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
-        for page in synced
-        for diagnostic in page.diagnostics
+    diagnostics = [
+        (str(page.source), diagnostic) for page in synced for diagnostic in page.diagnostics
     ]
-    sys.stderr.write("".join(report))
+    _print_diagnostics(diagnostics)
     changes = tuple(page.change for page in synced if page.change.changed)
     if not dry_run:
         for change in changes:
@@ -391,9 +613,12 @@ def sync_command(
     click.echo(
         f"{_count(len(synced), 'file')}, {len(changes)} "
         f"{'would change' if dry_run else 'changed'}"
-        + (f", {_count(len(report), 'diagnostic')}" if report else ""),
+        + (f", {_count(len(diagnostics), 'diagnostic')}" if diagnostics else ""),
         err=True,
     )
+    changed = "files_would_change" if dry_run else "files_written"
+    counts = {"files": len(synced), changed: len(changes), "diagnostics": len(diagnostics)}
+    _write_report(report, counts, diagnostics)
     dry_run.exit(changes)
     if fail_on_change and changes:
         sys.exit(1)
@@ -423,12 +648,160 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def _report(folder: Path, diagnostics: tuple[tuple[str, Diagnostic], ...]) -> None:
-    report = [
-        f"{folder / path}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
-        for path, diagnostic in diagnostics
-    ]
-    sys.stderr.write("".join(report))
+def _labelled(
+    folder: Path, diagnostics: tuple[tuple[str, Diagnostic], ...]
+) -> list[tuple[str, Diagnostic]]:
+    """The diagnostics of the files of `folder` (by path inside it), each with the file's path."""
+    return [(str(folder / path), diagnostic) for path, diagnostic in diagnostics]
+
+
+def _print_diagnostics(diagnostics: Sequence[tuple[str, Diagnostic]]) -> None:
+    """FILE:LINE: CODE: MESSAGE on standard error for each diagnostic, with its file's label."""
+    sys.stderr.write(
+        "".join(
+            f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
+            for label, diagnostic in diagnostics
+        )
+    )
+
+
+# The version of the --report format; a change that could break a reader increments it.
+_REPORT_VERSION = 1
+
+
+def _report_json(
+    summary: Mapping[str, int], diagnostics: Sequence[tuple[str, Diagnostic]]
+) -> dict[str, Any]:
+    """The --report document: the counts of the summary line and the diagnostics as printed,
+    in order, each with the label of its file as on standard error."""
+    return {
+        "version": _REPORT_VERSION,
+        "summary": dict(summary),
+        "diagnostics": [
+            {
+                "file": label,
+                "line": diagnostic.line,
+                "code": diagnostic.code,
+                "message": diagnostic.message,
+            }
+            for label, diagnostic in diagnostics
+        ],
+    }
+
+
+def _write_report(
+    report: str | None,
+    summary: Mapping[str, int],
+    diagnostics: Sequence[tuple[str, Diagnostic]],
+) -> None:
+    """Write `_report_json` to the file `report` (whole or not at all; - is standard output),
+    when there is one: also with --check and --diff, which write no output but still report."""
+    if report is None:
+        return
+    import json
+
+    data = json.dumps(_report_json(summary, diagnostics), ensure_ascii=False, indent=2) + "\n"
+    if report == "-":
+        sys.stdout.write(data)
+        return
+    from .project import compare_file, write_change
+
+    try:
+        write_change(compare_file(Path(report), data.encode("utf-8")))
+    except OSError as error:
+        raise InputError(f"{report}: cannot write: {error.strerror or error}") from None
+
+
+_OptionValue = TypeVar("_OptionValue")
+
+
+def _configured(setting: _OptionValue | None, value: _OptionValue) -> _OptionValue:
+    """An option's value: the configuration's setting when it has one (it holds only the
+    options the command line leaves unset), else the command line's value or the default."""
+    return value if setting is None else setting
+
+
+def _configuration(config_file: Path | None, folders: Iterable[Path]) -> Settings:
+    """The settings of `config_file`, else of the nearest configuration above `folders`: each
+    checked as its option checks the command line's values, and kept only where the command
+    line leaves the option unset, so that the command line wins."""
+    from dataclasses import replace
+
+    from .config import ConfigError, Settings, find_settings, read_settings
+
+    context = click.get_current_context()
+    try:
+        settings = find_settings(folders) if config_file is None else read_settings(config_file)
+    except ConfigError as error:
+        raise InputError(str(error)) from None
+    unset: dict[str, Any] = {}
+    for key, value in settings.options().items():
+        option = _option(context.command, key)
+        try:
+            checked = option.type.convert(value, option, context)
+            if key == "headings":
+                _heading_levels(checked)
+        except click.BadParameter as error:
+            raise InputError(f"{settings.path}: tool.scrapconv.{key}: {error.message}") from None
+        if context.get_parameter_source(option.name or key) is ParameterSource.DEFAULT:
+            unset[key] = checked
+    return replace(Settings(settings.path), **unset)
+
+
+def _option(command: click.Command, key: str) -> click.Option:
+    """The option --KEY of `command`, else of convert (which has them all, so that every
+    setting is checked, also the ones sync has no use for)."""
+    for parameter in (*command.params, *convert_command.params):
+        if isinstance(parameter, click.Option) and f"--{key}" in parameter.opts:
+            return parameter
+    raise LookupError(f"no option --{key}")
+
+
+# A job of more than this many steps shows a progress bar (where standard error is a terminal):
+# an export of more than 200 pages, a sync of more than 200 files, a vault of more than 100
+# notes (each read, then written: two steps, and Markdown is the slower to read).
+_LONG_JOB_STEPS = 200
+
+
+def _terminal() -> TextIO | None:
+    """Standard error when it is a terminal, the one place for a progress bar; else None."""
+    return sys.stderr if sys.stderr.isatty() else None
+
+
+class _ProgressBar:
+    """A library function's `progress` callback (steps done, steps in all) that draws a bar
+    on standard error for a long job, where standard error is a terminal; it does nothing
+    anywhere else. The bar is made at the first step, when the job's length is known, and ended
+    (its line finished) when the `with` block ends."""
+
+    def __init__(self, label: str) -> None:
+        self._label = label
+        self._terminal = _terminal()
+        self._bar: ProgressBar[int] | None = None
+        self._shown = 0
+        self._stack = ExitStack()
+
+    def __enter__(self) -> _ProgressBar:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self._stack.close()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            if self._terminal is None or total <= _LONG_JOB_STEPS:
+                return
+            self._bar = self._stack.enter_context(
+                click.progressbar(
+                    length=total,
+                    label=self._label,
+                    file=self._terminal,
+                    show_pos=True,
+                    show_percent=True,
+                )
+            )
+        self._bar.update(done - self._shown)
+        self._shown = done
 
 
 def _heading_levels(text: str) -> tuple[int, ...]:

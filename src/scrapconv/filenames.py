@@ -36,14 +36,15 @@ of them in sorted order. The result depends only on the set of titles, never on 
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from scrapconv.markdown.names import title_to_filename
+from scrapconv.markdown.names import root_link, title_to_filename, url_component
 
-__all__ = ["FileNameMap", "page_key"]
+__all__ = ["FileNameMap", "ProjectFolders", "page_filename", "page_key"]
 
 # `name.md` must fit in one path component, which is 255 bytes on Linux, macOS (APFS) and in
 # most other file systems.
@@ -130,6 +131,12 @@ def _safe_name(title: str, max_bytes: int = _MAX_NAME_BYTES) -> str:
     # The cut keeps the first characters, so neither the leading `-` nor the device-name `-`
     # (at most the 8th character) can be cut off, and a dot cannot become first.
     return _cut(name, max_bytes).rstrip(". ") or _EMPTY_NAME
+
+
+def page_filename(title: str) -> str:
+    """The file name (without `.md`) of the page `title` when no other page of its project
+    claims that name first: rules 1–5, all that can be known of a page of another project."""
+    return _safe_name(title)
 
 
 def _suffixed(base_title: str, key: str, digits: int) -> str:
@@ -225,3 +232,77 @@ def claim_suffixed(title: str, key: str, taken: set[str]) -> str:
             taken.add(collision_key(name))
             return name
         count += 1
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFolders:
+    """Scrapbox projects whose notes are folders of one vault: the note a link to one of their
+    pages (`[/project/page]`) goes to.
+
+    `folders` holds `(project, folder)` pairs (`tuple(mapping.items())`), each folder relative
+    to the vault's root and `/` separated (`.` or "" is the root itself); they are checked and
+    normalised, and ValueError names an empty project name, a folder outside the vault or
+    holding a character file names cannot (`#`, `|`, `:`, …), or a project given two folders.
+    `project` is the project of the notes that link: they sit in its own folder when `folders`
+    names it, else in a folder right below the vault's root (`vault/nishio/` beside
+    `vault/villagepump/`).
+
+    A page's file is named by `page_filename` from the link's own text: where the export of
+    the other project names it otherwise (a collision suffix, a title Scrapbox matches in
+    another case or with `_` for a space), the link cannot know it.
+    """
+
+    folders: tuple[tuple[str, str], ...]
+    project: str = ""
+    _by_project: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        by_project: dict[str, str] = {}
+        for pair in self.folders:
+            # (A dict would give its keys: two-letter names would pass for pairs.)
+            texts = isinstance(pair, tuple) and all(isinstance(part, str) for part in pair)
+            if not texts or len(pair) != 2:
+                raise TypeError(f"project folders are (project, folder) pairs, not {pair!r}")
+            name, folder = pair
+            if not name or "/" in name:
+                raise ValueError(f"{name!r} is not a Scrapbox project name")
+            normal = posixpath.normpath(folder or ".")
+            if normal.startswith("/") or normal == ".." or normal.startswith("../"):
+                raise ValueError(f"the folder {folder!r} of {name} is not inside the vault")
+            if any(title_to_filename(part) != part for part in normal.split("/")):
+                # It would end a wikilink or stand for no file.
+                raise ValueError(
+                    f"the folder {folder!r} of {name} holds a character no file name has"
+                )
+            if by_project.setdefault(name, normal) != normal:
+                raise ValueError(f"two folders for {name}: {by_project[name]!r} and {normal!r}")
+        object.__setattr__(self, "folders", tuple(by_project.items()))
+        object.__setattr__(self, "_by_project", by_project)
+
+    def note(self, target: str) -> str | None:
+        """The note of the root link `target` (`/project/page`; a line anchor left out) as its
+        path from the vault's root, without `.md`; None when the project has no folder here or
+        the link names no page."""
+        project, page, _ = root_link(target)
+        folder = self._by_project.get(project)
+        if folder is None or not page:
+            return None
+        name = page_filename(page)
+        return name if folder == "." else f"{folder}/{name}"
+
+    def destination(self, target: str) -> str | None:
+        """The note of the root link `target` as a Markdown link destination: its path from the
+        folder of the notes that link, with `.md`, each part percent-encoded."""
+        note = self.note(target)
+        if note is None:
+            return None
+        parts = f"{note}.md".split("/")
+        here = self._by_project.get(self.project)
+        if here is None:
+            return "/".join(("..", *map(url_component, parts)))
+        base = [] if here == "." else here.split("/")
+        shared = 0
+        while shared < min(len(base), len(parts) - 1) and base[shared] == parts[shared]:
+            shared += 1
+        up = [".."] * (len(base) - shared)
+        return "/".join((*up, *map(url_component, parts[shared:])))

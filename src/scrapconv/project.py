@@ -17,6 +17,12 @@ written as links to the titles of the notes they find; `write_import` writes it 
 Checking without writing: `check_vault` and `compare_file` (with `import_bytes`) give each file
 as it is and as it would be (`FileChange`, with its unified diff).
 
+Incremental runs (`incremental=True`) rely on the folder's manifest (`scrapconv.manifest`):
+they convert only the pages changed since the last run, write only notes whose bytes change,
+remove the notes of pages gone from the export, and keep (and report, as `KeptFile`) every
+file edited by hand since scrapconv wrote it or not written by scrapconv at all, unless
+`force=True`. A run writes the manifest last, when it is incremental or the folder has one.
+
 One page at a time: `sync_page` converts a Scrapbox-notation page (`page.sb`) into the note
 beside it (`page.md`) and gives what would be written; `write_change` writes it atomically,
 only when it changes the file.
@@ -36,7 +42,7 @@ import re
 import secrets
 import signal
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -44,6 +50,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
+from . import __version__
 from .ast import (
     Block,
     Decoration,
@@ -61,6 +68,18 @@ from .ast import (
 )
 from .diagnostics import Diagnostic
 from .filenames import FileNameMap, claim_suffixed, collision_key, page_key
+from .manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestEntry,
+    digest,
+    file_state,
+    manifest_bytes,
+    read_manifest,
+    settings_digest,
+    source_digest,
+    titles_digest,
+)
 from .markdown.writer import Flavor, IconForm, MarkdownOptions, write_markdown
 from .scrapbox.reader import read_scrapbox
 from .scrapbox.report import scrapbox_diagnostics
@@ -72,8 +91,11 @@ __all__ = [
     "ExportError",
     "ExportPage",
     "FileChange",
+    "FullRun",
     "ImportPage",
     "ImportResult",
+    "KeepReason",
+    "KeptFile",
     "PageOptions",
     "PageSync",
     "SyncError",
@@ -130,20 +152,48 @@ class Export:
 @dataclass(frozen=True, slots=True)
 class PageOptions:
     """What converting one page needs: how to write Markdown (with the project's file-name map
-    for links) and the file name of every page (without `.md`), by title."""
+    for links, and the vault folders of other projects) and the file name of every page
+    (without `.md`), by title."""
 
     markdown: MarkdownOptions
     files: Mapping[str, str]
 
 
+# Why an incremental run converted every page: the folder had no manifest, or the settings
+# or the set of page titles differ from the manifest's.
+FullRun = Literal["no manifest", "settings changed", "titles changed"]
+
+# Why an incremental run kept a file as it was: `edited` by hand since scrapconv wrote it,
+# `not-written` by scrapconv (the manifest does not list it), or `edited-page-gone`: edited,
+# and its page is no longer in the export, so the file would have been removed.
+KeepReason = Literal["edited", "not-written", "edited-page-gone"]
+
+
+@dataclass(frozen=True, slots=True)
+class KeptFile:
+    """A file (its name inside the folder) that an incremental run kept as it was, instead
+    of writing or removing it, and why."""
+
+    filename: str
+    reason: KeepReason
+
+
 @dataclass(frozen=True, slots=True)
 class VaultResult:
     """What `export_to_vault` did: the number of pages, the files written (names inside the
-    folder) and the diagnostics, each with the name of the file it is about."""
+    folder) and the diagnostics of the pages converted, each with the name of the file it is
+    about. An incremental run also gives the notes it left as they were (`unchanged`: their
+    pages had not changed, or they held what would be written already), the files of pages
+    gone from the export that it removed, the files it kept, and why it converted every page
+    (`full_run`, else None)."""
 
     pages: int
     files: tuple[str, ...]
     diagnostics: tuple[tuple[str, Diagnostic], ...]
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    kept: tuple[KeptFile, ...] = ()
+    full_run: FullRun | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -371,6 +421,7 @@ def vault_notes(
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
     jobs: int | None = 1,
+    project_folders: tuple[tuple[str, str], ...] = (),
 ) -> Iterator[VaultNote]:
     """The notes of the vault made from `export`, one per page, in the export's order (see
     `export_to_vault` for the options).
@@ -379,6 +430,19 @@ def vault_notes(
     `default_jobs`), in as many worker processes, each given chunks of pages. The notes are the
     same either way. Close the iterator when stopping early: that stops the workers.
     """
+    options = _page_options(export, flavor, project, icons, headings, project_folders)
+    return _converted_notes(export.pages, options, jobs)
+
+
+def _page_options(
+    export: Export,
+    flavor: Flavor,
+    project: str | None,
+    icons: IconForm | None,
+    headings: tuple[int, ...],
+    project_folders: tuple[tuple[str, str], ...],
+) -> PageOptions:
+    """What converting each page of `export` takes: one file-name map for all its titles."""
     titles = [page.title for page in export.pages]
     names = FileNameMap.for_titles(titles)
     markdown = MarkdownOptions(
@@ -387,18 +451,25 @@ def vault_notes(
         icons=icons,
         headings=headings,
         pages=names,
+        project_folders=project_folders,
     )
-    files = page_files(titles, names)
-    workers = min(default_jobs() if jobs is None else jobs, len(export.pages))
+    return PageOptions(markdown, MappingProxyType(page_files(titles, names)))
+
+
+def _converted_notes(
+    pages: tuple[ExportPage, ...], options: PageOptions, jobs: int | None
+) -> Iterator[VaultNote]:
+    """The notes of `pages` (some or all of an export's), in their order, converted here or in
+    `jobs` worker processes (see `vault_notes`)."""
+    workers = min(default_jobs() if jobs is None else jobs, len(pages))
     if workers <= 1:
-        options = PageOptions(markdown, MappingProxyType(files))
-        for page in export.pages:
+        for page in pages:
             filename, text, diagnostics = convert_page(page, options)
             yield VaultNote(filename, text, page.updated, tuple(diagnostics))
         return
-    converted = _convert_in_workers(export.pages, markdown, files, workers)
+    converted = _convert_in_workers(pages, options.markdown, dict(options.files), workers)
     with contextlib.closing(converted):
-        for page, (filename, text, diagnostics) in zip(export.pages, converted, strict=True):
+        for page, (filename, text, diagnostics) in zip(pages, converted, strict=True):
             yield VaultNote(filename, text, page.updated, tuple(diagnostics))
 
 
@@ -493,36 +564,131 @@ def export_to_vault(
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
     jobs: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
+    project_folders: tuple[tuple[str, str], ...] = (),
+    incremental: bool = False,
+    force: bool = False,
 ) -> VaultResult:
     """Write every page of `export` as a note in `folder` (created when absent).
 
     `project` (default: the export's name) is the project of icons written without one. Files
     of the folder that no page names are left alone; a note of the same name is replaced.
     `jobs` is the number of processes converting pages (None: one per CPU); the files are
-    written here, in the export's order, and are the same whatever the number.
+    written here, in the export's order, and are the same whatever the number. `progress`, when
+    given, is called with the number of notes written and the number of pages after each note.
+    `project_folders`: `(project, folder)` pairs of the projects whose notes are folders of the
+    same vault, relative to its root, which is the parent of `folder` unless the export's own
+    project is named among them; links to their pages go to those notes (`MarkdownOptions`).
+
+    `incremental`: convert only the pages changed since the last run, as the folder's manifest
+    (`.scrapconv.json`) tells, and write only the notes whose bytes change; every page is
+    converted when there is no manifest or the settings or the set of titles changed
+    (`full_run`). The notes scrapconv wrote for pages gone from the export are removed. A file
+    edited by hand since scrapconv wrote it, or that scrapconv did not write, is neither
+    overwritten nor removed but kept (`kept`), unless `force`; `progress` then counts the pages
+    converted. The manifest is written after the notes, by every run that is incremental or
+    finds one (a run that is not rewrites every note, as it always has).
+
     Raises OSError when the folder cannot be made or written; the notes written by this call
     are then removed again, and so is the folder if this call made it. The same goes for any
-    other error and for Ctrl-C (KeyboardInterrupt), which also stop the workers.
+    other error and for Ctrl-C (KeyboardInterrupt), which also stop the workers. Raises
+    ManifestError, before writing anything, when the folder's manifest is not one, and
+    ValueError for `force` without `incremental`.
     """
-    notes = vault_notes(
-        export, flavor=flavor, project=project, icons=icons, headings=headings, jobs=jobs
-    )
-    made = _make_folder(folder)
+    if force and not incremental:
+        raise ValueError("force applies to incremental runs only")
+    options = _page_options(export, flavor, project, icons, headings, project_folders)
+    recorded = read_manifest(folder / MANIFEST_NAME)
+    if incremental:
+        run = _IncrementalRun(export, folder, options, recorded, force)
+        return _update_vault(run, folder, options, jobs, progress)
+    return _write_vault(export, folder, options, recorded, jobs, progress)
+
+
+def _write_vault(
+    export: Export,
+    folder: Path,
+    options: PageOptions,
+    recorded: Manifest | None,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> VaultResult:
+    """Every note written; the folder's manifest, when it has one, brought up to date."""
+    entries = _ManifestEntries(recorded)
     written: list[str] = []
-    new_files: list[Path] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
     mode = _file_mode()
+    notes = _converted_notes(export.pages, options, jobs)
+    with _undone_on_failure(folder) as new_files, contextlib.closing(notes):
+        for page, note in zip(export.pages, notes, strict=True):
+            data = note.text.encode("utf-8")
+            _write_counted(folder / note.filename, data, note.mtime, mode, new_files)
+            entries.record(note.filename, _written_entry(page, data))
+            written.append(note.filename)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(len(written), len(export.pages))
+        if recorded is not None:
+            _write_manifest(folder, entries.manifest(*_fingerprint(options)), mode, new_files)
+    return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+def _update_vault(
+    run: _IncrementalRun,
+    folder: Path,
+    options: PageOptions,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> VaultResult:
+    """An incremental run: the notes it converts written when they change, the notes of pages
+    gone removed, then the manifest."""
+    written: list[str] = []
+    unchanged = set(run.unconverted)
+    removed: list[str] = []
+    kept: list[KeptFile] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    mode = _file_mode()
+    notes = _converted_notes(run.pages, options, jobs)
+    with _undone_on_failure(folder) as new_files, contextlib.closing(notes):
+        for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
+            match run.note_step(page, note):
+                case _Write(data=data):
+                    _write_counted(folder / note.filename, data, note.mtime, mode, new_files)
+                    written.append(note.filename)
+                case _Unchanged():
+                    unchanged.add(note.filename)
+                case KeptFile() as file:
+                    kept.append(file)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(run.pages))
+        for step in run.gone_files():
+            match step:
+                case _Remove(filename=filename):
+                    (folder / filename).unlink(missing_ok=True)
+                    removed.append(filename)
+                case KeptFile():
+                    kept.append(step)
+        _write_manifest(folder, run.manifest(), mode, new_files)
+    return VaultResult(
+        run.pages_in_export,
+        tuple(written),
+        tuple(diagnostics),
+        run.in_export_order(unchanged),
+        tuple(removed),
+        tuple(kept),
+        run.full_run,
+    )
+
+
+@contextlib.contextmanager
+def _undone_on_failure(folder: Path) -> Iterator[list[Path]]:
+    """Make `folder` (and its missing parents) for a run to write into; on any failure, Ctrl-C
+    included, remove again the files the run adds to the list given and the folders made."""
+    made = _make_folder(folder)
+    new_files: list[Path] = []
     try:
-        with contextlib.closing(notes):
-            for note in notes:
-                path = folder / note.filename
-                if not (path.exists() or path.is_symlink()):
-                    # Counted before it exists, so that an interrupt just after the
-                    # rename still finds it to remove.
-                    new_files.append(path)
-                _write_atomically(path, note.text.encode("utf-8"), note.mtime, mode)
-                written.append(note.filename)
-                diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+        yield new_files
     except BaseException:
         for path in new_files:
             with contextlib.suppress(OSError):
@@ -531,18 +697,210 @@ def export_to_vault(
             with contextlib.suppress(OSError):
                 made_folder.rmdir()
         raise
-    return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+def _write_counted(
+    path: Path, data: bytes, mtime: int | None, mode: int, new_files: list[Path]
+) -> None:
+    """Write a file atomically; one that is new is added to `new_files` before it exists, so
+    that an interrupt just after the rename still finds it to remove."""
+    if not (path.exists() or path.is_symlink()):
+        new_files.append(path)
+    _write_atomically(path, data, mtime, mode)
+
+
+def _write_manifest(folder: Path, manifest: Manifest, mode: int, new_files: list[Path]) -> None:
+    """Write the folder's manifest when it changes (a run that changes nothing touches
+    nothing)."""
+    path = folder / MANIFEST_NAME
+    data = manifest_bytes(manifest)
+    if _read_if_present(path) != data:
+        _write_counted(path, data, None, mode, new_files)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental runs: what to convert, write, remove and keep
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    """Write a note's bytes `data` over the file's `old` ones (None: there is no file)."""
+
+    data: bytes
+    old: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Unchanged:
+    """Leave a note as it is: it holds what would be written."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Remove:
+    """Remove the note of a page gone from the export; it holds `old`."""
+
+    filename: str
+    old: bytes
+
+
+class _IncrementalRun:
+    """What an incremental run into `folder` does, decided from the folder's manifest
+    (`recorded`) and files, and the manifest it leaves.
+
+    `pages` are the pages to convert: all of them when `full_run` says why, else those changed
+    since the manifest was written or whose note is missing (with `force`, also those whose
+    note is not as scrapconv wrote it); their notes are `unconverted`. `note_step` and
+    `gone_files` decide the fate of each file and record it for `manifest`.
+    """
+
+    def __init__(
+        self,
+        export: Export,
+        folder: Path,
+        options: PageOptions,
+        recorded: Manifest | None,
+        force: bool,
+    ) -> None:
+        self._folder = folder
+        self._force = force
+        self._recorded = recorded
+        self._entries = _ManifestEntries(recorded)
+        self._settings, self._titles = _fingerprint(options)
+        self._filenames = tuple(options.files[page.title] + _EXTENSION for page in export.pages)
+        self.pages_in_export = len(export.pages)
+        self.full_run = _full_run(recorded, self._settings, self._titles)
+        if self.full_run is not None:
+            self.pages = export.pages
+            self.unconverted: tuple[str, ...] = ()
+            return
+        pages = zip(export.pages, self._filenames, strict=True)
+        converted = [(page, name) for page, name in pages if self._needs_conversion(page, name)]
+        self.pages = tuple(page for page, _ in converted)
+        names = {name for _, name in converted}
+        self.unconverted = tuple(name for name in self._filenames if name not in names)
+
+    def _needs_conversion(self, page: ExportPage, filename: str) -> bool:
+        found = self._recorded.find(filename) if self._recorded is not None else None
+        if found is None or found[0] != filename or found[1].source != _source_digest(page):
+            return True
+        data = _read_if_present(self._folder / filename)
+        return data is None or (self._force and digest(data) != found[1].written)
+
+    def note_step(self, page: ExportPage, note: VaultNote) -> _Write | _Unchanged | KeptFile:
+        """What to do with the note of a converted page, recorded for the manifest."""
+        data = note.text.encode("utf-8")
+        old = _read_if_present(self._folder / note.filename)
+        if old == data:
+            self._entries.record(note.filename, _written_entry(page, data))
+            return _Unchanged()
+        found = self._recorded.find(note.filename) if self._recorded is not None else None
+        name, entry = found if found is not None else (note.filename, None)
+        match file_state(entry, old):
+            case "edited" if entry is not None and not self._force:
+                # Still the bytes scrapconv wrote, but no longer those of the page: the page
+                # is converted again next time, and the file kept again while it differs.
+                self._entries.record(name, dataclasses.replace(entry, source=None))
+                return KeptFile(note.filename, "edited")
+            case "not-written" if not self._force:
+                return KeptFile(note.filename, "not-written")
+        self._entries.record(note.filename, _written_entry(page, data))
+        return _Write(data, old)
+
+    def gone_files(self) -> Iterator[_Remove | KeptFile]:
+        """What to do with the notes scrapconv wrote for pages no longer in the export: remove
+        them, unless edited since (and not `force`); recorded for the manifest."""
+        if self._recorded is None:
+            return
+        named = {collision_key(filename) for filename in self._filenames}
+        for filename, entry in self._recorded.files.items():
+            if collision_key(filename) in named:
+                continue
+            old = _read_if_present(self._folder / filename)
+            match file_state(entry, old):
+                case "edited" if not self._force:
+                    yield KeptFile(filename, "edited-page-gone")
+                case _:
+                    self._entries.forget(filename)
+                    if old is not None:
+                        yield _Remove(filename, old)
+
+    def in_export_order(self, filenames: set[str]) -> tuple[str, ...]:
+        """Some of the notes of the export's pages, in the pages' order."""
+        return tuple(name for name in self._filenames if name in filenames)
+
+    def manifest(self) -> Manifest:
+        """The manifest as the steps decided so far leave it."""
+        return self._entries.manifest(self._settings, self._titles)
+
+
+class _ManifestEntries:
+    """The entries of the manifest a run leaves: those of the manifest it found (`recorded`),
+    as the run changes them."""
+
+    def __init__(self, recorded: Manifest | None) -> None:
+        self._recorded = recorded
+        self._entries = dict(recorded.files) if recorded is not None else {}
+
+    def record(self, filename: str, entry: ManifestEntry) -> None:
+        """`filename` now holds what `entry` says. A recorded name that is the same file on a
+        file system that ignores case (`a.md` for `A.md`) gives way to it."""
+        found = self._recorded.find(filename) if self._recorded is not None else None
+        if found is not None and found[0] != filename:
+            self._entries.pop(found[0], None)
+        self._entries[filename] = entry
+
+    def forget(self, filename: str) -> None:
+        self._entries.pop(filename, None)
+
+    def manifest(self, settings: str, titles: str) -> Manifest:
+        return Manifest(settings, titles, self._entries)
+
+
+def _fingerprint(options: PageOptions) -> tuple[str, str]:
+    """The digests of what every note depends on besides its own page: the settings (every
+    Markdown option but the file-name map, which the titles make, and scrapconv's version)
+    and the set of page titles."""
+    markdown = options.markdown
+    settings = {
+        option.name: repr(getattr(markdown, option.name))
+        for option in dataclasses.fields(markdown)
+        if option.name != "pages"
+    }
+    settings["scrapconv"] = __version__
+    return settings_digest(settings), titles_digest(options.files)
+
+
+def _full_run(recorded: Manifest | None, settings: str, titles: str) -> FullRun | None:
+    """Why an incremental run must convert every page, or None when it need not."""
+    if recorded is None:
+        return "no manifest"
+    if recorded.settings != settings:
+        return "settings changed"
+    if recorded.titles != titles:
+        return "titles changed"
+    return None
+
+
+def _source_digest(page: ExportPage) -> str:
+    return source_digest(page.title, page.text, page.created, page.updated)
+
+
+def _written_entry(page: ExportPage, data: bytes) -> ManifestEntry:
+    """The manifest's entry of a note holding `data`, converted from `page`."""
+    return ManifestEntry(page.title, _source_digest(page), digest(data))
 
 
 @dataclass(frozen=True, slots=True)
 class VaultCheck:
     """What `export_to_vault` would change in a folder, found by `check_vault` without
     writing: the number of pages, the notes whose content would change (absent or different
-    now) and the diagnostics, each with the name of the file it is about."""
+    now; for an incremental run also the notes it would remove, `new` None), the diagnostics,
+    each with the name of the file it is about, and the files an incremental run would keep."""
 
     pages: int
     changes: tuple[FileChange, ...]
     diagnostics: tuple[tuple[str, Diagnostic], ...]
+    kept: tuple[KeptFile, ...] = ()
 
 
 def check_vault(
@@ -554,22 +912,66 @@ def check_vault(
     icons: IconForm | None = None,
     headings: tuple[int, ...] = (3, 2, 1),
     jobs: int | None = 1,
+    progress: Callable[[int, int], None] | None = None,
+    project_folders: tuple[tuple[str, str], ...] = (),
+    incremental: bool = False,
+    force: bool = False,
 ) -> VaultCheck:
     """Compare the notes `export_to_vault` would write into `folder` with the files there,
-    writing nothing. Only content counts (not modification times). `jobs` as for
-    `export_to_vault`. Raises OSError when a file of the folder cannot be read."""
+    writing nothing. Only content counts (not modification times). `jobs`, `progress`,
+    `project_folders`, `incremental` and `force` as for `export_to_vault`: an incremental
+    check gives the changes an incremental run would make. Raises OSError when a file of the
+    folder cannot be read, ManifestError when its manifest is not one."""
+    if force and not incremental:
+        raise ValueError("force applies to incremental runs only")
+    options = _page_options(export, flavor, project, icons, headings, project_folders)
+    if incremental:
+        recorded = read_manifest(folder / MANIFEST_NAME)
+        run = _IncrementalRun(export, folder, options, recorded, force)
+        return _check_update(run, folder, options, jobs, progress)
     changes: list[FileChange] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = vault_notes(
-        export, flavor=flavor, project=project, icons=icons, headings=headings, jobs=jobs
-    )
+    notes = _converted_notes(export.pages, options, jobs)
     with contextlib.closing(notes):
-        for note in notes:
+        for done, note in enumerate(notes, 1):
             change = compare_file(folder / note.filename, note.text.encode("utf-8"))
             if change.changed:
                 changes.append(change)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(export.pages))
     return VaultCheck(len(export.pages), tuple(changes), tuple(diagnostics))
+
+
+def _check_update(
+    run: _IncrementalRun,
+    folder: Path,
+    options: PageOptions,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> VaultCheck:
+    """The changes an incremental run would make, made by none."""
+    changes: list[FileChange] = []
+    kept: list[KeptFile] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = _converted_notes(run.pages, options, jobs)
+    with contextlib.closing(notes):
+        for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
+            match run.note_step(page, note):
+                case _Write(data=data, old=old):
+                    changes.append(FileChange(folder / note.filename, old, data))
+                case KeptFile() as file:
+                    kept.append(file)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(run.pages))
+    for step in run.gone_files():
+        match step:
+            case _Remove(filename=filename, old=old):
+                changes.append(FileChange(folder / filename, old, None))
+            case KeptFile():
+                kept.append(step)
+    return VaultCheck(run.pages_in_export, tuple(changes), tuple(diagnostics), tuple(kept))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -578,11 +980,12 @@ def check_vault(
 
 @dataclass(frozen=True, slots=True)
 class FileChange:
-    """A file as it is (`old`, None when there is none) and as a conversion would write it."""
+    """A file as it is (`old`, None when there is none) and as a conversion would write it
+    (`new`, None when it would remove it)."""
 
     path: Path
     old: bytes | None
-    new: bytes
+    new: bytes | None
 
     @property
     def changed(self) -> bool:
@@ -590,15 +993,14 @@ class FileChange:
 
     def diff(self) -> str:
         """A unified diff from the file as it is to the file as it would be ("" when they
-        are the same); a file that is absent is `/dev/null`."""
+        are the same); a file that is absent, before or after, is `/dev/null`."""
         if not self.changed:
             return ""
-        old = [] if self.old is None else _diff_lines(self.old)
         lines = difflib.unified_diff(
-            old,
-            _diff_lines(self.new),
+            [] if self.old is None else _diff_lines(self.old),
+            [] if self.new is None else _diff_lines(self.new),
             "/dev/null" if self.old is None else str(self.path),
-            str(self.path),
+            "/dev/null" if self.new is None else str(self.path),
         )
         return "".join(lines)
 
@@ -613,17 +1015,25 @@ def _diff_lines(data: bytes) -> list[str]:
 def compare_file(path: Path, new: bytes) -> FileChange:
     """`path` as it is now next to `new`. Raises OSError when `path` exists and cannot be
     read (a folder, say)."""
+    return FileChange(path, _read_if_present(path), new)
+
+
+def _read_if_present(path: Path) -> bytes | None:
+    """The bytes of the file `path`, or None when there is none. Raises OSError."""
     try:
-        old = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
-        old = None
-    return FileChange(path, old, new)
+        return None
 
 
 def write_change(change: FileChange) -> None:
     """Write `change.new` to its path, whole or not at all, and only when it changes the file;
-    a file replaced keeps its permissions. Raises OSError."""
+    a file replaced keeps its permissions. A change with no `new` removes the file. Raises
+    OSError."""
     if not change.changed:
+        return
+    if change.new is None:
+        change.path.unlink(missing_ok=True)
         return
     try:
         mode = os.stat(change.path).st_mode & 0o7777
@@ -723,7 +1133,11 @@ class _Note:
 
 
 def vault_to_import(
-    folder: Path, *, flavor: Literal["obsidian", "markdown"] = "obsidian", project: str = ""
+    folder: Path,
+    *,
+    flavor: Literal["obsidian", "markdown"] = "obsidian",
+    project: str = "",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Read every note (`*.md`) under `folder` and make a Cosense import of them.
 
@@ -738,9 +1152,17 @@ def vault_to_import(
     they find; a link that finds no note stays as written. `project` is the Scrapbox project of
     icons written without one. Raises VaultError (one line) for a folder or note that cannot be
     read, or a note that is not UTF-8; never for what a note says.
+
+    `progress`, when given, is called with the steps done and the steps in all after each step:
+    reading a note is one step, making its page another.
     """
     paths = _note_paths(folder)
-    notes = [_read_note(folder, path, flavor, project) for path in paths]
+    steps = 2 * len(paths)
+    notes: list[_Note] = []
+    for path in paths:
+        notes.append(_read_note(folder, path, flavor, project))
+        if progress is not None:
+            progress(len(notes), steps)
     titles, renamed = _unique_titles(notes)
     index = _NoteIndex(tuple(note.path for note in notes), tuple(titles))
     pages: list[ImportPage] = []
@@ -771,6 +1193,8 @@ def vault_to_import(
         note_diagnostics.extend(scrapbox_diagnostics(document))
         pages.append(ImportPage(title, tuple(text.split("\n"))))
         diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
+        if progress is not None:
+            progress(len(notes) + len(pages), steps)
     return ImportResult(tuple(paths), tuple(pages), tuple(diagnostics))
 
 
@@ -985,12 +1409,13 @@ class SyncError(ValueError):
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     """How `sync_page` writes notes: as `MarkdownOptions` (flavor, project of icons, icon
-    form, heading levels)."""
+    form, heading levels, vault folders of projects)."""
 
     flavor: Flavor = "obsidian"
     project: str = ""
     icons: IconForm | None = None
     headings: tuple[int, ...] = (3, 2, 1)
+    project_folders: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -1032,6 +1457,7 @@ def sync_page(source: Path, options: SyncOptions) -> PageSync:
         project=options.project,
         icons=options.icons,
         headings=options.headings,
+        project_folders=options.project_folders,
     )
     written, diagnostics = write_markdown(read_scrapbox(text), markdown)
     if written and not written.endswith("\n"):

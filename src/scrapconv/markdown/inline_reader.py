@@ -39,7 +39,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
-from ..filenames import page_key
+from ..filenames import ProjectFolders, page_key
 from .names import icon_page, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
@@ -50,12 +50,14 @@ class InlineContext:
     """What the inline reader needs to know about the document.
 
     `project` is the Scrapbox project that icons without a project of their own belong to;
-    `host` is where Scrapbox pages and icons are served.
+    `host` is where Scrapbox pages and icons are served; `project_folders`, the projects whose
+    notes are folders of the vault, whose links the writer made links to those notes.
     """
 
     project: str = ""
     host: str = "https://scrapbox.io"
     obsidian: bool = True
+    project_folders: ProjectFolders | None = None
 
 
 # --- rules mistune lacks ---------------------------------------------------------------------
@@ -436,6 +438,11 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     if label.startswith("/") and url == context.host + scrapbox_path(label):
         yield PageLink(label)
         return
+    folders = context.project_folders
+    if label.startswith("/") and folders is not None and url == folders.destination(label):
+        # The writer's link to the note of a page of another project in the vault.
+        yield PageLink(label)
+        return
     if (place := _google_map(url, label, written, bool(token.get("angle")))) is not None:
         yield place
         return
@@ -587,9 +594,13 @@ def _names_page(text: str, target: str) -> bool:
 
 def _wikilink(target: str, alias: str | None, context: InlineContext) -> Inline:
     """The Scrapbox link of `[[target|alias]]`: the alias when the target is the file name the
-    Markdown writer gives that title (`[[a-b|a/b]]`), a tag when the alias is `#` and that
-    title (`[[2019|#2019]]`), else the target without a heading."""
+    Markdown writer gives that title (`[[a-b|a/b]]`) or, for a link to another project, the
+    note the writer links it to (`[[villagepump/a b|/villagepump/a b]]`), a tag when the alias
+    is `#` and that title (`[[2019|#2019]]`), else the target without a heading."""
+    folders = context.project_folders
     if alias is not None:
+        if alias.startswith("/") and folders is not None and folders.note(alias) == target:
+            return PageLink(alias)
         if _names_page(alias, target):
             return PageLink(alias)
         if alias.startswith("#") and _names_page(alias[1:], target):

@@ -16,10 +16,34 @@ def title_to_filename(title: str) -> str:
     return _FILENAME_UNSAFE.sub("-", title)
 
 
+# A link to a line of a page ends in `#` and the line's id: no part of the page's title.
+_LINE_ANCHOR = re.compile(r"#[0-9a-f]{24}$")
+
+
+def root_link(target: str) -> tuple[str, str, str]:
+    """A root link's target, `/project/page` or `/project/page#<line id>` (a line of the
+    page), as its project, its page's title (after the project's `/`, which may hold more `/`)
+    and the line anchor (`#<line id>`, or "")."""
+    project, _, page = target[1:].partition("/")
+    anchor = _LINE_ANCHOR.search(page)
+    if anchor is None:
+        return project, page, ""
+    return project, page[: anchor.start()], anchor[0]
+
+
 def scrapbox_path(target: str) -> str:
-    """The URL path of a root link's target, `/project/page`."""
-    # Scrapbox writes the spaces of a page title in its URL as `_`.
-    return "/".join(path_segment(part.replace(" ", "_")) for part in target.split("/"))
+    """The URL path of a root link's target, `/project/page`: the page's title with spaces as
+    `_`, as Scrapbox writes it, and percent-encoded whole (a `/` in it too); a line anchor
+    stays the URL's fragment."""
+    project, page, anchor = root_link(target)
+    slash = "/" if "/" in target[1:] else ""
+    return f"/{url_component(project)}{slash}{url_component(page.replace(' ', '_'))}{anchor}"
+
+
+def url_component(text: str) -> str:
+    """`text` percent-encoded as JavaScript's `encodeURIComponent` does, and `(` and `)` too,
+    so that a Markdown link destination holding it needs no escapes in any renderer."""
+    return quote(text, safe="!*'~", errors="surrogatepass")
 
 
 def path_segment(text: str) -> str:

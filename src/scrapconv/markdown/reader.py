@@ -38,6 +38,7 @@ from ..ast import (
     Table,
     Text,
 )
+from ..filenames import ProjectFolders
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
@@ -79,18 +80,24 @@ def read_markdown(
     *,
     project: str = "",
     host: str = "https://scrapbox.io",
+    project_folders: tuple[tuple[str, str], ...] = (),
 ) -> Document:
     """Read Markdown into a Document. Never raises on any text.
 
     `project` is the Scrapbox project whose icons appear without a project name of their own;
-    `host` is the Scrapbox server that icon and page URLs point to.
+    `host` is the Scrapbox server that icon and page URLs point to. `project_folders`, as the
+    writer's option (`ProjectFolders`, which raises ValueError for a malformed one): a link to
+    a note of another project's folder, as the writer makes it, reads as `[/project/page]`.
     """
     # A newline ends a line, the last one too: it does not start an empty line after it.
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     if len(rows) > 1 and rows[-1] == "":
         rows.pop()
     title, meta, first = _front_matter(rows)
-    context = InlineContext(project=project, host=host, obsidian=flavor == "obsidian")
+    folders = ProjectFolders(project_folders, project) if project_folders else None
+    context = InlineContext(
+        project=project, host=host, obsidian=flavor == "obsidian", project_folders=folders
+    )
     reader = _BlockReader(rows, first, context)
     if not first and (end := _unreadable_front_matter(rows)):
         # Front matter that is no YAML (a template's `{{date}}`): its lines as they are.

@@ -45,7 +45,7 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
-from ..filenames import FileNameMap
+from ..filenames import FileNameMap, ProjectFolders
 from ..scrapbox.writer import write_inline
 from .escape import character_references, escape_inline, escape_line_start
 from .frontmatter import front_matter
@@ -71,6 +71,11 @@ class MarkdownOptions:
     * `pages`: the file names of the project's pages; links then go to the file of the page
       Scrapbox would open (`[ABC170_E]` to `ABC170 E.md`). Without it, a link goes to the
       file named after its own text.
+    * `project_folders`: `(project, folder)` pairs of Scrapbox projects whose notes are
+      folders of the same vault, relative to its root (see `ProjectFolders`, which checks
+      them): a link to a page of one (`[/villagepump/a b]`) goes to its note there instead of
+      its web page. The notes written are in the folder of `project` when it is named, else
+      in a folder right below the vault's root.
     """
 
     flavor: Flavor = "obsidian"
@@ -80,6 +85,7 @@ class MarkdownOptions:
     scrapbox_host: str = "https://scrapbox.io"
     compat: Compat = "faithful"
     pages: FileNameMap | None = None
+    project_folders: tuple[tuple[str, str], ...] = ()
 
     @property
     def icon_form(self) -> IconForm:
@@ -90,6 +96,12 @@ class MarkdownOptions:
     def __post_init__(self) -> None:
         if not self.headings or not all(1 <= level <= 6 for level in self.headings):
             raise ValueError(f"headings must be levels from 1 to 6, not {self.headings!r}")
+        if self.project_folders:
+            if self.compat == "reference":
+                raise ValueError("project_folders apply to the faithful format only")
+            # Checked, and normalised so that the same folders compare equal.
+            folders = ProjectFolders(self.project_folders).folders
+            object.__setattr__(self, "project_folders", folders)
 
     def heading_level(self, stars: int) -> int:
         return self.headings[min(stars, len(self.headings)) - 1]
@@ -202,6 +214,11 @@ class MarkdownWriter:
         self.project = options.project
         self.icon_form = options.icon_form
         self.scrapbox_host = options.scrapbox_host
+        self.project_folders = (
+            ProjectFolders(options.project_folders, options.project)
+            if options.project_folders
+            else None
+        )
         # In a table cell the `|` of a wikilink must be escaped.
         self.in_table = False
 
@@ -758,6 +775,10 @@ class MarkdownWriter:
 
     def _page_link(self, target: str, section: str = "", alias: str = "") -> str:
         if target.startswith("/"):
+            if self.project_folders is not None:
+                vault_link = self._project_note_link(target, self.project_folders, alias)
+                if vault_link is not None:
+                    return vault_link
             url = self.options.scrapbox_host + scrapbox_path(target)
             return f"[{escape_inline(alias or target)}]({_url(url)})"
         filename = self._filename(target)
@@ -771,6 +792,20 @@ class MarkdownWriter:
             f"#{path_segment(section)}" if section else ""
         )
         return f"[{escape_inline(alias or target)}]({_url(destination)})"
+
+    def _project_note_link(self, target: str, folders: ProjectFolders, alias: str) -> str | None:
+        """A link to a page of another project whose notes are a folder of the vault: to its
+        note, showing the link as Scrapbox does (`[[villagepump/a b|/villagepump/a b]]`);
+        None when the project has no folder."""
+        note = folders.note(target)
+        if note is None:
+            return None
+        shown = alias or target
+        if self.obsidian and not ("[" in shown or "]" in shown):
+            # (A wikilink cannot show a bracket.)
+            link = f"[[{note}|{shown}]]"
+            return link.replace("|", "\\|") if self.in_table else link
+        return f"[{escape_inline(shown)}]({folders.destination(target)})"
 
 
 @functools.lru_cache(maxsize=4096)

@@ -1,0 +1,141 @@
+"""Settings from the `[tool.scrapconv]` table of a pyproject.toml: defaults for the options of
+the `scrapconv` command.
+
+The keys are the long option names as they are on the command line: `project`, `to`, `icons`,
+`headings`, `compat` and `jobs`. The file read is the nearest pyproject.toml with such a table,
+looked for from the inputs' folder up to the repository's root (a folder holding `.git` or
+`.hg`) or the file system's root; a pyproject.toml without the table is passed over. This
+module checks the values' types; the command checks them against each option's choices, as it
+checks the command line.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = "pyproject.toml"
+# The folders a repository's root holds: the search for a configuration ends there.
+_REPOSITORY_MARKERS = (".git", ".hg")
+_TOML_TYPES = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; the message is one line naming the file (and the
+    key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The options a configuration sets (None: not set) and the file it was read from (None:
+    there is none)."""
+
+    path: Path | None = None
+    project: str | None = None
+    to: str | None = None
+    icons: str | None = None
+    headings: str | None = None  # comma-separated, as on the command line: "3,2,1"
+    compat: str | None = None
+    jobs: int | None = None
+
+    def options(self) -> dict[str, str | int]:
+        """The options set, by long option name."""
+        values = ((key, getattr(self, key)) for key in SETTINGS)
+        return {key: value for key, value in values if value is not None}
+
+
+SETTINGS = tuple(field.name for field in fields(Settings) if field.name != "path")
+
+
+def find_settings(folders: Iterable[Path]) -> Settings:
+    """The settings of the nearest pyproject.toml with a `[tool.scrapconv]` table, looked for
+    from the folder that holds all of `folders` (the current folder when there are none) up to
+    the repository's root; no settings when there is none. Raises ConfigError for a
+    pyproject.toml on the way that cannot be read or is not TOML, or settings that are wrong."""
+    for folder in _folders_up(folders):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            table = _scrapconv_table(candidate)
+            if table is not None:
+                return _settings(candidate, table)
+    return Settings()
+
+
+def read_settings(path: Path) -> Settings:
+    """The settings of `[tool.scrapconv]` in the TOML file `path` (none when it has no such
+    table). Raises ConfigError."""
+    return _settings(path, _scrapconv_table(path) or {})
+
+
+def _folders_up(folders: Iterable[Path]) -> Iterator[Path]:
+    starts = {folder.resolve() for folder in folders} or {Path.cwd()}
+    try:
+        folder = Path(os.path.commonpath(starts))
+    except ValueError:  # folders on different drives (Windows) share no folder to look in
+        return
+    while True:
+        yield folder
+        if folder.parent == folder or any(
+            (folder / marker).exists() for marker in _REPOSITORY_MARKERS
+        ):
+            return
+        folder = folder.parent
+
+
+def _scrapconv_table(path: Path) -> dict[str, Any] | None:
+    """The `[tool.scrapconv]` table of the TOML file `path`, None when it has none."""
+    # Imported here: runs that find no pyproject.toml (a pre-commit hook's, often) skip it.
+    import tomllib
+
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    tool = data.get("tool")
+    table = tool.get("scrapconv") if isinstance(tool, dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: tool.scrapconv: expected a table, got {_toml_type(table)}")
+    return table
+
+
+def _settings(path: Path, table: dict[str, Any]) -> Settings:
+    values: dict[str, str | int] = {}
+    for key, value in table.items():
+        if key not in SETTINGS:
+            raise ConfigError(
+                f"{path}: tool.scrapconv.{key}: unknown setting (the settings: "
+                f"{', '.join(SETTINGS)})"
+            )
+        values[key] = _setting_value(key, value, f"{path}: tool.scrapconv.{key}")
+    return replace(Settings(path), **values)
+
+
+def _setting_value(key: str, value: object, where: str) -> str | int:
+    """`value` in the type of its option; `headings` also as a list of levels."""
+    if key == "jobs":
+        if type(value) is not int:
+            raise ConfigError(f"{where}: expected an integer, got {_toml_type(value)}")
+        return value
+    if key == "headings" and isinstance(value, list):
+        if not all(type(level) is int for level in value):
+            raise ConfigError(f"{where}: expected heading levels such as [3, 2, 1] or '3,2,1'")
+        return ",".join(str(level) for level in value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: expected a string, got {_toml_type(value)}")
+    return value
+
+
+def _toml_type(value: object) -> str:
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return _TOML_TYPES.get(type(value), f"a {type(value).__name__}")

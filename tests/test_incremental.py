@@ -1,0 +1,513 @@
+"""Incremental runs of export → vault: `export_to_vault(incremental=True)`, `--incremental`,
+`--force` and the folder's manifest (scrapconv.manifest)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scrapconv import cli, project
+from scrapconv.filenames import FileNameMap
+from scrapconv.manifest import MANIFEST_NAME, ManifestError, digest, read_manifest
+from scrapconv.project import (
+    Export,
+    ExportPage,
+    FileChange,
+    KeptFile,
+    check_vault,
+    export_to_vault,
+    read_export,
+    write_change,
+)
+
+from .corpus import CORPUS, require_corpus
+
+CREATED = 1609936496  # 2021-01-06T12:34:56Z
+LATER = CREATED + 3600
+
+
+def page(title: str, *lines: str, updated: int = CREATED) -> ExportPage:
+    return ExportPage(title, "\n".join((title, *lines)), CREATED, updated)
+
+
+def small_export() -> Export:
+    """Eight pages linking to each other, one to a page the export lacks (`[New_Page]`)."""
+    pages = [page(f"Page {n}", f"[Page {(n + 1) % 8}] #tag_{n}", " an item") for n in range(8)]
+    pages.append(page("Links", "[New_Page] [Page 0]"))
+    return Export("p", tuple(pages))
+
+
+def with_changes(export: Export, titles: set[str]) -> Export:
+    """`export` with a line added to each page of `titles`, and their `updated` bumped."""
+    pages = tuple(
+        dataclasses.replace(p, text=p.text + "\nchanged", updated=LATER) if p.title in titles else p
+        for p in export.pages
+    )
+    return dataclasses.replace(export, pages=pages)
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file of a folder: its bytes, its inode and its modification time."""
+    files: dict[str, tuple[bytes, int, int]] = {}
+    for path in sorted(folder.iterdir()):
+        stat = path.stat()
+        files[path.name] = (path.read_bytes(), stat.st_ino, stat.st_mtime_ns)
+    return files
+
+
+def assert_only_rewritten(
+    before: dict[str, tuple[bytes, int, int]],
+    after: dict[str, tuple[bytes, int, int]],
+    names: set[str],
+) -> None:
+    """The notes `names` have new bytes; every other note is the very same file, untouched."""
+    assert set(after) == set(before)
+    for name in before:
+        if name in names:
+            assert after[name][0] != before[name][0], name
+        elif name != MANIFEST_NAME:
+            assert after[name] == before[name], name
+
+
+def incremental(export: Export, folder: Path, **options: object) -> project.VaultResult:
+    return export_to_vault(export, folder, incremental=True, **options)  # type: ignore[arg-type]
+
+
+def export_json(export: Export) -> dict[str, object]:
+    return {
+        "name": export.project,
+        "pages": [
+            {
+                "title": p.title,
+                "created": p.created,
+                "updated": p.updated,
+                "lines": p.text.split("\n"),
+            }
+            for p in export.pages
+        ],
+    }
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli.main, args)
+
+
+# --- the manifest ---------------------------------------------------------------------------------
+
+
+def test_a_first_incremental_run_writes_every_note_and_a_second_touches_nothing(
+    tmp_path: Path,
+) -> None:
+    export = small_export()
+    first = incremental(export, tmp_path)
+    assert first.full_run == "no manifest"
+    assert len(first.files) == len(export.pages)
+    assert (first.unchanged, first.removed, first.kept) == ((), (), ())
+    manifest = read_manifest(tmp_path / MANIFEST_NAME)
+    assert manifest is not None
+    assert sorted(manifest.files) == sorted(first.files)
+    for name, entry in manifest.files.items():
+        assert entry.written == digest((tmp_path / name).read_bytes())
+    data = (tmp_path / MANIFEST_NAME).read_bytes()
+    assert json.loads(data)["format"] == 1
+    assert data == (json.dumps(json.loads(data), indent=2, sort_keys=True) + "\n").encode()
+
+    before = snapshot(tmp_path)
+    second = incremental(export, tmp_path)
+    assert second.full_run is None
+    assert second.files == second.diagnostics == ()
+    assert second.unchanged == first.files
+    # Nothing written at all, the manifest included.
+    assert snapshot(tmp_path) == before
+
+
+def test_note_names_never_take_the_manifests_name() -> None:
+    names = FileNameMap.for_titles([".scrapconv.json", ".scrapconv", "."])
+    assert all(not name.startswith(".") for _, name in names)
+
+
+def test_a_plain_run_writes_no_manifest_but_keeps_one_up_to_date(tmp_path: Path) -> None:
+    export = small_export()
+    export_to_vault(export, tmp_path)
+    assert not (tmp_path / MANIFEST_NAME).exists()
+    incremental(export, tmp_path)
+    # A plain run rewrites every note (as it always has) and records what it wrote, so the
+    # next incremental run takes none of its notes for hand-edited ones.
+    changed = with_changes(export, {"Page 1"})
+    result = export_to_vault(changed, tmp_path)
+    assert len(result.files) == len(export.pages)
+    after = incremental(changed, tmp_path)
+    assert (after.files, after.kept, after.full_run) == ((), (), None)
+
+
+def test_force_needs_incremental(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="incremental"):
+        export_to_vault(small_export(), tmp_path, force=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- changed, new and deleted pages ---------------------------------------------------------------
+
+
+def test_changing_three_pages_rewrites_exactly_their_notes(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    before = snapshot(tmp_path)
+    titles = {"Page 1", "Page 4", "Links"}
+    result = incremental(with_changes(export, titles), tmp_path)
+    assert result.full_run is None
+    assert result.files == ("Page 1.md", "Page 4.md", "Links.md")
+    assert len(result.unchanged) == len(export.pages) - 3
+    assert_only_rewritten(before, snapshot(tmp_path), set(result.files))
+
+
+def test_changing_three_pages_of_a_corpus_export(tmp_path: Path) -> None:
+    require_corpus()
+    path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
+    export = read_export(path.read_bytes(), path.name)
+    incremental(export, tmp_path, jobs=2)
+    before = snapshot(tmp_path)
+    titles = {export.pages[n].title for n in (0, 100, 500)}
+    result = incremental(with_changes(export, titles), tmp_path, jobs=2)
+    files = FileNameMap.for_titles(page.title for page in export.pages)
+    assert set(result.files) == {files.filename(title) + ".md" for title in titles}
+    assert len(result.files) == 3
+    assert (result.full_run, result.removed, result.kept) == (None, (), ())
+    assert_only_rewritten(before, snapshot(tmp_path), set(result.files))
+
+
+def test_a_new_page_converts_every_page_and_writes_only_the_notes_that_change(
+    tmp_path: Path,
+) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    assert "[[New_Page]]" in (tmp_path / "Links.md").read_text(encoding="utf-8")
+    before = snapshot(tmp_path)
+    grown = dataclasses.replace(export, pages=(*export.pages, page("New Page", "new")))
+    result = incremental(grown, tmp_path)
+    assert result.full_run == "titles changed"
+    # `[New_Page]` now goes to the new note.
+    assert result.files == ("Links.md", "New Page.md")
+    assert "[[New Page|New_Page]]" in (tmp_path / "Links.md").read_text(encoding="utf-8")
+    after = snapshot(tmp_path)
+    del after["New Page.md"]
+    assert_only_rewritten(before, after, {"Links.md"})
+
+
+def test_other_settings_convert_every_page(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    result = incremental(export, tmp_path, flavor="markdown")
+    assert result.full_run == "settings changed"
+    assert len(result.files) == len(export.pages)
+
+
+def test_a_deleted_pages_note_is_removed_unless_edited(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    (tmp_path / "Page 3.md").write_text("edited by hand", encoding="utf-8")
+    (tmp_path / "mine.md").write_text("my own note", encoding="utf-8")
+    pages = tuple(p for p in export.pages if p.title not in ("Page 2", "Page 3"))
+    shrunk = dataclasses.replace(export, pages=pages)
+    result = incremental(shrunk, tmp_path)
+    assert result.removed == ("Page 2.md",)
+    assert result.kept == (KeptFile("Page 3.md", "edited-page-gone"),)
+    assert not (tmp_path / "Page 2.md").exists()
+    assert (tmp_path / "Page 3.md").read_text(encoding="utf-8") == "edited by hand"
+    assert (tmp_path / "mine.md").read_text(encoding="utf-8") == "my own note"
+    manifest = read_manifest(tmp_path / MANIFEST_NAME)
+    assert manifest is not None
+    assert "Page 2.md" not in manifest.files
+    assert "Page 3.md" in manifest.files
+    # Kept again on the next run; removed with force.
+    assert incremental(shrunk, tmp_path).kept == result.kept
+    forced = incremental(shrunk, tmp_path, force=True)
+    assert (forced.removed, forced.kept) == (("Page 3.md",), ())
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [MANIFEST_NAME, "mine.md", *(f"{p.title}.md" for p in pages)]
+    )
+
+
+# --- files changed by hand ------------------------------------------------------------------------
+
+
+def test_a_hand_edited_note_is_kept_and_reported_until_forced(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    note = tmp_path / "Page 5.md"
+    note.write_text("edited by hand", encoding="utf-8")
+    changed = with_changes(export, {"Page 5", "Page 6"})
+    result = incremental(changed, tmp_path)
+    assert result.files == ("Page 6.md",)
+    assert result.kept == (KeptFile("Page 5.md", "edited"),)
+    assert note.read_text(encoding="utf-8") == "edited by hand"
+    # Still kept on the next run, though the export did not change again.
+    again = incremental(changed, tmp_path)
+    assert (again.files, again.kept) == ((), result.kept)
+    forced = incremental(changed, tmp_path, force=True)
+    assert (forced.files, forced.kept) == (("Page 5.md",), ())
+    assert note.read_text(encoding="utf-8").endswith("changed\n")
+    assert incremental(changed, tmp_path).kept == ()
+
+
+def test_a_note_kept_when_the_settings_change_is_kept_again_on_the_next_run(
+    tmp_path: Path,
+) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    (tmp_path / "Page 5.md").write_text("edited by hand", encoding="utf-8")
+    # The page did not change, but its note does (another flavor): a conflict, as long as the
+    # file differs from what scrapconv wrote.
+    for run in range(2):
+        result = incremental(export, tmp_path, flavor="markdown")
+        assert result.full_run == ("settings changed" if run == 0 else None)
+        assert result.kept == (KeptFile("Page 5.md", "edited"),)
+
+
+def test_an_edited_note_of_an_unchanged_page_is_left_alone_unless_forced(
+    tmp_path: Path,
+) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    note = tmp_path / "Page 5.md"
+    written = note.read_bytes()
+    note.write_text("edited by hand", encoding="utf-8")
+    # Nothing to write there: nothing to report.
+    result = incremental(export, tmp_path)
+    assert (result.files, result.kept) == ((), ())
+    assert note.read_text(encoding="utf-8") == "edited by hand"
+    forced = incremental(export, tmp_path, force=True)
+    assert forced.files == ("Page 5.md",)
+    assert note.read_bytes() == written
+
+
+def test_a_users_own_file_is_not_clobbered(tmp_path: Path) -> None:
+    export = small_export()
+    (tmp_path / "Page 0.md").write_text("my own note", encoding="utf-8")
+    result = incremental(export, tmp_path)
+    assert result.kept == (KeptFile("Page 0.md", "not-written"),)
+    assert "Page 0.md" not in result.files
+    assert (tmp_path / "Page 0.md").read_text(encoding="utf-8") == "my own note"
+    manifest = read_manifest(tmp_path / MANIFEST_NAME)
+    assert manifest is not None
+    assert "Page 0.md" not in manifest.files
+    # Never removed as a deleted page's note either: scrapconv did not write it.
+    rest = dataclasses.replace(export, pages=export.pages[1:])
+    assert incremental(rest, tmp_path).removed == ()
+    assert (tmp_path / "Page 0.md").read_text(encoding="utf-8") == "my own note"
+    forced = incremental(export, tmp_path, force=True)
+    assert forced.files == ("Page 0.md",)
+
+
+def test_a_file_holding_the_note_already_is_taken_as_written(tmp_path: Path) -> None:
+    export = small_export()
+    export_to_vault(export, tmp_path)
+    before = snapshot(tmp_path)
+    result = incremental(export, tmp_path)
+    assert (result.files, result.kept, result.full_run) == ((), (), "no manifest")
+    after = snapshot(tmp_path)
+    del after[MANIFEST_NAME]
+    assert after == before
+
+
+# --- corrupt manifests, failures ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{", "not UTF-8 JSON"),
+        (b"[]", "not a JSON object"),
+        (b'{"format": 1, "settings": "x", "titles": "y", "files": []}', 'no "files"'),
+        (b'{"format": 2, "settings": "x", "titles": "y", "files": {}}', "a newer scrapconv"),
+        (b'{"format": "1", "settings": "x", "titles": "y", "files": {}}', '"format": 1'),
+        (
+            b'{"format": 1, "settings": "x", "titles": "y", '
+            b'"files": {"../x.md": {"title": "x", "source": null, "written": "z"}}}',
+            "not the name of a note",
+        ),
+        (
+            b'{"format": 1, "settings": "x", "titles": "y", "files": {"x.md": {"title": 1}}}',
+            "lacks",
+        ),
+    ],
+)
+def test_a_corrupt_manifest_is_an_error_naming_it(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    folder = tmp_path / "vault"
+    folder.mkdir()
+    (folder / MANIFEST_NAME).write_bytes(data)
+    before = snapshot(folder)
+    for run in (export_to_vault, check_vault):
+        with pytest.raises(ManifestError, match=message) as error:
+            run(small_export(), folder, incremental=True)
+        assert str(error.value).startswith(f"{folder / MANIFEST_NAME}: ")
+    # A plain run keeps the manifest up to date, so it reads it too.
+    with pytest.raises(ManifestError):
+        export_to_vault(small_export(), folder)
+    assert snapshot(folder) == before
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps({"pages": [{"title": "T", "lines": ["T"]}]}), encoding="utf-8")
+    result = invoke("convert", str(export), "-o", str(folder), "--to", "obsidian", "--incremental")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [f"Error: {error.value}"]
+    assert snapshot(folder) == before
+
+
+def test_a_failed_incremental_run_leaves_a_true_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    recorded = (tmp_path / MANIFEST_NAME).read_bytes()
+    grown = with_changes(
+        dataclasses.replace(export, pages=(*export.pages, page("Extra", "x"))), {"Page 1"}
+    )
+    write = project._write_atomically
+
+    def failing(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
+        if path.name == MANIFEST_NAME:
+            raise OSError(28, "No space left on device")
+        write(path, data, mtime, mode)
+
+    monkeypatch.setattr(project, "_write_atomically", failing)
+    with pytest.raises(OSError):
+        incremental(grown, tmp_path)
+    # The new note is gone again, the manifest is the old one.
+    assert not (tmp_path / "Extra.md").exists()
+    assert (tmp_path / MANIFEST_NAME).read_bytes() == recorded
+    monkeypatch.undo()
+    # The note rewritten before the failure holds what would be written: not an edit.
+    result = incremental(grown, tmp_path)
+    assert result.kept == ()
+    assert result.files == ("Extra.md",)
+
+
+# --- checking, jobs -------------------------------------------------------------------------------
+
+
+def test_check_with_incremental_compares_only(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    (tmp_path / "Page 5.md").write_text("edited by hand", encoding="utf-8")
+    pages = tuple(p for p in export.pages if p.title != "Page 2")
+    changed = with_changes(dataclasses.replace(export, pages=pages), {"Page 5", "Page 6"})
+    before = snapshot(tmp_path)
+    checked = check_vault(changed, tmp_path, incremental=True)
+    assert snapshot(tmp_path) == before
+    # Page 6 rewritten, Page 2 removed (a change with no new bytes); Page 5 kept.
+    assert [(c.path.name, c.new is None) for c in checked.changes] == [
+        ("Page 6.md", False),
+        ("Page 2.md", True),
+    ]
+    assert checked.kept == (KeptFile("Page 5.md", "edited"),)
+    removal = checked.changes[-1]
+    assert removal.diff().splitlines()[:2] == [f"--- {tmp_path / 'Page 2.md'}", "+++ /dev/null"]
+
+    export_file = tmp_path.parent / "changed.json"
+    export_file.write_text(json.dumps(export_json(changed)), encoding="utf-8")
+    args = ("convert", str(export_file), "-o", str(tmp_path), "--to", "obsidian", "--incremental")
+    result = invoke(*args, "--check")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1] == (
+        f"{len(pages)} pages, 2 files would change, 1 kept, 0 diagnostics"
+    )
+    result = invoke(*args, "--diff")
+    assert result.exit_code == 0
+    assert result.stdout == "".join(change.diff() for change in checked.changes)
+    assert snapshot(tmp_path) == before
+    # What the check found is what the run does.
+    done = incremental(changed, tmp_path)
+    assert (*done.files, *done.removed) == tuple(c.path.name for c in checked.changes)
+    assert done.kept == checked.kept
+
+
+def test_write_change_removes_a_file_for_a_change_without_new_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "x.md"
+    path.write_bytes(b"x")
+    write_change(FileChange(path, b"x", None))
+    assert not path.exists()
+
+
+def test_one_job_and_two_make_the_same_incremental_runs(tmp_path: Path) -> None:
+    export = small_export()
+    steps = [
+        export,
+        with_changes(export, {"Page 2", "Page 7"}),
+        dataclasses.replace(export, pages=(*export.pages[1:], page("New Page"))),
+    ]
+    results = []
+    snapshots = []
+    for jobs in (1, 2):
+        folder = tmp_path / f"jobs-{jobs}"
+        results.append([incremental(step, folder, jobs=jobs) for step in steps])
+        # Notes by bytes and times (the pages' `updated`); the manifest by bytes.
+        snapshots.append(
+            {
+                name: (data, None if name == MANIFEST_NAME else mtime)
+                for name, (data, _, mtime) in snapshot(folder).items()
+            }
+        )
+    assert results[0] == results[1]
+    assert snapshots[0] == snapshots[1]
+    assert results[0][1].files == ("Page 2.md", "Page 7.md")
+    assert results[0][2].removed == ("Page 0.md",)
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+
+def test_command_incremental(tmp_path: Path) -> None:
+    export = small_export()
+    export_file = tmp_path / "e.json"
+    folder = tmp_path / "vault"
+    args = ("convert", str(export_file), "-o", str(folder), "--to", "obsidian", "--incremental")
+    export_file.write_text(json.dumps(export_json(export)), encoding="utf-8")
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "9 pages (all converted: no manifest), 9 files written, 0 unchanged, 0 removed, "
+        "0 kept, 0 diagnostics"
+    )
+    (folder / "Page 5.md").write_text("edited by hand", encoding="utf-8")
+    changed = with_changes(export, {"Page 5", "Page 6"})
+    export_file.write_text(json.dumps(export_json(changed)), encoding="utf-8")
+    result = invoke(*args)
+    # The rest is done; the file kept makes the status 1.
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{folder / 'Page 5.md'}: edited since scrapconv wrote it: kept (--force to overwrite)",
+        "9 pages, 1 files written, 7 unchanged, 0 removed, 1 kept, 0 diagnostics",
+    ]
+    assert (folder / "Page 5.md").read_text(encoding="utf-8") == "edited by hand"
+    result = invoke(*args, "--force")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines()[-1] == (
+        "9 pages, 1 files written, 8 unchanged, 0 removed, 0 kept, 0 diagnostics"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("{export}", "-o", "{tmp}/v", "--to", "obsidian", "--force"), "--force applies with"),
+        (("{export}", "--to", "obsidian", "--incremental"), "into a folder (-o)"),
+        (("{tmp}/p.sb", "--to", "obsidian", "--incremental"), "into a folder (-o)"),
+    ],
+)
+def test_command_incremental_usage_errors(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    export = tmp_path / "e.json"
+    export.write_text(json.dumps(export_json(small_export())), encoding="utf-8")
+    (tmp_path / "p.sb").write_text("T", encoding="utf-8")
+    before = sorted(tmp_path.iterdir())
+    result = invoke("convert", *(arg.format(tmp=tmp_path, export=export) for arg in args))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert sorted(tmp_path.iterdir()) == before
