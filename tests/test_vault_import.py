@@ -27,8 +27,10 @@ from .test_corpus_roundtrip import changed_lines
 
 COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
 
-# Share of pages that come back from export → vault → import, measured; raise as it improves.
-ROUND_TRIP_FLOORS = {"qualia-san": 1.0, "vtuber": 0.9942}
+# Share of pages that come back from export → vault → import, measured (872 of 872, 3827 of
+# 3849, 7060 of 7123 when set); raise as it improves. Every other page differs only on lines
+# the diagnostics of either conversion name.
+ROUND_TRIP_FLOORS = {"qualia-san": 1.0, "vtuber": 0.9942, "villagepump": 0.991}
 
 NOTES = {
     "Home.md": (

@@ -40,7 +40,7 @@ from ..ast import (
     UrlLink,
 )
 from ..filenames import ProjectFolders, page_key
-from .names import icon_page, path_segment, scrapbox_path, title_to_filename
+from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
 
@@ -450,7 +450,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         path, _, section = url.partition("#")
         if path.endswith(".md"):
             note = unquote(path[:-3])
-            if title_to_filename(written) == note:
+            if title_to_filename(line_link(written)[0]) == note:
                 # The writer's link to a page: its label is the page title, as written.
                 yield PageLink(written)
             else:
@@ -584,7 +584,9 @@ def _icon_url(icon: Icon, context: InlineContext) -> str:
 
 def _names_page(text: str, target: str) -> bool:
     """Whether `text` is a title of the page whose file `target` is: the writer's file name
-    for it, or the same page as Scrapbox matches titles (`ABC170_E` and `ABC170 E`)."""
+    for it, or the same page as Scrapbox matches titles (`ABC170_E` and `ABC170 E`). A link
+    to a line of the page (`ABC#<line id>`) names the page too."""
+    text = line_link(text)[0]
     if title_to_filename(text) == target:
         return True
     # Through a project's file names: the same page when `_` and spaces are read alike, as

@@ -20,15 +20,21 @@ def title_to_filename(title: str) -> str:
 _LINE_ANCHOR = re.compile(r"#[0-9a-f]{24}$")
 
 
+def line_link(target: str) -> tuple[str, str]:
+    """A link's target, `page` or `page#<line id>` (a line of the page), as the page's title
+    and the line anchor (`#<line id>`, or "")."""
+    anchor = _LINE_ANCHOR.search(target)
+    if anchor is None:
+        return target, ""
+    return target[: anchor.start()], anchor[0]
+
+
 def root_link(target: str) -> tuple[str, str, str]:
     """A root link's target, `/project/page` or `/project/page#<line id>` (a line of the
     page), as its project, its page's title (after the project's `/`, which may hold more `/`)
     and the line anchor (`#<line id>`, or "")."""
     project, _, page = target[1:].partition("/")
-    anchor = _LINE_ANCHOR.search(page)
-    if anchor is None:
-        return project, page, ""
-    return project, page[: anchor.start()], anchor[0]
+    return project, *line_link(page)
 
 
 def scrapbox_path(target: str) -> str:

@@ -49,7 +49,7 @@ from ..filenames import FileNameMap, ProjectFolders
 from ..scrapbox.writer import write_inline
 from .escape import character_references, escape_inline, escape_line_start
 from .frontmatter import front_matter
-from .names import icon_page, path_segment, scrapbox_path, title_to_filename
+from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Flavor = Literal["obsidian", "markdown"]
 IconForm = Literal["img", "image", "embed", "link"]
@@ -781,7 +781,9 @@ class MarkdownWriter:
                     return vault_link
             url = self.options.scrapbox_host + scrapbox_path(target)
             return f"[{escape_inline(alias or target)}]({_url(url)})"
-        filename = self._filename(target)
+        # A link to a line of a page goes to the page's note (Obsidian has no line ids),
+        # showing the link as Scrapbox does.
+        filename = self._filename(line_link(target)[0])
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
             path = f"{filename}#{section}" if section else filename
