@@ -29,7 +29,7 @@ from scrapconv.project import (
     read_export,
 )
 
-from .corpus import CORPUS, require_corpus
+from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
 from .test_filenames import invalid_reason, same_file
 
 COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
@@ -514,11 +514,13 @@ def test_single_pages_still_go_to_standard_output(tmp_path: Path) -> None:
 # --- the corpus ------------------------------------------------------------------------------
 
 
-def test_corpus_export_into_a_vault(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", SCRAPBOX_EXPORTS[:3])
+def test_corpus_export_into_a_vault(tmp_path: Path, name: str) -> None:
+    """The three large exports: villagepump, vtuber and qualia-san."""
     require_corpus()
-    path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
+    path = CORPUS / name
     export = read_export(path.read_bytes(), path.name)
-    assert export.project == "qualia-san"
+    assert export.project == path.stem
     result = export_to_vault(export, tmp_path)
     titles = [page.title for page in export.pages]
     assert result.pages == len(titles) == len(result.files) == len(set(result.files))
