@@ -12,7 +12,10 @@ reference bench counts them (see bench_scrapbox.py). When `node` and `npm` are o
 reference parser's bench runs in the same run, after ours, and the ratios of our MB/s to its
 parse-only MB/s are printed. Last, the peak memory (maximum resident set size) of this process
 and of its children (ru_maxrss; taken before the reference's node process runs), and the
-largest worker's own peak (VmHWM, polled; Linux only).
+largest worker's own peak (VmHWM, polled; Linux only); then the memory of the command itself,
+`scrapconv convert EXPORT.json -o VAULT/ --to obsidian --jobs N`, run once in a process of its
+own for each number of jobs: its own peak (ru_maxrss) and the peak of the resident memory of
+it and its workers together (summed over the process tree, polled every 20 ms; Linux only).
 
 Exit status: 0, or 2 (with a one-line message) for a missing or malformed export.
 """
@@ -21,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import platform
 import resource
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -89,6 +94,63 @@ class WorkerPeak:
                         self.peak_kib = max(self.peak_kib, int(line.split()[1]))
 
 
+def _tree_rss_kib(root: int) -> int:
+    """The resident memory (VmRSS) of process `root` and all its descendants, in KiB."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        pid = int(entry.name)
+        parents[pid] = int(fields.get("PPid", "0"))
+        rss[pid] = int(fields.get("VmRSS", "0 kB").split()[0])
+    tree = {root}
+    grown = True
+    while grown:
+        grown = False
+        for pid, parent in parents.items():
+            if parent in tree and pid not in tree:
+                tree.add(pid)
+                grown = True
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def command_memory(path: Path, jobs: int) -> tuple[float, float]:
+    """The command's own peak memory and the peak of it and its workers together, in MB."""
+    folder = Path(tempfile.mkdtemp(prefix="scrapconv-bench-vault-"))
+    command = [sys.executable, "-c", "from scrapconv.cli import main; main()", "convert"]
+    arguments = [str(path), "-o", str(folder / "vault"), "--to", "obsidian", "--jobs", str(jobs)]
+    tree_peak = 0
+    done = threading.Event()
+
+    def poll(pid: int) -> None:
+        nonlocal tree_peak
+        while not done.wait(0.02):
+            tree_peak = max(tree_peak, _tree_rss_kib(pid))
+
+    try:
+        process = subprocess.Popen(
+            [*command, *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        poller = threading.Thread(target=poll, args=(process.pid,), daemon=True)
+        poller.start()
+        # wait4, not Popen.wait: it gives the process's own resource usage.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        poller.join()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if process.returncode != 0:
+        raise ExportError(f"scrapconv convert exited with status {process.returncode}")
+    return usage.ru_maxrss * 1024 / 1e6, tree_peak * 1024 / 1e6
+
+
 def _peak_mb(who: int) -> float:
     """The peak resident set size in MB (ru_maxrss is in KiB on Linux, bytes on macOS)."""
     peak = resource.getrusage(who).ru_maxrss
@@ -140,6 +202,14 @@ def bench(path: Path, reps: int, jobs: int) -> list[str]:
             f"{'peak memory':<{LABEL_WIDTH}}{own:6.1f} MB this process, {child:.1f} MB children's "
             f"ru_maxrss, {worker:.1f} MB largest worker VmHWM (after the {count}-job runs)"
         )
+
+    if sys.platform == "linux":
+        for count in dict.fromkeys((1, jobs)):
+            own, together = command_memory(path, count)
+            out.append(
+                f"{'command memory':<{LABEL_WIDTH}}{own:6.1f} MB its own peak, {together:.1f} MB "
+                f"with its workers at most ({count} job{'s' if count > 1 else ''})"
+            )
 
     oracle, why_not = prepare_oracle()
     reference = Reference(skipped=why_not)

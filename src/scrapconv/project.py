@@ -219,6 +219,8 @@ def read_export(data: bytes, name: str) -> Export:
         raise ExportError(f"{name}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
     except RecursionError:
         raise ExportError(f"{name}: not a Scrapbox export: JSON nested too deeply") from None
+    # (Memory: the text, up to four bytes a character, is not needed any more.)
+    del text
     if not isinstance(value, dict):
         raise ExportError(
             f"{name}: not a Scrapbox export: {_kind(value)} instead of an object with pages"
@@ -232,7 +234,7 @@ def read_export(data: bytes, name: str) -> Export:
         project = ""
     elif not isinstance(project, str):
         raise ExportError(f'{name}: "name" is {_kind(project)}, not the project\'s name')
-    read_pages = tuple(_read_page(page, index, name) for index, page in enumerate(pages))
+    read_pages = tuple(_read_page_once(pages, index, name) for index in range(len(pages)))
     first_of_title: dict[str, int] = {}
     for index, page in enumerate(read_pages):
         earlier = first_of_title.setdefault(page.title, index)
@@ -241,6 +243,14 @@ def read_export(data: bytes, name: str) -> Export:
                 f"{name}: pages {earlier} and {index} have the same title {_shown(page.title)}"
             )
     return Export(project, read_pages)
+
+
+def _read_page_once(pages: list[Any], index: int, name: str) -> ExportPage:
+    """Page `index` of the JSON `pages`, whose objects are let go once read, to keep the peak
+    memory of a large export low."""
+    page = pages[index]
+    pages[index] = None
+    return _read_page(page, index, name)
 
 
 def _read_page(page: object, index: int, name: str) -> ExportPage:

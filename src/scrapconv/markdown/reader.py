@@ -290,6 +290,14 @@ class _BlockReader:
         # Each line as it is: Scrapbox gets its text, Markdown the same HTML.
         if self.last in ("list", "quote"):
             self._drop_separator()
+        if end == self.index + 1:
+            nodes = self._inline(self.rows[self.index].strip(" \t"))
+            if len(nodes) == 1 and isinstance(nodes[0], Icon):
+                # An icon alone before an empty line: the writer writes it so.
+                self.blocks.append(Line("", nodes, self.index + 1))
+                self.index += 1
+                self.last = "paragraph"
+                return
         while self.index < end:
             self.blocks.append(Line("", (Html(self.rows[self.index]),), self.index + 1))
             self.index += 1

@@ -135,7 +135,7 @@ _INVISIBLE = "&#8203;"
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
 # A line that is one HTML tag and nothing else starts an HTML block, in which Markdown is not
 # read (CommonMark's kind 7); an icon alone on a line is one.
-_LONE_TAG = re.compile(r"<[A-Za-z][^<>]*>[ \t]*")
+_LONE_TAG = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?:[ \t/][^<>]*)?>[ \t]*")
 # URLs that read as themselves in running text.
 # (Characters other than ASCII are no markup: `https://scrapbox.io/nishio/増井` reads whole.)
 _PLAIN_URL = re.compile(r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s])+")
@@ -191,6 +191,10 @@ class _Output:
     # content, and whether it is numbered. A child's marker must stand within its parent's
     # content.
     levels: list[tuple[int, int, bool]] = field(default_factory=list)
+    # Lines that are one HTML tag (an icon), each with the column of its block's content and
+    # where the tag ends: such a line starts an HTML block, which takes in the lines after it
+    # up to an empty line.
+    lone_tags: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def write_markdown(
@@ -244,6 +248,7 @@ class MarkdownWriter:
                         out.lines.append(prefix + heading)
                     else:
                         self._top_level(out, "heading", heading)
+        _keep_tags_inline(out)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
         body = "".join(line + "\n" for line in out.lines)
@@ -289,13 +294,14 @@ class MarkdownWriter:
             self._list_line(line, out)
         else:
             text = self._inlines(children, line.line, out)
+            # (A line that starts with Markdown read from Markdown stays as it was; a tag under
+            # a line of text goes on with its paragraph.)
+            starts_block = not isinstance(children[0], Html) and out.last != "paragraph"
             if not isinstance(children[0], Html):
-                # (A line that starts with Markdown read from Markdown stays as it was.)
                 text = escape_line_start(text)
-                if out.last != "paragraph":
-                    # (A tag under a line of text goes on with its paragraph.)
-                    text = _not_html_block(text)
             self._top_level(out, "paragraph", text)
+            if starts_block and _is_lone_tag(text):
+                out.lone_tags.append((len(out.lines) - 1, 0, len(text)))
 
     def _list_line(self, line: Line, out: _Output) -> None:
         children = line.children
@@ -327,8 +333,10 @@ class MarkdownWriter:
         else:
             marker = "- "
             text = escape_line_start(self._inlines(children, line.line, out))
-        prefix, _ = self._open_item(depth, marker, out)
-        out.lines.append(prefix + (_not_html_block(text) or _EMPTY_ITEM))
+        prefix, content = self._open_item(depth, marker, out)
+        out.lines.append(prefix + (text or _EMPTY_ITEM))
+        if _is_lone_tag(text):
+            out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
 
     def _continued_line(self, line: Line, out: _Output) -> None:
         """A line that goes on with the paragraph above: under the open item's content, or as
@@ -997,9 +1005,20 @@ def _is_punctuation(character: str) -> bool:
     return unicodedata.category(character)[0] in "PS"
 
 
-def _not_html_block(text: str) -> str:
-    # An empty comment after the tag, which renderers hide, keeps the line Markdown.
-    return text + "<!---->" if text[:1] == "<" and _LONE_TAG.fullmatch(text) else text
+def _is_lone_tag(text: str) -> bool:
+    return text[:1] == "<" and _LONE_TAG.fullmatch(text) is not None
+
+
+def _keep_tags_inline(out: _Output) -> None:
+    """End each line that is one tag with an empty comment, which renderers hide, where the
+    line after it would be taken into the HTML block the tag starts (it is not empty and
+    belongs to the same block: indented to its content): so that line stays Markdown."""
+    for index, column, end in out.lone_tags:
+        following = out.lines[index + 1] if index + 1 < len(out.lines) else ""
+        if following.strip() and len(following) - len(following.lstrip(" ")) >= column:
+            # (Right after the tag: the plain flavor may have ended the line with a `\`.)
+            line = out.lines[index]
+            out.lines[index] = line[:end] + "<!---->" + line[end:]
 
 
 def _bare_url(url: str) -> str:
