@@ -9,6 +9,7 @@ result.text, result.diagnostics
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +31,33 @@ class Conversion:
 
     text: str
     diagnostics: tuple[Diagnostic, ...]
+
+
+# What tells a text's format, for `guess_format`: Markdown's headings, fences and inline links
+# (`](`), which Scrapbox pages hardly ever hold; Scrapbox's indented lines (other than list
+# items), code and table blocks, `[* ]` sizes and icons, which Markdown notes hardly ever hold.
+_MARKDOWN_SIGN = re.compile(r"^(?:#{1,6}[ \t]+\S|```|~~~)|\]\((?:https?://|<)", re.MULTILINE)
+_SCRAPBOX_SIGN = re.compile(
+    r"^[ \t\u3000]+(?![-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~)\S|^(?:code|table):\S"
+    r"|\[\*+ |\[[^\[\]\n]*\.icon(?:\*\d+)?\]",
+    re.MULTILINE,
+)
+
+
+def guess_format(text: str) -> Literal["export", "scrapbox", "obsidian"] | None:
+    """The format `text` is written in, when its content tells it clearly: `export` for JSON
+    (a project export), `obsidian` for Markdown with front matter or Markdown's own marks,
+    `scrapbox` for Scrapbox's own marks; None when it has the marks of both or of neither."""
+    text = text.removeprefix("\ufeff")
+    if text.lstrip().startswith("{"):
+        return "export"
+    if text.startswith("---\n") or text.startswith("---\r\n"):
+        return "obsidian"
+    markdown = _MARKDOWN_SIGN.search(text) is not None
+    scrapbox = _SCRAPBOX_SIGN.search(text) is not None
+    if markdown == scrapbox:
+        return None
+    return "obsidian" if markdown else "scrapbox"
 
 
 def read(

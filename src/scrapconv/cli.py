@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 import click
 from click.core import ParameterSource
 
-from . import FORMATS, READABLE_FORMATS, __version__, convert
+from . import FORMATS, READABLE_FORMATS, __version__, convert, guess_format
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -107,8 +107,14 @@ def main() -> None:
 
 # A whole project export (JSON), converted into a folder.
 EXPORT = "export"
-# Input formats told by the input's file name when --from is not given.
-_FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapbox"}
+# Input formats told by the input's file name when --from is not given (else by its content).
+_FORMAT_OF_EXTENSION = {
+    ".json": EXPORT,
+    ".sb": "scrapbox",
+    ".scrapbox": "scrapbox",
+    ".md": "obsidian",
+    ".markdown": "obsidian",
+}
 
 
 @main.command("convert")
@@ -119,7 +125,8 @@ _FORMAT_OF_EXTENSION = {".json": EXPORT, ".sb": "scrapbox", ".scrapbox": "scrapb
     type=click.Choice((*READABLE_FORMATS, EXPORT)),
     default=None,
     help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
-    "file name (.json: export, .sb or .scrapbox: scrapbox; a folder is an obsidian vault).",
+    "file name (.json: export, .sb or .scrapbox: scrapbox, .md: obsidian; a folder is an "
+    "obsidian vault), else by the content where it tells clearly.",
 )
 @click.option(
     "--to",
@@ -222,12 +229,17 @@ def convert_command(
         raise click.UsageError(
             "--report -: standard output carries the converted text or the diffs; give a file"
         )
+    # The input, when it was read to tell its format (standard input can be read once only).
+    data: bytes | None = None
     if source is None and not vault:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
         if source is None:
+            data = _read_bytes(name)
+            source = guess_format(_decoded(name, data))
+        if source is None:
             raise click.UsageError(
                 f"Missing option '--from': the input format cannot be told from "
-                f"{'standard input' if name == '-' else repr(name)}"
+                f"{'standard input' if name == '-' else repr(name)} (its name or its content)"
             )
     if jobs is not None and (vault or source != EXPORT):
         raise click.UsageError("--jobs applies to an export (--from export) only")
@@ -272,13 +284,14 @@ def convert_command(
             report,
             incremental=incremental,
             force=force,
+            data=data,
         )
         return
     if output is not None:
         raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
     if dry_run:
         raise click.UsageError("--check and --diff apply where convert writes files (with -o)")
-    text = _read_input(name)
+    text = _decoded(name, data if data is not None else _read_bytes(name))
     options: dict[str, object] = {}
     # Obsidian input in the reference format is read as such, whatever the output.
     reads_reference = compat == "reference" and source == "obsidian"
@@ -332,11 +345,13 @@ def _convert_export(
     *,
     incremental: bool = False,
     force: bool = False,
+    data: bytes | None = None,
 ) -> None:
     """An export into a folder of notes: checked whole first, so bad input writes nothing.
     `jobs`: the number of processes converting pages (None: one per CPU); `report`: the file
     (or -) to write the diagnostics to as JSON; `incremental` and `force`: as for
-    `export_to_vault`, with exit status 1 when a file was kept."""
+    `export_to_vault`, with exit status 1 when a file was kept; `data`: the export's bytes
+    when they were read already."""
     from .manifest import ManifestError
     from .project import ExportError, check_vault, export_to_vault, read_export
 
@@ -349,7 +364,7 @@ def _convert_export(
     levels = _heading_levels(headings) if headings is not None else (3, 2, 1)
     label = "<stdin>" if name == "-" else name
     try:
-        export = read_export(_read_bytes(name), label)
+        export = read_export(data if data is not None else _read_bytes(name), label)
     except ExportError as error:
         raise InputError(str(error)) from None
     if output.exists() and not output.is_dir():
@@ -826,8 +841,8 @@ def _read_bytes(name: str) -> bytes:
         raise InputError(f"{name}: cannot read: {error.strerror}") from None
 
 
-def _read_input(name: str) -> str:
-    data = _read_bytes(name)
+def _decoded(name: str, data: bytes) -> str:
+    """The text of the input `name` (a file, or - for standard input), read as `data`."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
