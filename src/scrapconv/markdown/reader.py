@@ -196,6 +196,8 @@ class _BlockReader:
             self._indented_code(self._content_column(), number)
             return
         marker = _MARKER.match(rest) if column < 4 or self.levels else None
+        if marker is not None and self._cannot_interrupt_paragraph(marker, rest):
+            marker = None
         if marker is not None and self._indented_past_item(column):
             # Four columns past the item's text, after a line of it: no list item starts
             # there (it would be indented code, which cannot interrupt a paragraph).
@@ -303,6 +305,16 @@ class _BlockReader:
             self.index += 1
         # (The writer writes its lines as paragraph lines.)
         self.last = "paragraph"
+
+    def _cannot_interrupt_paragraph(self, marker: re.Match[str], rest: str) -> bool:
+        """Whether a list marker right under a line of a top-level paragraph is text of it: a
+        list that starts at another number than 1, or with an empty item, cannot interrupt
+        a paragraph (CommonMark)."""
+        if self.levels or self.last != "paragraph" or not self.rows[self.index - 1].strip(" \t"):
+            return False
+        return (marker[2] is not None and int(marker[2]) != 1) or not rest[marker.end() :].strip(
+            " \t"
+        )
 
     def _indented_code_starts(self) -> bool:
         """Whether a row indented four columns past the open item's text (or the margin)
