@@ -52,6 +52,7 @@ FORMS = [
     pytest.param("$$\n\\begin{vmatrix}a & b\\\\\nc & d\n\\end{vmatrix}\n$$\n", id="display math"),
     pytest.param("first line\nsecond line\n---\n", id="setext heading of two lines"),
     pytest.param("see https://scrapbox.io/nishio/増井 too\n", id="url with other than ascii"),
+    pytest.param("* a\n    + b\n- c\n+ d\n", id="bullets, and lists side by side"),
 ]
 
 

@@ -281,13 +281,16 @@ class Line:
 
     `continued` marks a Markdown line that goes on with the paragraph of the line before it
     (a list item's further lines, a lazy line under a quote) rather than starting an item or
-    a paragraph; Scrapbox has no such lines and shows it as a line of its own.
+    a paragraph; Scrapbox has no such lines and shows it as a line of its own. `bullet` is
+    the marker of a Markdown list item written with `*` or `+` (two lists side by side differ
+    in it), or "" (`-`, the writer's own).
     """
 
     indent: str
     children: tuple[Inline, ...]
     line: int = 0
     continued: bool = False
+    bullet: str = ""
 
     @property
     def depth(self) -> int:

@@ -413,7 +413,9 @@ class _BlockReader:
             numbered_sibling = closed.marker == column and closed.numbered
         ordinal = ""
         top_level_number = False
+        bullet_mark = ""
         while (marker := _MARKER.match(rest)) is not None:
+            bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
             ordinal = marker[2] or ""
@@ -453,7 +455,8 @@ class _BlockReader:
         if ordinal:
             children = (NumberList((ordinal,), children),)
         indent = " " * (depth - 1 if top_level_number else depth)
-        self.blocks.append(Line(indent, children, number))
+        bullet = "" if ordinal or bullet_mark == "-" else bullet_mark
+        self.blocks.append(Line(indent, children, number, bullet=bullet))
         self.index += 1
 
     def _drop_ordered_separator(self) -> None:

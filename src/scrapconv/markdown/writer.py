@@ -307,8 +307,9 @@ class MarkdownWriter:
         children = line.children
         # A numbered line at the top level is an item at depth 1.
         depth = len(line.indent) or 1
+        bullet = f"{line.bullet or '-'} "
         if not children:
-            prefix, _ = self._open_item(depth, "- ", out)
+            prefix, _ = self._open_item(depth, bullet, out)
             out.lines.append(prefix + _EMPTY_ITEM)
             return
         first = children[0]
@@ -326,12 +327,12 @@ class MarkdownWriter:
         elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
-            marker = "- "
+            marker = bullet
         elif len(children) == 1 and isinstance(first, Icon) and _is_rule(first):
             text = "***"
-            marker = "- "
+            marker = bullet
         else:
-            marker = "- "
+            marker = bullet
             text = escape_line_start(self._inlines(children, line.line, out))
         prefix, content = self._open_item(depth, marker, out)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
