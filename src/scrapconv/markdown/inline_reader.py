@@ -125,6 +125,9 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
             "children": children,
             "attrs": {"url": url},
             "angle": angle is not None,
+            # The label as written, without escapes: `[url](url)` is the writer's `[url]`,
+            # whatever Markdown reads in the URL (`*` as emphasis).
+            "label": _ESCAPED.sub(r"\1", label),
         }
     )
     return m.end()
@@ -456,7 +459,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
             else:
                 yield PageLink(note, unquote(section), written, path=True, destination=url)
             return
-    if not label or (label == url and not token.get("angle")):
+    if not label or (url in (label, token.get("label")) and not token.get("angle")):
         yield UrlLink(url, form="bracket")
         return
     # Whitespace at the label's edges is what stood between label and URL in Scrapbox, when
