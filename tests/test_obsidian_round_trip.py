@@ -53,6 +53,9 @@ FORMS = [
     pytest.param("first line\nsecond line\n---\n", id="setext heading of two lines"),
     pytest.param("see https://scrapbox.io/nishio/増井 too\n", id="url with other than ascii"),
     pytest.param("* a\n    + b\n- c\n+ d\n", id="bullets, and lists side by side"),
+    pytest.param(
+        '[a #tag b](https://x.com) [**a** `b`](<https://y.com> "t")\n', id="markup in a label"
+    ),
 ]
 
 
@@ -85,3 +88,10 @@ def test_a_link_title_is_reported_when_scrapbox_gets_the_link() -> None:
     result = scrapconv.convert('[a](https://example.com "Tip")\n', "obsidian", "scrapbox")
     assert result.text == "[a https://example.com]"
     assert [(d.line, d.code) for d in result.diagnostics] == [(1, "link-title")]
+
+
+def test_markup_in_a_label_is_reported_and_its_text_kept() -> None:
+    text = "x\n[**a** `b` #c](https://example.com)\n"
+    result = scrapconv.convert(text, "obsidian", "scrapbox")
+    assert result.text == "x\n[a b #c https://example.com]"
+    assert [(d.line, d.code) for d in result.diagnostics] == [(2, "link-label")]

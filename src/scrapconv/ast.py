@@ -118,7 +118,9 @@ class UrlLink:
     Forms: `bare` (a URL in running text), `bracket` (`[url]`), `url_label` (`[url label]`) and
     `label_url` (`[label url]`). `separator` is the whitespace between URL and label;
     `lead` is whitespace before a label written first (Scrapbox trims both from the label).
-    `title` is the title of a Markdown link (`[label](url "title")`), which Scrapbox lacks.
+    `title` is the title of a Markdown link (`[label](url "title")`), which Scrapbox lacks;
+    `label_markdown` the label as Markdown wrote it when it holds markup (emphasis, code, a
+    tag) that Scrapbox's plain label lacks, or "".
     """
 
     url: str
@@ -127,6 +129,7 @@ class UrlLink:
     separator: str = " "
     lead: str = ""
     title: str = ""
+    label_markdown: str = ""
 
 
 @dataclass(frozen=True, slots=True)

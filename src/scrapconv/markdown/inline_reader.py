@@ -67,13 +67,17 @@ class InlineContext:
 _WIKILINK = r"!?\[\[(?:\\.|[^\[\]\n\\])+?\]\]"
 # An inline link or image whose destination mistune would give back percent-encoded: read
 # here, to keep the URL as written and whether it stood in angle brackets. A label may hold
-# one level of brackets (an image in a link). Titles and reference links are mistune's.
+# one level of brackets (an image in a link). Reference links are mistune's.
 _LINK_LABEL = r"(?:\\.|[^\[\]\n\\]|\[(?:\\.|[^\[\]\n\\])*\](?:\([^()\n]*\))?)*"
 _LINK_DESTINATION = r"(?:[^\s()\\<]|\\.|\((?:[^\s()\\]|\\.)*\))*"
+# A link's title: in double or single quotes, or in parentheses.
+_LINK_TITLE = (
+    r"""(?:[ \t]+("(?:\\.|[^"\\\n])*"|'(?:\\.|[^'\\\n])*'|\((?:\\.|[^()\\\n])*\)))?[ \t]*"""
+)
 # (`[[` starts a wikilink, which Obsidian reads first.)
-_INLINE_LINK = rf"!?\[(?!\[){_LINK_LABEL}\]\((?:<[^<>\n]*>|{_LINK_DESTINATION})\)"
+_INLINE_LINK = rf"!?\[(?!\[){_LINK_LABEL}\]\((?:<[^<>\n]*>|{_LINK_DESTINATION}){_LINK_TITLE}\)"
 _INLINE_LINK_PARTS = re.compile(
-    rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION}))\)"
+    rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION})){_LINK_TITLE}\)"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 _STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
@@ -113,7 +117,7 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
     parts = _INLINE_LINK_PARTS.fullmatch(m.group(0))
     if parts is None:
         return None
-    image, label, angle, plain = parts.groups()
+    image, label, angle, plain, title = parts.groups()
     url = angle if angle is not None else _ESCAPED.sub(r"\1", plain)
     nested = state.copy()
     nested.src = label
@@ -123,11 +127,12 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
         {
             "type": "image" if image else "link",
             "children": children,
-            "attrs": {"url": url},
+            "attrs": {"url": url, "title": _ESCAPED.sub(r"\1", title[1:-1]) if title else None},
             "angle": angle is not None,
             # The label as written, without escapes: `[url](url)` is the writer's `[url]`,
             # whatever Markdown reads in the URL (`*` as emphasis).
             "label": _ESCAPED.sub(r"\1", label),
+            "label_markdown": label,
         }
     )
     return m.end()
@@ -467,11 +472,27 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     leading = written[: len(written) - len(written.lstrip())]
     trailing = written[len(written.rstrip()) :]
     title = token["attrs"].get("title") or ""
+    # Markup in the label, which Scrapbox's plain label lacks, stays for Markdown.
+    styled = any(not isinstance(node, (Text, Blank)) for node in children)
+    markdown = token.get("label_markdown", "") if styled else ""
     if token.get("angle"):
-        yield UrlLink(url, label, form="url_label", separator=leading or " ", title=title)
+        yield UrlLink(
+            url,
+            label,
+            form="url_label",
+            separator=leading or " ",
+            title=title,
+            label_markdown=markdown,
+        )
     else:
         yield UrlLink(
-            url, label, form="label_url", separator=trailing or " ", lead=leading, title=title
+            url,
+            label,
+            form="label_url",
+            separator=trailing or " ",
+            lead=leading,
+            title=title,
+            label_markdown=markdown,
         )
 
 

@@ -905,6 +905,9 @@ def _url_link(link: UrlLink) -> str:
         return f"[{escape_inline(url)}]({_url(url)})"
     spacing = "" if separator == " " else separator
     title = _link_title(link.title) if link.title else ""
+    if link.label_markdown:
+        angle = link.form == "url_label"
+        return f"[{link.label_markdown}]({_url(url, angle=angle)}{title})"
     if link.form == "label_url":
         return f"[{escape_inline(link.lead + label + spacing)}]({_url(url)}{title})"
     return f"[{escape_inline(spacing + label)}]({_url(url, angle=True)}{title})"

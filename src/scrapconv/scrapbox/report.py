@@ -93,12 +93,19 @@ def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnost
                 )
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
-            case UrlLink(url=url) if not url.startswith(("http://", "https://")):
-                yield Diagnostic(
-                    "link-scheme", line, f"Scrapbox cannot link {url!r}: written as text"
-                )
-            case UrlLink(title=title) if title:
-                yield Diagnostic("link-title", line, f"the link's title {title!r} is left out")
+            case UrlLink(url=url, title=title, label_markdown=markdown):
+                if not url.startswith(("http://", "https://")):
+                    yield Diagnostic(
+                        "link-scheme", line, f"Scrapbox cannot link {url!r}: written as text"
+                    )
+                if title:
+                    yield Diagnostic("link-title", line, f"the link's title {title!r} is left out")
+                if markdown:
+                    yield Diagnostic(
+                        "link-label",
+                        line,
+                        f"the markup of the link's label {markdown!r} is left out: its text stays",
+                    )
             case Callout(kind=kind):
                 yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
             case Html(raw=raw) if not is_icon_tag(raw):
