@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -107,23 +107,30 @@ def _scrapconv_table(path: Path) -> dict[str, Any] | None:
 
 
 def _settings(path: Path, table: dict[str, Any]) -> Settings:
-    values: dict[str, str | int] = {}
+    strings: dict[str, str] = {}
+    jobs: int | None = None
     for key, value in table.items():
         if key not in SETTINGS:
             raise ConfigError(
                 f"{path}: tool.scrapconv.{key}: unknown setting (the settings: "
                 f"{', '.join(SETTINGS)})"
             )
-        values[key] = _setting_value(key, value, f"{path}: tool.scrapconv.{key}")
-    return replace(Settings(path), **values)
+        where = f"{path}: tool.scrapconv.{key}"
+        if key == "jobs":
+            jobs = _int_setting(value, where)
+        else:
+            strings[key] = _string_setting(key, value, where)
+    return Settings(path, jobs=jobs, **strings)
 
 
-def _setting_value(key: str, value: object, where: str) -> str | int:
-    """`value` in the type of its option; `headings` also as a list of levels."""
-    if key == "jobs":
-        if type(value) is not int:
-            raise ConfigError(f"{where}: expected an integer, got {_toml_type(value)}")
-        return value
+def _int_setting(value: object, where: str) -> int:
+    if type(value) is not int:
+        raise ConfigError(f"{where}: expected an integer, got {_toml_type(value)}")
+    return value
+
+
+def _string_setting(key: str, value: object, where: str) -> str:
+    """`value` as a string; `headings` also as a list of levels."""
     if key == "headings" and isinstance(value, list):
         if not all(type(level) is int for level in value):
             raise ConfigError(f"{where}: expected heading levels such as [3, 2, 1] or '3,2,1'")

@@ -42,7 +42,7 @@ import re
 import secrets
 import signal
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -432,7 +432,7 @@ def vault_notes(
     headings: tuple[int, ...] = (3, 2, 1),
     jobs: int | None = 1,
     project_folders: tuple[tuple[str, str], ...] = (),
-) -> Iterator[VaultNote]:
+) -> Generator[VaultNote, None, None]:
     """The notes of the vault made from `export`, one per page, in the export's order (see
     `export_to_vault` for the options).
 
@@ -468,7 +468,7 @@ def _page_options(
 
 def _converted_notes(
     pages: tuple[ExportPage, ...], options: PageOptions, jobs: int | None
-) -> Iterator[VaultNote]:
+) -> Generator[VaultNote, None, None]:
     """The notes of `pages` (some or all of an export's), in their order, converted here or in
     `jobs` worker processes (see `vault_notes`)."""
     workers = min(default_jobs() if jobs is None else jobs, len(pages))
@@ -518,7 +518,7 @@ def _convert_in_workers(
     markdown: MarkdownOptions,
     files: dict[str, str],
     workers: int,
-) -> Iterator[tuple[str, str, list[Diagnostic]]]:
+) -> Generator[tuple[str, str, list[Diagnostic]], None, None]:
     """`convert_page` on every page in `workers` processes, the results in the pages' order.
 
     Closing the iterator early (or an error, Ctrl-C included) cancels what is left and

@@ -14,7 +14,7 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 import mistune
@@ -370,11 +370,12 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
         case "blank":
             yield Blank(token["raw"])
         case "codespan":
-            code = token["raw"]
+            code: str = token["raw"]
             longest = max((len(run) for run in re.findall("`+", code)), default=0)
             if code[:2] in ("$ ", "% ") and token.get("ticks", 0) > longest + 1:
                 # The writer fences a command line with one backtick more than it needs.
-                yield CommandLine(code[0], code[2:])  # type: ignore[arg-type]
+                symbol: Literal["$", "%"] = "$" if code[0] == "$" else "%"
+                yield CommandLine(symbol, code[2:])
             else:
                 yield Code(code)
         case "emphasis":

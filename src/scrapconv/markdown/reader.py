@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeGuard
 
 import yaml
 
@@ -389,7 +389,7 @@ class _BlockReader:
         self.last = "heading"
         return True
 
-    def _is_paragraph_line(self, block: Block | None) -> bool:
+    def _is_paragraph_line(self, block: Block | None) -> TypeGuard[Line]:
         """Whether `block` is a line of the paragraph being read (top level, text)."""
         return (
             self.last == "paragraph"
@@ -507,8 +507,8 @@ class _BlockReader:
             # A list item, a heading or a quote inside the quote: its marker is Markdown.
             return Quote((*start, Html(block[0]), *self._inline(content[block.end() :])))
         if callout := _CALLOUT.match(content):
-            rest = self._inline(content[callout.end() :])
-            return Quote((*start, Callout(callout[1], callout[2]), *rest))
+            children = self._inline(content[callout.end() :])
+            return Quote((*start, Callout(callout[1], callout[2]), *children))
         return Quote(
             _join_text(Text(space), self._inline(content)) if space else self._inline(content)
         )

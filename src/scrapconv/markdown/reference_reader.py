@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 from ..ast import (
     HEADING_STARS,
@@ -323,7 +324,7 @@ class _InlineReader:
         if helpfeel := _HELPFEEL.fullmatch(content):
             return (Helpfeel(helpfeel[1]),)
         if command := _COMMAND.fullmatch(content):
-            symbol = "$" if command[1] == "$" else "%"
+            symbol: Literal["$", "%"] = "$" if command[1] == "$" else "%"
             return (CommandLine(symbol, command[2]),)
         if content.startswith("$ ") and (formula := _formula(content, 0, spaced=True)):
             # Text `$ ` would start a command line: the pipeline wrote a formula whose TeX
