@@ -364,7 +364,6 @@ class _BlockReader:
             return False
         return not (
             rest.startswith(">")
-            or self._table_starts(rest)
             # Only HTML blocks of the first six kinds interrupt a paragraph.
             or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
             or _FENCE.match(rest)
