@@ -35,6 +35,7 @@ from ..ast import (
     NumberList,
     Property,
     Quote,
+    Strong,
     Table,
     Text,
 )
@@ -258,7 +259,13 @@ class _BlockReader:
         else:
             if self.last in ("list", "quote"):
                 self._drop_separator()
-            self.blocks.append(Line("", self._inline(_without_hard_break(rest)), number))
+            children = self._inline(_without_hard_break(rest))
+            match children:
+                case (Decoration(marks="*", children=inner),):
+                    # `__x__` alone on a line: the writer's `[* x]` would be a heading there,
+                    # so this is Markdown's bold, Scrapbox's `[[x]]`.
+                    children = (Strong(inner),)
+            self.blocks.append(Line("", children, number))
             self.last = "paragraph"
             self.index += 1
 
