@@ -136,6 +136,8 @@ _TAG_CHARACTER = re.compile(r"[\w\-/]")
 # A line that is one HTML tag and nothing else starts an HTML block, in which Markdown is not
 # read (CommonMark's kind 7); an icon alone on a line is one.
 _LONE_TAG = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?:[ \t/][^<>]*)?>[ \t]*")
+# A `_` that is not between two ASCII letters or digits.
+_FLANKING_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 # URLs that read as themselves in running text.
 # (Characters other than ASCII are no markup: `https://scrapbox.io/nishio/増井` reads whole.)
 _PLAIN_URL = re.compile(r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s])+")
@@ -1027,8 +1029,11 @@ def _keep_tags_inline(out: _Output) -> None:
 
 def _bare_url(url: str) -> str:
     # A URL holding a character Markdown could read as markup (`$`, `*`, `_`, `~`, …) is
-    # written as an autolink, whose content is never read as markup.
-    if _PLAIN_URL.fullmatch(url):
+    # written as an autolink, whose content is never read as markup. A `_` between letters or
+    # digits is none: it can neither open nor close emphasis.
+    if _PLAIN_URL.fullmatch(url) or (
+        _PLAIN_URL.fullmatch(url.replace("_", "")) and not _FLANKING_UNDERSCORE.search(url)
+    ):
         return url
     return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
 
