@@ -392,16 +392,12 @@ def _convert_export(
         _print_diagnostics(diagnostics)
         _print_kept(output, checked.kept)
         dry_run.show(checked.changes)
-        kept = f"{len(checked.kept)} kept, " if incremental else ""
-        click.echo(
-            f"{checked.pages} pages, {len(checked.changes)} files would change, {kept}"
-            f"{len(diagnostics)} diagnostics",
-            err=True,
-        )
         counts = {"pages": checked.pages, "files_would_change": len(checked.changes)}
         if incremental:
             counts["files_kept"] = len(checked.kept)
-        _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
+        counts["diagnostics"] = len(diagnostics)
+        click.echo(_export_summary(counts), err=True)
+        _write_report(report, counts, diagnostics)
         dry_run.exit(checked.changes)
         return
     try:
@@ -421,26 +417,36 @@ def _convert_export(
             "files_removed": len(result.removed),
             "files_kept": len(result.kept),
         }
-        pages = f"{result.pages} pages" + (
-            f" (all converted: {result.full_run})" if result.full_run else ""
-        )
-        click.echo(
-            f"{pages}, {len(result.files)} files written, {len(result.unchanged)} unchanged, "
-            f"{len(result.removed)} removed, {len(result.kept)} kept, "
-            f"{len(diagnostics)} diagnostics",
-            err=True,
-        )
-    else:
-        click.echo(
-            f"{result.pages} pages, {len(result.files)} files written, "
-            f"{len(diagnostics)} diagnostics",
-            err=True,
-        )
-    _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
+    counts["diagnostics"] = len(diagnostics)
+    click.echo(_export_summary(counts, result.full_run), err=True)
+    _write_report(report, counts, diagnostics)
     # The rest is done, but the folder is not all the export says: exit 1, as ruff does for
     # what it could not fix.
     if result.kept:
         sys.exit(1)
+
+
+# What each count of an export's summary line is called there, in the line's order.
+_EXPORT_SUMMARY_WORDS = {
+    "pages": "pages",
+    "files_written": "files written",
+    "files_would_change": "files would change",
+    "files_unchanged": "unchanged",
+    "files_removed": "removed",
+    "files_kept": "kept",
+    "diagnostics": "diagnostics",
+}
+
+
+def _export_summary(counts: Mapping[str, int], full_run: str | None = None) -> str:
+    """The summary line of an export's run, from the counts its report holds too; `full_run`:
+    why an incremental run converted every page."""
+    parts = [
+        f"{counts[key]} {word}" for key, word in _EXPORT_SUMMARY_WORDS.items() if key in counts
+    ]
+    if full_run:
+        parts[0] += f" (all converted: {full_run})"
+    return ", ".join(parts)
 
 
 def _print_kept(folder: Path, kept: tuple[KeptFile, ...]) -> None:

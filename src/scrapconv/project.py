@@ -793,8 +793,12 @@ class _IncrementalRun:
         found = self._recorded.find(filename) if self._recorded is not None else None
         if found is None or found[0] != filename or found[1].source != _source_digest(page):
             return True
-        data = _read_if_present(self._folder / filename)
-        return data is None or (self._force and digest(data) != found[1].written)
+        path = self._folder / filename
+        if not self._force:
+            # (Only a missing note matters: reading every unchanged note would be wasted.)
+            return not path.exists()
+        data = _read_if_present(path)
+        return data is None or digest(data) != found[1].written
 
     def note_step(self, page: ExportPage, note: VaultNote) -> _Write | _Unchanged | KeptFile:
         """What to do with the note of a converted page, recorded for the manifest."""

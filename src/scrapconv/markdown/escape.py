@@ -23,6 +23,13 @@ _LEADING_SPACE = re.compile(r"^[ \t]+")
 _LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
 # The first characters of what the two patterns above match: most lines start otherwise.
 _LINE_START_CHARACTERS = frozenset(" \t-+>0123456789")
+# A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
+# kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
+# up to an empty line.
+LONE_TAG = re.compile(
+    r"(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][\w.:-]*(?:[ \t]*=[ \t]*"
+    r"(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*"
+)
 
 
 # Any character any of the rules below looks at: most text has none and is returned as it is.

@@ -40,6 +40,7 @@ from ..ast import (
     Text,
 )
 from ..filenames import ProjectFolders
+from .escape import LONE_TAG
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
@@ -68,10 +69,6 @@ _HTML_BLOCK_TAG = re.compile(
     r"div|dl|dt|fieldset|figcaption|figure|footer|form|h[1-6]|header|hr|iframe|li|main|nav|"
     r"ol|p|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)(?:[ \t/>]|$)",
     re.IGNORECASE,
-)
-_HTML_LONE_TAG = re.compile(
-    r"(?:<[A-Za-z][A-Za-z0-9-]*(?:[ \t]+[A-Za-z_:][\w.:-]*(?:[ \t]*=[ \t]*"
-    r"(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*"
 )
 
 
@@ -278,9 +275,7 @@ class _BlockReader:
                     return index + 1
             return len(self.rows)
         paragraph_above = self.last == "paragraph" and self.rows[self.index - 1].strip(" \t")
-        if not _HTML_BLOCK_TAG.match(rest) and (
-            paragraph_above or not _HTML_LONE_TAG.fullmatch(rest)
-        ):
+        if not _HTML_BLOCK_TAG.match(rest) and (paragraph_above or not LONE_TAG.fullmatch(rest)):
             return 0
         for index in range(self.index, len(self.rows)):
             if not self.rows[index].strip(" \t"):
@@ -299,8 +294,9 @@ class _BlockReader:
         # Each line as it is: Scrapbox gets its text, Markdown the same HTML.
         if self.last in ("list", "quote"):
             self._drop_separator()
-        if end == self.index + 1:
-            nodes = self._inline(self.rows[self.index].strip(" \t"))
+        row = self.rows[self.index].strip(" \t")
+        if end == self.index + 1 and row[:4].lower() == "<img":
+            nodes = self._inline(row)
             if len(nodes) == 1 and isinstance(nodes[0], Icon):
                 # An icon alone before an empty line: the writer writes it so.
                 self.blocks.append(Line("", nodes, self.index + 1))

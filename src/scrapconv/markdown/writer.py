@@ -47,7 +47,7 @@ from ..ast import (
 from ..diagnostics import Diagnostic
 from ..filenames import FileNameMap, ProjectFolders
 from ..scrapbox.writer import write_inline
-from .escape import character_references, escape_inline, escape_line_start
+from .escape import LONE_TAG, character_references, escape_inline, escape_line_start
 from .frontmatter import front_matter
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
@@ -133,14 +133,12 @@ _LANGUAGES = {
 _INVISIBLE = "&#8203;"
 # A character Obsidian reads as part of a tag.
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
-# A line that is one HTML tag and nothing else starts an HTML block, in which Markdown is not
-# read (CommonMark's kind 7); an icon alone on a line is one.
-_LONE_TAG = re.compile(r"<[A-Za-z][A-Za-z0-9-]*(?:[ \t/][^<>]*)?>[ \t]*")
-# A `_` that is not between two ASCII letters or digits.
-_FLANKING_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
-# URLs that read as themselves in running text.
-# (Characters other than ASCII are no markup: `https://scrapbox.io/nishio/増井` reads whole.)
-_PLAIN_URL = re.compile(r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s])+")
+# URLs that read as themselves in running text. Characters other than ASCII are no markup
+# (`https://scrapbox.io/nishio/増井` reads whole), nor is a `_` between letters or digits,
+# which can neither open nor close emphasis.
+_PLAIN_URL = re.compile(
+    r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s]|(?<=[0-9A-Za-z])_(?=[0-9A-Za-z]))+"
+)
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
@@ -1012,7 +1010,8 @@ def _is_punctuation(character: str) -> bool:
 
 
 def _is_lone_tag(text: str) -> bool:
-    return text[:1] == "<" and _LONE_TAG.fullmatch(text) is not None
+    # (An icon alone on a line is one tag.)
+    return text[:1] == "<" and LONE_TAG.fullmatch(text) is not None
 
 
 def _keep_tags_inline(out: _Output) -> None:
@@ -1029,11 +1028,8 @@ def _keep_tags_inline(out: _Output) -> None:
 
 def _bare_url(url: str) -> str:
     # A URL holding a character Markdown could read as markup (`$`, `*`, `_`, `~`, …) is
-    # written as an autolink, whose content is never read as markup. A `_` between letters or
-    # digits is none: it can neither open nor close emphasis.
-    if _PLAIN_URL.fullmatch(url) or (
-        _PLAIN_URL.fullmatch(url.replace("_", "")) and not _FLANKING_UNDERSCORE.search(url)
-    ):
+    # written as an autolink, whose content is never read as markup.
+    if _PLAIN_URL.fullmatch(url):
         return url
     return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
 
