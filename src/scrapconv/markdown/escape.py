@@ -1,28 +1,24 @@
 """Where Markdown would read plain text as markup, and how to keep it text.
 
-Backslash escapes work for every ASCII punctuation character in CommonMark, GitHub and
-Obsidian, so each character that could start or end a construct is escaped: inline markers
-everywhere, block markers at the start of a line.
+A character is escaped only where the target's parser would read it as markup at that
+position: CommonMark and GFM for the plain flavor (as GitHub's cmark-gfm reads them), and in
+the Obsidian flavor also wikilinks, embeds, tags, highlights, comments and math. Each rule is
+one function below, named after the construct it keeps from forming, and `_RULES` maps each
+character to its rule. A rule sees the text and the characters around it in the line being
+written (`Context`): the character before and after the text, `""` at the start or end of the
+line, or None where the writer cannot know them, in which case the rule escapes when the
+character could be markup.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from html.entities import html5
 
-# Characters that open or close inline constructs in CommonMark, GFM or Obsidian:
-# emphasis and strikethrough, code, links and embeds, autolinks and HTML, math, highlight,
-# comments, and the backslash itself.
-_INLINE = re.compile(r"[\\`*_~\[\]<>$=%|]")
-# `&` only where it would start an entity reference.
-_ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
-# `#` where it would start a tag (after a space or at the start).
-_TAG = re.compile(r"(?:^|(?<=\s))#")
-# Leading spaces and tabs: Markdown drops them, or reads four as a code block.
-_LEADING_SPACE = re.compile(r"^[ \t]+")
-# At the start of a line: a heading, a list item (`-`, `+`, `1.`, `1)`), a quote.
-_LINE_START = re.compile(r"^(?:([-+>])|([0-9]+)([.)]))")
-# The first characters of what the two patterns above match: most lines start otherwise.
-_LINE_START_CHARACTERS = frozenset(" \t-+>0123456789")
 # A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
 # kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
 # up to an empty line.
@@ -31,25 +27,333 @@ LONE_TAG = re.compile(
     r"(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*"
 )
 
-
-# Any character any of the rules below looks at: most text has none and is returned as it is.
-_SPECIAL = re.compile(r"[\\`*_~\[\]<>$=%|&#(!\r]")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def escape_inline(text: str) -> str:
-    """`text` as Markdown that renders as exactly `text`, wherever it stands in a line."""
-    if _SPECIAL.search(text) is None:
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Where a text stands in the line being written.
+
+    * `obsidian`: the Obsidian flavor (else plain GFM).
+    * `before`, `after`: the characters written right before and after the text (up to two
+      before it); `""` at the start or the end of the line; None when not known.
+    * `in_table`: the text is in a table cell, where `|` ends the cell.
+    * `in_label`: the text is a link's label, which a bracket may end or nest.
+    * `closed`: nothing after `after` can pair with a delimiter of the text: it ends a link's
+      label, a table cell, a heading or a list item's line. (A paragraph goes on over lines.)
+    """
+
+    obsidian: bool
+    before: str | None = None
+    after: str | None = None
+    in_table: bool = False
+    in_label: bool = False
+    closed: bool = False
+
+
+def is_punctuation(character: str, obsidian: bool) -> bool:
+    """Punctuation as the flavor's parser tells it for emphasis: ASCII punctuation and the
+    Unicode P categories for cmark-gfm (CommonMark 0.29), and the S categories too for the
+    Obsidian flavor's parser (as CommonMark 0.31 has it)."""
+    if character in _ASCII_PUNCTUATION:
+        return True
+    category = unicodedata.category(character)[0]
+    return category == "P" or (obsidian and category == "S")
+
+
+def is_whitespace(character: str) -> bool:
+    """CommonMark's Unicode whitespace: the Zs category, tab, line feed, form feed and
+    carriage return."""
+    return character in "\t\n\f\r " or unicodedata.category(character) == "Zs"
+
+
+# --- rules: each tells whether the character at `index` of `text` must be escaped -------------
+
+
+def _previous(text: str, index: int, context: Context) -> str | None:
+    """The character before `index` in the line: `""` at its start, None when not known."""
+    if index:
+        return text[index - 1]
+    if context.before is None:
+        return None
+    return context.before[-1:]
+
+
+def _next(text: str, index: int, context: Context) -> str | None:
+    if index + 1 < len(text):
+        return text[index + 1]
+    if context.after is None:
+        return None
+    return context.after[:1]
+
+
+def _run(text: str, index: int) -> tuple[int, int]:
+    """The run of the character at `index`: where it starts and ends in `text`."""
+    character = text[index]
+    start = index
+    while start and text[start - 1] == character:
+        start -= 1
+    end = index + 1
+    while end < len(text) and text[end] == character:
+        end += 1
+    return start, end
+
+
+def _flanking(before: str | None, after: str | None, obsidian: bool) -> tuple[bool, bool]:
+    """Whether a delimiter run between `before` and `after` is left- and right-flanking;
+    an unknown neighbour counts as whatever lets the run be both."""
+    if before is None or after is None:
+        return True, True
+    after_space = not after or is_whitespace(after)
+    before_space = not before or is_whitespace(before)
+    after_punctuation = bool(after) and is_punctuation(after, obsidian)
+    before_punctuation = bool(before) and is_punctuation(before, obsidian)
+    left = not after_space and (not after_punctuation or before_space or before_punctuation)
+    right = not before_space and (not before_punctuation or after_space or after_punctuation)
+    return left, right
+
+
+def _opens(text: str, index: int, context: Context) -> bool:
+    """Whether the delimiter run holding `index` could open emphasis (or strikethrough,
+    highlight): a run that can only close finds no opener once every run of text that could
+    open is escaped, and in a closed text, an opener with no closer after it is text. A run
+    next to the same character beyond the text's edge could join it, and so could open."""
+    start, end = _run(text, index)
+    before = _previous(text, start, context)
+    after = _next(text, end - 1, context)
+    if before is None or after is None or before == text[index] or after == text[index]:
+        return True
+    left, right = _flanking(before, after, context.obsidian)
+    if text[index] == "_" and left and right:
+        # `_` opens inside a word only after punctuation.
+        left = is_punctuation(before, context.obsidian)
+    return left and _closer_after(text, end, context)
+
+
+def _closer_after(text: str, end: int, context: Context) -> bool:
+    """Whether a run of the character before `end` that could close stands after `end`, or
+    may stand after the text."""
+    if not context.closed or context.after != ("]" if context.in_label else ""):
+        return True
+    return _last_closers(text, context.obsidian).get(text[end - 1], -1) >= end
+
+
+def _closes_before(text: str, end: int, context: Context) -> bool:
+    """Whether a closed text has no `]]` after `end`, which a `[[` there would need."""
+    if not context.closed or context.after != ("]" if context.in_label else ""):
+        return False
+    return _last_double_bracket(text) < end
+
+
+@functools.lru_cache(maxsize=256)
+def _last_double_bracket(text: str) -> int:
+    return text.rfind("]]")
+
+
+_DELIMITER_RUN = re.compile(r"([*_~=%$])\1*")
+
+
+@functools.lru_cache(maxsize=256)
+def _last_closers(text: str, obsidian: bool) -> dict[str, int]:
+    """Where the last run of each delimiter character that could close starts in `text`, a
+    text that ends its container (once for each text, so that escaping stays linear)."""
+    context = Context(obsidian, before="", after="")
+    found: dict[str, int] = {}
+    for run in _DELIMITER_RUN.finditer(text):
+        character = run[1]
+        start, end = run.span()
+        before = _previous(text, start, context)
+        after = _next(text, end - 1, context)
+        if character == "$":
+            closes = bool(before) and not is_whitespace(before or " ")
+        elif character == "%":
+            closes = end - start > 1
+        else:
+            left, closes = _flanking(before, after, obsidian)
+            if character == "_" and left and closes:
+                closes = bool(after) and is_punctuation(after or " ", obsidian)
+        if closes:
+            found[character] = start
+    return found
+
+
+def _emphasis(text: str, index: int, context: Context) -> bool:
+    """`*` and `_`: emphasis, where the run could open it (`_` inside a word cannot)."""
+    return _opens(text, index, context)
+
+
+def _double(text: str, index: int, context: Context) -> bool:
+    """Whether the character at `index` is one to escape of a run that could make a double
+    delimiter (`==`, `%%`, `~~`, `[[`): every other one, so that no two stand together."""
+    if text[index] in "=~" and not _opens(text, index, context):
+        return False
+    start, end = _run(text, index)
+    character = text[index]
+    joins = _previous(text, start, context) in (character, None) or _next(
+        text, end - 1, context
+    ) in (character, None)
+    if end - start == 1 and not joins:
+        return False
+    if character == "%" and not joins and not _closer_after(text, end, context):
+        return False
+    if character == "[" and not joins and _closes_before(text, end, context):
+        return False
+    return (index - start) % 2 == 0
+
+
+def _strikethrough(text: str, index: int, context: Context) -> bool:
+    """`~`: strikethrough; GitHub's takes one or two tildes, the Obsidian flavor's two."""
+    if context.obsidian:
+        return _double(text, index, context)
+    return _opens(text, index, context)
+
+
+def _highlight(text: str, index: int, context: Context) -> bool:
+    """`=`: Obsidian's `==highlight==`."""
+    return context.obsidian and _double(text, index, context)
+
+
+def _comment(text: str, index: int, context: Context) -> bool:
+    """`%`: Obsidian's `%%comment%%`."""
+    return context.obsidian and _double(text, index, context)
+
+
+def _code(text: str, index: int, context: Context) -> bool:
+    """`` ` ``: a code span, which may end at any later run of the same length."""
+    return True
+
+
+def _escape(text: str, index: int, context: Context) -> bool:
+    """`\\`: escapes the punctuation after it, and makes a line break at a line's end."""
+    following = _next(text, index, context)
+    return following is None or following in ("", "\r") or following in _ASCII_PUNCTUATION
+
+
+def _link_close(text: str, index: int, context: Context) -> bool:
+    """`]`: ends a link's text where `(` follows, and a label anywhere."""
+    return context.in_label or _next(text, index, context) in ("(", None)
+
+
+def _link_open(text: str, index: int, context: Context) -> bool:
+    """`[`: Obsidian's wikilinks, `[[`; a plain `[` starts no link once every `](` is
+    escaped, and no reference link is ever defined; in a label, a bracket nests."""
+    return context.in_label or (context.obsidian and _double(text, index, context))
+
+
+def _image(text: str, index: int, context: Context) -> bool:
+    """`!`: makes a link written right after the text an image, or a wikilink an embed
+    (within the text, the `[` after it is kept from starting either)."""
+    return index == len(text) - 1 and context.after in ("[", None)
+
+
+def _link_destination(text: str, index: int, context: Context) -> bool:
+    """`(`: the destination of a link whose text ended right before it."""
+    before = context.before
+    if index or before is None or not before.endswith("]") or before.endswith("\\]"):
+        return False
+    # (After a wikilink, `(` is text.)
+    return not (context.obsidian and before.endswith("]]"))
+
+
+_TAG_OR_AUTOLINK_START = re.compile(r"[A-Za-z/!?]")
+
+
+def _html(text: str, index: int, context: Context) -> bool:
+    """`<`: an HTML tag, comment or autolink, which starts with a letter, `/`, `!` or `?`."""
+    following = _next(text, index, context)
+    return following is None or _TAG_OR_AUTOLINK_START.match(following) is not None
+
+
+def _math(text: str, index: int, context: Context) -> bool:
+    """`$`: math, as Obsidian and GitHub render it: `$` opens before a character other than
+    a space (and a `$` that closes finds no opener once every one that could open is
+    escaped)."""
+    after = _next(text, index, context)
+    if after is None:
+        return True
+    return after != "" and not is_whitespace(after) and _closer_after(text, index + 1, context)
+
+
+def _table_cell(text: str, index: int, context: Context) -> bool:
+    """`|`: ends a table cell."""
+    return context.in_table
+
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# The HTML5 named references that end in `;`, the only ones CommonMark reads.
+_ENTITY_NAMES = frozenset(name for name in html5 if name.endswith(";"))
+
+
+def _entity(text: str, index: int, context: Context) -> bool:
+    """`&`: a character reference, when it is one HTML knows."""
+    found = _ENTITY.match(text, index)
+    if found is None:
+        return False
+    return found[0][1] == "#" or found[0][1:] in _ENTITY_NAMES
+
+
+_TAG_CHARACTER = re.compile(r"[\w\-/]")
+_TAG_BODY = re.compile(r"[\w\-/]*")
+
+
+def _tag(text: str, index: int, context: Context) -> bool:
+    """`#`: an Obsidian tag, after a space or at the line's start, with a character other
+    than a digit in its name."""
+    if not context.obsidian:
+        return False
+    before = _previous(text, index, context)
+    if before is not None and before != "" and not is_whitespace(before):
+        return False
+    body = _TAG_BODY.match(text, index + 1)
+    name = body[0] if body else ""
+    if body is None or body.end() == len(text):
+        following = context.after
+        if following is None or _TAG_CHARACTER.match(following[:1]):
+            # The name may go on into what follows.
+            return True
+    return any(not character.isdigit() and character != "/" for character in name)
+
+
+_RULES: dict[str, Callable[[str, int, Context], bool]] = {
+    "\\": _escape,
+    "`": _code,
+    "*": _emphasis,
+    "_": _emphasis,
+    "~": _strikethrough,
+    "=": _highlight,
+    "%": _comment,
+    "[": _link_open,
+    "]": _link_close,
+    "!": _image,
+    "(": _link_destination,
+    "<": _html,
+    "$": _math,
+    "|": _table_cell,
+    "&": _entity,
+    "#": _tag,
+}
+# Any character a rule looks at: most text has none and is written as it is.
+SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\r]")
+
+
+def escape_inline(text: str, context: Context) -> str:
+    """`text` as Markdown that renders as exactly `text` where `context` says it stands."""
+    if SPECIAL.search(text) is None:
         return text
-    text = _INLINE.sub(r"\\\g<0>", text)
-    if text.startswith("("):
-        # Right after a link, `(` would start the link's destination.
-        text = "\\" + text
-    if text.endswith("!"):
-        # Right before a link, `!` would make it an image or an embed.
-        text = text[:-1] + "\\!"
-    text = _ENTITY.sub(r"\\&", text)
-    # A carriage return would end the line: keep it as a character reference.
-    return _TAG.sub(r"\\#", text).replace("\r", "&#13;")
+    parts: list[str] = []
+    last = 0
+    for found in SPECIAL.finditer(text):
+        index = found.start()
+        character = text[index]
+        if character == "\r":
+            # A carriage return would end the line: kept as a character reference.
+            parts.append(text[last:index] + "&#13;")
+            last = index + 1
+        elif _RULES[character](text, index, context):
+            parts.append(text[last:index] + "\\")
+            last = index
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def character_references(text: str) -> str:
@@ -58,17 +362,42 @@ def character_references(text: str) -> str:
     return "".join(f"&#{ord(character)};" for character in text)
 
 
-def escape_line_start(text: str) -> str:
-    """Escape what would make already escaped text at the start of a line a block marker, or
-    make its leading whitespace disappear."""
+# --- the start of a line ---------------------------------------------------------------------
+
+# Leading spaces and tabs: Markdown drops them, or reads four as a code block.
+_LEADING_SPACE = re.compile(r"^[ \t]+")
+# Block markers: a list item (`-`, `+`, `*`, `1.`, `1)`) or a heading, each followed by a
+# space or the end; a quote; a thematic break or a setext underline; a fence; a link
+# reference definition; a table's delimiter row.
+_BULLET = re.compile(r"[-+*](?=[ \t]|$)")
+_ORDERED = re.compile(r"([0-9]{1,9})([.)])(?=[ \t]|$)")
+_HEADING = re.compile(r"#{1,6}(?=[ \t]|$)")
+_BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*|-+[ \t]*)$")
+_FENCE = re.compile(r"(?:`{3,}|~{3,})")
+_DEFINITION = re.compile(r"\[[^\]]+\]:")
+_DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")
+# The first characters of what the patterns above match: most lines start otherwise.
+_LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
+
+
+def escape_line_start(text: str, *, item: bool = False) -> str:
+    """Escape what would make already escaped text at the start of a line (or of a list
+    item's content, `item`) a block marker, or make its leading whitespace disappear."""
     if text[:1] not in _LINE_START_CHARACTERS:
         return text
     space = _LEADING_SPACE.match(text)
     if space is not None:
         return character_references(space[0]) + text[space.end() :]
-    found = _LINE_START.match(text)
-    if found is None:
-        return text
-    if found[1]:
+    if text[0] == ">" or _BULLET.match(text) or _HEADING.match(text) or _FENCE.match(text):
         return "\\" + text
-    return f"{found[2]}\\{found[3]}{text[found.end() :]}"
+    if _BREAK.match(text) or _DEFINITION.match(text):
+        return "\\" + text
+    if "|" in text and "-" in text and _DELIMITER_ROW.match(text):
+        return text.replace("-", "\\-", 1)
+    if item and _TASK.match(text):
+        return "\\" + text
+    ordered = _ORDERED.match(text)
+    if ordered is not None:
+        return f"{ordered[1]}\\{ordered[2]}{text[ordered.end() :]}"
+    return text

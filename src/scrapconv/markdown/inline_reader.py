@@ -312,9 +312,35 @@ def read_inline(text: str, context: InlineContext) -> tuple[Inline, ...]:
 def _run(tokens: list[Token], context: InlineContext) -> tuple[Inline, ...]:
     """The nodes of a run of tokens, adjacent texts joined and repeated icons made one."""
     nodes = _merge_text(_nodes(tokens, context))
+    if any(type(node) is Code for node in nodes):
+        nodes = _dollar_code_math(nodes)
     if any(type(node) is Icon and node.repeat for node in nodes):
         return tuple(_merge_icons(nodes))
     return nodes
+
+
+def _dollar_code_math(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """GitHub's other form of inline math, $`tex`$ (a code span between two `$`), as a
+    formula."""
+    merged: list[Inline] = []
+    for node in nodes:
+        if (
+            type(node) is Text
+            and node.text.startswith("$")
+            and len(merged) >= 2
+            and type(code := merged[-1]) is Code
+            and type(opening := merged[-2]) is Text
+            and opening.text.endswith("$")
+        ):
+            del merged[-2:]
+            if opening.text[:-1]:
+                merged.append(Text(opening.text[:-1]))
+            merged.append(Formula(code.text))
+            if node.text[1:]:
+                merged.append(Text(node.text[1:]))
+            continue
+        merged.append(node)
+    return tuple(merged)
 
 
 def _nodes(tokens: list[Token], context: InlineContext) -> Iterator[Inline]:
@@ -537,7 +563,8 @@ def _image(token: Token, context: InlineContext) -> Iterator[Inline]:
     alt = "".join(_text_of(node) for node in _children(token, context))
     icon = _icon_from_url(src, context)
     if icon is not None:
-        yield _icon_as_written(icon, alt, context)
+        # (Less Obsidian's size, `![name.icon|20](…)`.)
+        yield _icon_as_written(icon, _IMAGE_SIZE.sub("", alt), context)
         return
     # The alt text of an image in a link holds the whitespace between them, if not a space.
     if alt and alt.isspace():
@@ -576,6 +603,8 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
     yield Html(raw)
 
 
+# Obsidian's size of an image, after its alt text: `|20` or `|20x30`.
+_IMAGE_SIZE = re.compile(r"\|[0-9]+(?:x[0-9]+)?$")
 _ICON_ALT = re.compile(r"(.+)\.icon(?:\*(\d+))?")
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -47,7 +46,16 @@ from ..ast import (
 from ..diagnostics import Diagnostic
 from ..filenames import FileNameMap, ProjectFolders
 from ..scrapbox.writer import write_inline
-from .escape import LONE_TAG, character_references, escape_inline, escape_line_start
+from .escape import (
+    LONE_TAG,
+    SPECIAL,
+    Context,
+    character_references,
+    escape_inline,
+    escape_line_start,
+    is_punctuation,
+    is_whitespace,
+)
 from .frontmatter import front_matter
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
@@ -62,9 +70,9 @@ class MarkdownOptions:
 
     * `flavor`: `obsidian` (wikilinks, tags, highlights) or `markdown` (portable GFM).
     * `project`: the Scrapbox project, for the URLs of its icons.
-    * `icons`: `img` (an `<img>` tag at text height, as the reference converter writes),
-      `image` (a Markdown image), `embed` (an Obsidian embed of a local `NAME.icon.png`) or
-      `link` (a link to the icon's page).
+    * `icons`: `image` (a Markdown image; in Obsidian at text height, `![name.icon|20](…)`),
+      `img` (an `<img>` tag at text height, as the reference converter writes), `embed` (an
+      Obsidian embed of a local `NAME.icon.png`) or `link` (a link to the icon's page).
     * `headings`: the heading level for a line that is only a `[* ]`, `[** ]`, … decoration,
       by number of asterisks; counts beyond the last entry take the last entry's level.
     * `scrapbox_host`: where links to Scrapbox pages and icons point.
@@ -91,7 +99,7 @@ class MarkdownOptions:
     def icon_form(self) -> IconForm:
         if self.icons is not None:
             return self.icons
-        return "img" if self.flavor == "obsidian" else "image"
+        return "image"
 
     def __post_init__(self) -> None:
         if not self.headings or not all(1 <= level <= 6 for level in self.headings):
@@ -162,6 +170,9 @@ _BALANCED_PARENTHESES = re.compile(r"[^()]*(?:\([^()]*\)[^()]*)*")
 _DESTINATION_ESCAPES = re.compile(r"[\\()]")
 _BACKTICKS = re.compile(r"`+")
 _FENCE_LIKE = re.compile(r"[ \t]*(`{3,}|~{3,})")
+# What Markdown could read as markup in TeX: escapes, emphasis, code, links, HTML.
+_TEX_MARKUP = re.compile(r"[\\_*`~\[\]<&]")
+_CLOSING_SEQUENCE = re.compile(r"(?:^|[ \t])(#+)$")
 
 
 def code_language(filename: str) -> str:
@@ -225,6 +236,31 @@ class MarkdownWriter:
         )
         # In a table cell the `|` of a wikilink must be escaped.
         self.in_table = False
+
+    @property
+    def _line_end(self) -> str:
+        """What may follow the last character of a paragraph or quote line: a hard break
+        in the plain flavor."""
+        return "" if self.obsidian else "\\"
+
+    def _escape(
+        self,
+        text: str,
+        before: str | None = None,
+        after: str | None = None,
+        *,
+        label: bool = False,
+        closed: bool = False,
+    ) -> str:
+        """`text` escaped where it stands: between `before` and `after` (see `Context`), or
+        as a link's whole label."""
+        if SPECIAL.search(text) is None:
+            return text
+        if label:
+            before, after, closed = before or "[", after or "]", True
+        return escape_inline(
+            text, Context(self.obsidian, before, after, self.in_table, label, closed)
+        )
 
     # --- blocks -------------------------------------------------------------------------------
 
@@ -293,7 +329,8 @@ class MarkdownWriter:
         elif isinstance(children[0], NumberList):
             self._list_line(line, out)
         else:
-            text = self._inlines(children, line.line, out)
+            # (In the plain flavor, the line may end in a hard break, `\`.)
+            text = self._inlines(children, line.line, out, after=self._line_end)
             # (A line that starts with Markdown read from Markdown stays as it was; a tag under
             # a line of text goes on with its paragraph.)
             starts_block = not isinstance(children[0], Html) and out.last != "paragraph"
@@ -323,7 +360,9 @@ class MarkdownWriter:
                 if number.numbers[1:]
                 else number.children
             )
-            text = escape_line_start(self._inlines((*inner, *children[1:]), line.line, out))
+            text = escape_line_start(
+                self._inlines((*inner, *children[1:]), line.line, out, closed=True), item=True
+            )
         elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
@@ -333,7 +372,9 @@ class MarkdownWriter:
             marker = bullet
         else:
             marker = bullet
-            text = escape_line_start(self._inlines(children, line.line, out))
+            text = escape_line_start(
+                self._inlines(children, line.line, out, closed=True), item=True
+            )
         prefix, content = self._open_item(depth, marker, out)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
         if _is_lone_tag(text):
@@ -365,17 +406,27 @@ class MarkdownWriter:
         (Markdown shows none of it), and the rest; `empty` is what an empty quote holds."""
         quote = children[0]
         assert isinstance(quote, Quote)
-        quoted = self._inlines(quote.children, line, out)
         if quote.children and isinstance(quote.children[0], Html):
             # Markdown inside the quote, spacing and all (a line of a fenced code block).
-            return ">" + quoted + self._inlines(children[1:], line, out)
+            return (
+                ">"
+                + self._inlines(quote.children, line, out)
+                + self._inlines(children[1:], line, out)
+            )
+        quoted = self._inlines((*quote.children, *children[1:]), line, out, after=self._line_end)
         text = quoted.lstrip(" \t")
         spacing = quoted[: len(quoted) - len(text)]
-        if len(spacing.expandtabs(4)) > 4:
-            # Four columns after the one `>` takes would start a code block: the rest of the
-            # spacing is written as character references.
-            spacing = spacing[0] + character_references(spacing[1:])
-        text += self._inlines(children[1:], line, out)
+        if spacing.strip(" ") or len(spacing) > 4:
+            # Tabs, or spaces enough to start a code block: Markdown shows no spacing there
+            # anyway.
+            out.diagnostics.append(
+                Diagnostic(
+                    "quote-spacing",
+                    line,
+                    f"the spacing {spacing!r} after '>' is not shown: written as one space",
+                )
+            )
+            spacing = " "
         if any(isinstance(node, Html) for node in quote.children[:2]):
             # Markdown inside the quote (a list item, a fence), read from Markdown: as it was.
             return ">" + spacing + text
@@ -453,7 +504,7 @@ class MarkdownWriter:
 
     def _table(self, table: Table, out: _Output) -> None:
         width = max((len(row) for row in table.rows), default=0)
-        name = escape_line_start(escape_inline(table.name))
+        name = escape_line_start(self._escape(table.name, "", ""))
         if table.indent:
             first, column = self._open_item(len(table.indent), "- ", out)
             out.lines.append(first + (name or _EMPTY_ITEM))
@@ -495,7 +546,7 @@ class MarkdownWriter:
     def _cell(self, cell: Iterable[Inline], line: int, out: _Output) -> str:
         self.in_table = True
         try:
-            return self._inlines(cell, line, out)
+            return self._inlines(cell, line, out, before=" ", after="", closed=True)
         finally:
             self.in_table = False
 
@@ -518,9 +569,15 @@ class MarkdownWriter:
             )
         level = self.options.heading_level(node.stars)
         others = node.marks.replace("*", "")
-        inner = self._decorated(others, self._inlines(node.children, line, out), line, out)
+        inner = self._decorated(
+            others, self._inlines(node.children, line, out, closed=not others), line, out
+        )
         # Markdown drops the spaces at a heading's ends: keep them as character references.
         core = inner.strip(" \t")
+        closing = _CLOSING_SEQUENCE.search(core)
+        if closing is not None:
+            # A run of `#` at the end would be the heading's closing sequence, not shown.
+            core = core[: closing.start(1)] + "\\" + core[closing.start(1) :]
         start = inner.index(core) if core else len(inner)
         lead = character_references(inner[:start])
         trail = character_references(inner[start + len(core) :])
@@ -531,27 +588,53 @@ class MarkdownWriter:
         return heading
 
     def _inlines(
-        self, nodes: Iterable[Inline], line: int, out: _Output, *, after_space: bool = True
+        self,
+        nodes: Iterable[Inline],
+        line: int,
+        out: _Output,
+        *,
+        after_space: bool = True,
+        before: str | None = "",
+        after: str | None = "",
+        closed: bool = False,
     ) -> str:
         """The Markdown of a run of nodes; `after_space` tells whether what stands before the
-        run ends in a space (or the line starts there)."""
+        run ends in a space (or the line starts there), `before` and `after` what is written
+        around it, and `closed` whether the run ends its container (see `escape.Context`)."""
         nodes = tuple(nodes)
         if len(nodes) == 1 and nodes[0].__class__ is Text:
             # A line of text alone, the most common run.
-            return escape_inline(nodes[0].text)
+            return self._escape(nodes[0].text, before, after, closed=closed)
         render = self._inline
+        # Every node but text first, then the text, escaped knowing what stands around it.
         parts: list[str] = []
         append = parts.append
+        texts: list[int] = []
         # Whether a node's Markdown depends on its neighbours (see below).
         sensitive = False
-        for node in nodes:
-            if node.__class__ is Text:
-                # Text is most nodes: escaped here, without the dispatch on the node's class.
-                append(escape_inline(node.text))
+        for index, node in enumerate(nodes):
+            if node.__class__ is Text or (node.__class__ is UrlLink and node.form == "bare"):
+                append("")
+                texts.append(index)
             else:
                 append(render(node, line, out))
                 if not sensitive:
                     sensitive = _neighbour_sensitive(node)
+        last = len(nodes) - 1
+        for index in texts:
+            node = nodes[index]
+            previous = parts[index - 1][-2:] if index else before
+            if index == last:
+                following = after
+            else:
+                following = parts[index + 1][:1] or _first_character(nodes[index + 1])
+            if isinstance(node, UrlLink):
+                parts[index] = self._bare_url(node, previous, following)
+            else:
+                assert isinstance(node, Text)
+                parts[index] = self._escape(
+                    node.text, previous, following, closed=closed and index == last
+                )
         if not sensitive:
             if len(parts) == 1:
                 return parts[0]
@@ -570,11 +653,11 @@ class MarkdownWriter:
             if not _neighbour_sensitive(node):
                 continue
             if not isinstance(node, HashTag) and parts[index].lstrip(" \t")[:1] in "*_~":
-                parts[index] = _flanked(parts, index, after_space)
+                parts[index] = _flanked(parts, index, after_space, self.obsidian)
             if isinstance(node, HashTag) and parts[index].startswith("#"):
-                before = parts[index - 1][-1:] if index else (" " if after_space else "x")
-                after = parts[index + 1][:1] if index + 1 < len(parts) else ""
-                if not before.isspace() or _TAG_CHARACTER.match(after):
+                before_tag = parts[index - 1][-1:] if index else (" " if after_space else "x")
+                after_tag = parts[index + 1][:1] if index + 1 < len(parts) else ""
+                if not before_tag.isspace() or _TAG_CHARACTER.match(after_tag):
                     # Obsidian would not see the tag here, or would read on into the next
                     # node: a link to the tag's page keeps the meaning.
                     out.diagnostics.append(
@@ -585,23 +668,33 @@ class MarkdownWriter:
                     parts[index] = self._tag_link(node.name)
         return "".join(parts)
 
+    def _bare_url(self, link: UrlLink, before: str | None, after: str | None) -> str:
+        """A bare URL: as it is where it reads as itself, else as an autolink, `<url>`, whose
+        content is never markup."""
+        url = link.url
+        if _PLAIN_URL.fullmatch(url) and (self.obsidian or _gfm_autolink_ends(url, before, after)):
+            return url + self._escape(link.label, url[-1:], after)
+        autolink = "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+        return autolink + self._escape(link.label, ">", after)
+
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
         # Cases in order of how common the nodes are.
         match node:
             case Text(text=text) | Dropped(text=text):
-                return escape_inline(text)
+                return self._escape(text)
             case Icon(path=path, strong=strong, repeat=repeat):
                 if not self.project and not path.startswith("/"):
                     out.diagnostics.append(
                         Diagnostic("icon-project", line, f"no project name for the icon {path}")
                     )
-                    return escape_inline(write_inline(node))
+                    return self._escape(write_inline(node))
                 icon = (
                     _icon_markdown(
                         path,
                         self.project,
                         self.icon_form,
                         self.scrapbox_host,
+                        self.obsidian,
                         repeat,
                         node.src,
                         node.alt,
@@ -619,7 +712,7 @@ class MarkdownWriter:
                 return icon
             case PageLink(destination=destination, alias=alias) if destination:
                 # A Markdown link to a note stays one.
-                return f"[{escape_inline(alias)}]({_url(destination)})"
+                return f"[{self._escape(alias, label=True)}]({_url(destination)})"
             case PageLink(target=target, section=section, alias=alias, path=True):
                 return self._note_link(target, section, alias)
             case PageLink(target=target, section=section, alias=alias):
@@ -627,7 +720,9 @@ class MarkdownWriter:
             case Html(raw=raw):
                 return raw
             case Callout(kind=kind, fold=fold):
-                return f"[!{kind}]{fold}" if self.obsidian else f"**{escape_inline(kind)}**"
+                if self.obsidian:
+                    return f"[!{kind}]{fold}"
+                return f"**{self._escape(kind, '*', '*')}**"
             case Embed(target=target, size=size):
                 if self.obsidian:
                     if not size:
@@ -635,24 +730,23 @@ class MarkdownWriter:
                     # In a table cell the `|` must be escaped.
                     bar = "\\|" if self.in_table else "|"
                     return f"![[{target}{bar}{size}]]"
-                return f"![{escape_inline(target)}]({_url(path_segment(target))})"
+                return f"![{self._escape(target, label=True)}]({_url(path_segment(target))})"
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
-                    return _bare_url(url) + escape_inline(label)
+                    return self._bare_url(node, None, None)
                 if label.startswith("/") and url == self.scrapbox_host + scrapbox_path(label):
                     out.diagnostics.append(
                         Diagnostic(
                             "link", line, f"[{label} {url}] reads back as the link [{label}]"
                         )
                     )
-                return _url_link(node)
+                return self._url_link(node)
             case Image(src=src, link=link, strong=strong):
                 # A space other than one between image and link goes into the alt text.
                 alt = node.alt or (node.separator if link and node.separator != " " else "")
-                image = f"![{escape_inline(alt)}]({_url(src)})"
+                image = f"![{self._escape(alt, label=True)}]({_url(src)})"
                 if link:
-                    # Angle brackets around the link tell `[link image]` from `[image link]`.
-                    image = f"[{image}]({_url(link, angle=node.link_first)})"
+                    image = f"[{image}]({_url(link)})"
                 if strong:
                     # Scrapbox's large image: bold, which keeps it apart from a normal one.
                     out.diagnostics.append(
@@ -667,7 +761,7 @@ class MarkdownWriter:
                 return _code_span(text)
             case HashTag(name=name):
                 if not self.obsidian:
-                    return escape_inline("#" + name)
+                    return self._escape("#" + name)
                 if not _OBSIDIAN_TAG.match(name):
                     out.diagnostics.append(
                         Diagnostic(
@@ -677,7 +771,7 @@ class MarkdownWriter:
                     return self._tag_link(name)
                 return "#" + name
             case Quote(children=children):
-                return escape_inline(">") + self._inlines(children, line, out, after_space=False)
+                return ">" + self._inlines(children, line, out, after_space=False, before=">")
             case Formula():
                 return self._formula(node, line, out)
             case Strong(children=children):
@@ -691,14 +785,12 @@ class MarkdownWriter:
                 return _code_span(f"{symbol} {text}", longer=True)
             case GoogleMap(coordinates=coordinates, place=place, separator=separator):
                 if not place:
-                    return f"[{escape_inline(coordinates)}]({_map_url(node)})"
-                # As for links: a place written first has a plain URL, one written after the
-                # coordinates a URL in angle brackets, and a separator other than one space
-                # stays at the label's edge.
+                    return f"[{self._escape(coordinates, label=True)}]({_map_url(node)})"
+                # As for links: a separator other than one space stays at the label's edge.
                 spacing = "" if separator == " " else separator
                 if node.place_first:
-                    return f"[{escape_inline(place + spacing)}]({_map_url(node)})"
-                return f"[{escape_inline(spacing + place)}](<{_map_url(node)}>)"
+                    return f"[{self._escape(place + spacing, label=True)}]({_map_url(node)})"
+                return f"[{self._escape(spacing + place, label=True)}]({_map_url(node)})"
             case Blank(text=text):
                 # Visible space, as Scrapbox shows it; plain spaces would collapse. Other
                 # whitespace than a space is a hexadecimal reference, which tells it from
@@ -708,25 +800,32 @@ class MarkdownWriter:
                     for character in text
                 )
             case Helpfeel(text=text):
-                return escape_inline(f"? {text}")
+                return self._escape(f"? {text}")
         raise TypeError(f"not an inline node: {node!r}")
 
     def _formula(self, node: Formula, line: int, out: _Output) -> str:
         # Inline math must not start or end with a space (TeX ignores them anyway) nor hold
         # a `$`, which would end it.
         tex = node.tex.strip()
+        if not tex:
+            out.diagnostics.append(Diagnostic("formula", line, "an empty formula is left out"))
+            return ""
         if tex != node.tex or node.spaced_close:
             out.diagnostics.append(
                 Diagnostic("formula", line, "spaces around the formula's TeX are left out")
             )
-        if tex and "$" not in tex:
-            return f"${tex}$"
-        out.diagnostics.append(
-            Diagnostic(
-                "formula", line, f"the formula {tex!r} cannot be inline math: written as code"
+        if "$" in tex:
+            out.diagnostics.append(
+                Diagnostic(
+                    "formula", line, f"the formula {tex!r} cannot be inline math: written as code"
+                )
             )
-        )
-        return _code_span(tex) if tex else ""
+            return _code_span(tex)
+        if not self.obsidian and _TEX_MARKUP.search(tex):
+            # GitHub reads `$…$` as Markdown first, where `\`, `_` or `*` are markup; its
+            # other form of inline math, $`…`$, keeps the TeX as it is.
+            return f"${_code_span(tex)}$"
+        return f"${tex}$"
 
     def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
         stars = marks.count("*")
@@ -761,7 +860,7 @@ class MarkdownWriter:
         destination = path_segment(target + ".md") if target else ""
         if section:
             destination += "#" + path_segment(section)
-        return f"[{escape_inline(alias or target or section)}]({_url(destination)})"
+        return f"[{self._escape(alias or target or section, label=True)}]({_url(destination)})"
 
     def _filename(self, target: str) -> str:
         """The file name of the page a link goes to."""
@@ -789,7 +888,7 @@ class MarkdownWriter:
                 if vault_link is not None:
                     return vault_link
             url = self.options.scrapbox_host + scrapbox_path(target)
-            return f"[{escape_inline(alias or target)}]({_url(url)})"
+            return f"[{self._escape(alias or target, label=True)}]({_url(url)})"
         # A link to a line of a page goes to the page's note (Obsidian has no line ids),
         # showing the link as Scrapbox does.
         filename = self._filename(line_link(target)[0])
@@ -802,7 +901,21 @@ class MarkdownWriter:
         destination = path_segment(filename + ".md") + (
             f"#{path_segment(section)}" if section else ""
         )
-        return f"[{escape_inline(alias or target)}]({_url(destination)})"
+        return f"[{self._escape(alias or target, label=True)}]({_url(destination)})"
+
+    def _url_link(self, link: UrlLink) -> str:
+        """`[label](url)`, whichever side of the URL the label stood in Scrapbox (Cosense
+        shows both alike). Whitespace other than one space between them stays in the
+        label."""
+        url, label, separator = link.url, link.label, link.separator
+        if not label:
+            return f"[{self._escape(url, label=True)}]({_url(url)})"
+        spacing = "" if separator == " " else separator
+        title = _link_title(link.title) if link.title else ""
+        if link.label_markdown:
+            return f"[{link.label_markdown}]({_url(url)}{title})"
+        label = link.lead + label + spacing if link.form == "label_url" else spacing + label
+        return f"[{self._escape(label, label=True)}]({_url(url)}{title})"
 
     def _project_note_link(self, target: str, folders: ProjectFolders, alias: str) -> str | None:
         """A link to a page of another project whose notes are a folder of the vault: to its
@@ -816,7 +929,7 @@ class MarkdownWriter:
             # (A wikilink cannot show a bracket.)
             link = f"[[{note}|{shown}]]"
             return link.replace("|", "\\|") if self.in_table else link
-        return f"[{escape_inline(shown)}]({folders.destination(target)})"
+        return f"[{self._escape(shown, label=True)}]({folders.destination(target)})"
 
 
 @functools.lru_cache(maxsize=4096)
@@ -825,6 +938,7 @@ def _icon_markdown(
     project: str,
     form: IconForm,
     host: str,
+    obsidian: bool,
     repeat: str = "",
     src: str = "",
     alt: str = "",
@@ -842,13 +956,19 @@ def _icon_markdown(
             alt = _attribute(alt or (f"{path}.icon*{repeat}" if repeat else f"{path}.icon"))
             return f"<img src='{_attribute(src or url)}' alt='{alt}' height=\"19.5\"/>"
         case "image":
-            alt = f"{path}.icon*{repeat}" if repeat else f"{path}.icon"
-            return f"![{escape_inline(alt)}]({url})"
+            alt = _label(f"{path}.icon*{repeat}" if repeat else f"{path}.icon", obsidian)
+            # Obsidian shows an image at the width after `|`: an icon at text height.
+            return f"![{alt}|20]({url})" if obsidian else f"![{alt}]({url})"
         case "embed":
             return f"![[{title_to_filename(name)}.icon.png]]"
         case "link":
             page = f"{host}/{path_segment(project)}/{path_segment(name)}"
-            return f"[{escape_inline(name)}.icon]({page})"
+            return f"[{_label(name + '.icon', obsidian)}]({page})"
+
+
+def _label(text: str, obsidian: bool) -> str:
+    """`text` escaped as a link's whole label."""
+    return escape_inline(text, Context(obsidian, "[", "]", in_label=True, closed=True))
 
 
 _DELIMITERS = {"left": " :--- |", "center": " :---: |", "right": " ---: |"}
@@ -886,31 +1006,15 @@ def _is_rule(icon: Icon) -> bool:
     return icon.path in _HR_ICONS
 
 
-def _url(url: str, *, angle: bool = False) -> str:
-    """`url` as a link destination: in angle brackets when asked or when it holds spaces or
-    angle brackets; otherwise as it is, with backslashes and parentheses escaped unless they
-    are balanced."""
-    if angle or _URL_NEEDS_BRACKETS.search(url):
+def _url(url: str) -> str:
+    """`url` as a link destination: in angle brackets when it holds spaces or angle
+    brackets; otherwise as it is, with backslashes and parentheses escaped unless they are
+    balanced."""
+    if _URL_NEEDS_BRACKETS.search(url):
         return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
     if "\\" in url or (("(" in url or ")" in url) and not _BALANCED_PARENTHESES.fullmatch(url)):
         return _DESTINATION_ESCAPES.sub(r"\\\g<0>", url)
     return url
-
-
-def _url_link(link: UrlLink) -> str:
-    """`[label](url)`; a label written after the URL in Scrapbox (`[url label]`) has its URL
-    in angle brackets. Whitespace other than one space between them stays in the label."""
-    url, label, separator = link.url, link.label, link.separator
-    if not label:
-        return f"[{escape_inline(url)}]({_url(url)})"
-    spacing = "" if separator == " " else separator
-    title = _link_title(link.title) if link.title else ""
-    if link.label_markdown:
-        angle = link.form == "url_label"
-        return f"[{link.label_markdown}]({_url(url, angle=angle)}{title})"
-    if link.form == "label_url":
-        return f"[{escape_inline(link.lead + label + spacing)}]({_url(url)}{title})"
-    return f"[{escape_inline(spacing + label)}]({_url(url, angle=True)}{title})"
 
 
 def _link_title(title: str) -> str:
@@ -934,7 +1038,7 @@ def _emphasis(delimiters: str, inner: str) -> str:
     return f"{delimiters}{lead}{core}{trail}{delimiters[::-1]}"
 
 
-def _flanked(parts: list[str], index: int, after_space: bool) -> str:
+def _flanked(parts: list[str], index: int, after_space: bool, obsidian: bool) -> str:
     """The emphasis run `parts[index]`, made to open and close where it stands.
 
     CommonMark lets `**` open only where it is left-flanking and close where right-flanking,
@@ -965,9 +1069,9 @@ def _flanked(parts: list[str], index: int, after_space: bool) -> str:
     joins_before = neighbour_before == mark and not (
         index and not lead and parts[index - 1].endswith("\\" + mark)
     )
-    if not _can_open(mark, before, body[opening]) or joins_before:
+    if not _can_open(mark, before, body[opening], obsidian) or joins_before:
         body = _INVISIBLE + body
-    if not _can_close(mark, body[-closing - 1], after) or neighbour_after == body[-1]:
+    if not _can_close(mark, body[-closing - 1], after, obsidian) or neighbour_after == body[-1]:
         body += _INVISIBLE
     return lead + body + trail
 
@@ -980,33 +1084,47 @@ def _edge_character(part: str, side: int) -> str:
     return part[side] if part else ""
 
 
-def _can_open(mark: str, before: str, after: str) -> bool:
-    if not _left_flanking(before, after):
+def _can_open(mark: str, before: str, after: str, obsidian: bool) -> bool:
+    if not _left_flanking(before, after, obsidian):
         return False
     # `_` opens inside a word only after punctuation.
-    return mark != "_" or not _right_flanking(before, after) or _is_punctuation(before)
+    return (
+        mark != "_"
+        or not _right_flanking(before, after, obsidian)
+        or is_punctuation(before, obsidian)
+    )
 
 
-def _can_close(mark: str, before: str, after: str) -> bool:
-    if not _right_flanking(before, after):
+def _can_close(mark: str, before: str, after: str, obsidian: bool) -> bool:
+    if not _right_flanking(before, after, obsidian):
         return False
-    return mark != "_" or not _left_flanking(before, after) or _is_punctuation(after)
+    return (
+        mark != "_"
+        or not _left_flanking(before, after, obsidian)
+        or is_punctuation(after, obsidian)
+    )
 
 
-def _left_flanking(before: str, after: str) -> bool:
-    if not after or after.isspace():
+def _left_flanking(before: str, after: str, obsidian: bool) -> bool:
+    if not after or is_whitespace(after):
         return False
-    return not _is_punctuation(after) or not before or before.isspace() or _is_punctuation(before)
+    return (
+        not is_punctuation(after, obsidian)
+        or not before
+        or is_whitespace(before)
+        or is_punctuation(before, obsidian)
+    )
 
 
-def _right_flanking(before: str, after: str) -> bool:
-    if not before or before.isspace():
+def _right_flanking(before: str, after: str, obsidian: bool) -> bool:
+    if not before or is_whitespace(before):
         return False
-    return not _is_punctuation(before) or not after or after.isspace() or _is_punctuation(after)
-
-
-def _is_punctuation(character: str) -> bool:
-    return unicodedata.category(character)[0] in "PS"
+    return (
+        not is_punctuation(before, obsidian)
+        or not after
+        or is_whitespace(after)
+        or is_punctuation(after, obsidian)
+    )
 
 
 def _is_lone_tag(text: str) -> bool:
@@ -1026,12 +1144,26 @@ def _keep_tags_inline(out: _Output) -> None:
             out.lines[index] = line[:end] + "<!---->" + line[end:]
 
 
-def _bare_url(url: str) -> str:
-    # A URL holding a character Markdown could read as markup (`$`, `*`, `_`, `~`, …) is
-    # written as an autolink, whose content is never read as markup.
-    if _PLAIN_URL.fullmatch(url):
-        return url
-    return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+def _first_character(node: Inline) -> str:
+    """The first character a text or a bare URL is written with (before any escape)."""
+    if isinstance(node, Text):
+        return node.text[:1]
+    if isinstance(node, UrlLink):
+        return node.url[:1]
+    return ""
+
+
+def _gfm_autolink_ends(url: str, before: str | None, after: str | None) -> bool:
+    """Whether GitHub's autolinking reads a bare `url` whole and no further: it starts a link
+    only at a line's start, after a space or after `*`, `_`, `~` or `(`; it takes in
+    everything up to ASCII whitespace or `<`; and it leaves trailing punctuation out."""
+    if before is None or after is None:
+        return False
+    if before and before[-1] not in " \t*_~(":
+        return False
+    if after and after not in " \t<":
+        return False
+    return url[-1] not in "?!.,:*_~'\";)"
 
 
 def _map_url(node: GoogleMap) -> str:
