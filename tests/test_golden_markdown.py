@@ -6,7 +6,7 @@ import pytest
 
 import scrapconv
 from scrapconv.markdown.writer import write_markdown
-from scrapconv.scrapbox.reader import read_scrapbox
+from scrapconv.scrapbox.reader import read_scrapbox, scrapbox_text
 
 from .fixtures import FixtureCase, all_cases
 
@@ -21,7 +21,7 @@ def _options(case: FixtureCase) -> dict[str, str]:
     for word in words:
         if word in VALUE_OPTIONS:
             options[VALUE_OPTIONS[word]] = next(words)
-        elif word not in ("--no-title", "--escaped"):
+        elif word not in ("--no-title", "--escaped", "--file"):
             raise ValueError(f"{case.id}: unknown option {word}")
     return options
 
@@ -33,7 +33,9 @@ def test_there_are_cases_for_both_flavors() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_golden(case: FixtureCase, golden) -> None:  # type: ignore[no-untyped-def]
     assert case.source == "scrapbox"
-    document = read_scrapbox(case.input, has_title=not case.has("--no-title"))
+    # `--file`: the input as read from a file (`scrapconv.convert` and the command).
+    source = scrapbox_text(case.input) if case.has("--file") else case.input
+    document = read_scrapbox(source, has_title=not case.has("--no-title"))
     options = scrapconv.markdown.writer.MarkdownOptions(flavor=case.target, **_options(case))
     text, _ = write_markdown(document, options)
     if options.compat == "faithful" and text:

@@ -115,7 +115,10 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
                 key: value for key, value in options.items() if key not in ("project", "compat")
             }
     else:
-        document = read(text, source)
+        from .scrapbox.reader import scrapbox_text
+
+        # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
+        document = read(scrapbox_text(text), source)
     written, diagnostics = _write(document, target, options)
     return Conversion(written, tuple(diagnostics))
 

@@ -319,6 +319,10 @@ def convert_command(
         raise click.UsageError(
             "--compat reference writes Obsidian output with <img> icons and fixed headings"
         )
+    if source == "scrapbox":
+        from .scrapbox.reader import scrapbox_text
+
+        text = scrapbox_text(text)
     result = convert(text, source, target, **options)  # type: ignore[arg-type]
     sys.stdout.write(result.text)
     # The reference pipeline's files end where the text ends: print them byte for byte.

@@ -81,7 +81,7 @@ from .manifest import (
     titles_digest,
 )
 from .markdown.writer import Flavor, IconForm, MarkdownOptions, write_markdown
-from .scrapbox.reader import read_scrapbox
+from .scrapbox.reader import read_scrapbox, scrapbox_text
 from .scrapbox.report import scrapbox_diagnostics
 from .scrapbox.writer import write_scrapbox
 
@@ -1466,6 +1466,7 @@ def sync_page(source: Path, options: SyncOptions) -> PageSync:
         raise SyncError(
             f"{source}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
         ) from None
+    text = scrapbox_text(text)
     markdown = MarkdownOptions(
         flavor=options.flavor,
         project=options.project,

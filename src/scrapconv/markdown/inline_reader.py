@@ -40,6 +40,7 @@ from ..ast import (
     UrlLink,
 )
 from ..filenames import ProjectFolders, page_key
+from ..scrapbox.inline import is_image_url
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
@@ -464,9 +465,10 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     children = _children(token, context)
     if len(children) == 1 and isinstance(children[0], Image) and not children[0].link:
         image = children[0]
-        yield Image(
-            image.src, url, bool(token.get("angle")), image.separator, image.strong, image.alt
-        )
+        # Written `[link image]` when the link is an image too: Scrapbox takes the second
+        # of two images as the one shown.
+        link_first = bool(token.get("angle")) or is_image_url(url)
+        yield Image(image.src, url, link_first, image.separator, image.strong, image.alt)
         return
     written = "".join(_text_of(node) for node in children)
     label = written.strip()
@@ -502,7 +504,8 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     # Markup in the label, which Scrapbox's plain label lacks, stays for Markdown.
     styled = any(not isinstance(node, (Text, Blank)) for node in children)
     markdown = token.get("label_markdown", "") if styled else ""
-    if token.get("angle"):
+    if token.get("angle") or _URL_LABEL.match(label):
+        # (`[label url]` with a label that is a URL would be read with the label as the URL.)
         yield UrlLink(
             url,
             label,
@@ -523,6 +526,7 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         )
 
 
+_URL_LABEL = re.compile(r"https?://", re.IGNORECASE)
 _MAP_URL = re.compile(
     r"https://www\.google\.com/maps/(?:place/([^/]+)/)?@(-?[0-9.]+),(-?[0-9.]+)(?:,([0-9.]+)z)?"
 )

@@ -416,9 +416,8 @@ class MarkdownWriter:
         quoted = self._inlines((*quote.children, *children[1:]), line, out, after=self._line_end)
         text = quoted.lstrip(" \t")
         spacing = quoted[: len(quoted) - len(text)]
-        if spacing.strip(" ") or len(spacing) > 4:
-            # Tabs, or spaces enough to start a code block: Markdown shows no spacing there
-            # anyway.
+        if len(spacing) > 4:
+            # Spaces enough to start a code block (Markdown shows no spacing there anyway).
             out.diagnostics.append(
                 Diagnostic(
                     "quote-spacing",
@@ -427,6 +426,10 @@ class MarkdownWriter:
                 )
             )
             spacing = " "
+        elif spacing.strip(" "):
+            # A tab or a wide space, each as a space: as in indentation, Cosense shows
+            # them alike, while a tab after `>` could start a code block.
+            spacing = " " * len(spacing)
         if any(isinstance(node, Html) for node in quote.children[:2]):
             # Markdown inside the quote (a list item, a fence), read from Markdown: as it was.
             return ">" + spacing + text
@@ -574,13 +577,13 @@ class MarkdownWriter:
         )
         # Markdown drops the spaces at a heading's ends: keep them as character references.
         core = inner.strip(" \t")
+        start = inner.index(core) if core else len(inner)
+        lead = character_references(inner[:start])
+        trail = character_references(inner[start + len(core) :])
         closing = _CLOSING_SEQUENCE.search(core)
         if closing is not None:
             # A run of `#` at the end would be the heading's closing sequence, not shown.
             core = core[: closing.start(1)] + "\\" + core[closing.start(1) :]
-        start = inner.index(core) if core else len(inner)
-        lead = character_references(inner[:start])
-        trail = character_references(inner[start + len(core) :])
         heading = "#" * level + " " + lead + core + trail
         if node.stars > len(self.options.headings):
             # The size goes into the closing sequence, which Markdown does not show.
@@ -701,6 +704,9 @@ class MarkdownWriter:
                     )
                     * node.count
                 )
+                if self.in_table and self.icon_form == "image" and self.obsidian:
+                    # (Obsidian's size, `|20`, would end the table cell.)
+                    icon = icon.replace("|20]", "\\|20]")
                 if strong:
                     # Scrapbox's large icon: bold, which keeps it apart from a normal one.
                     out.diagnostics.append(

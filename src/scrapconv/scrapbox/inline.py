@@ -301,6 +301,11 @@ def image(match: re.Match[str], context: int) -> list[Inline]:
     return [_image(match[0], context)]
 
 
+def is_image_url(url: str) -> bool:
+    """Whether Scrapbox shows `url` as an image in a bracket (`[url]`, `[link url]`)."""
+    return bool(_IS_IMAGE_URL.match(url) or _IS_GYAZO.match(url))
+
+
 def _image(raw: str, context: int) -> Image:
     inner = raw[1:-1]
     first_end = _first_whitespace(inner)

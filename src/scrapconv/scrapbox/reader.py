@@ -20,6 +20,16 @@ _WHITESPACE = JS_WHITESPACE_CHARACTERS
 _SPECIAL = re.compile(r"^(?:[>?$%0-9]|code:|table:)|[\[`#]|https?://")
 
 
+def scrapbox_text(text: str) -> str:
+    """The text of a page as read from a file: a byte order mark at its start left out, and
+    each CR LF or lone CR a line break, as a text editor shows them (the reader itself keeps
+    every character, for a page given as a string)."""
+    text = text.removeprefix("\ufeff")
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_scrapbox(text: str, *, has_title: bool = True, reference_bugs: bool = False) -> Document:
     """Read a Scrapbox page. With `has_title` the first line is the page title.
 
