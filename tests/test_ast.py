@@ -104,6 +104,7 @@ def test_json_names_node_types() -> None:
         "strong": False,
         "src": "",
         "alt": "",
+        "tag": False,
     }
 
 

@@ -152,7 +152,7 @@ def test_sync_takes_the_settings_of_its_files(tmp_path: Path) -> None:
     result = run("sync", page(tmp_path / "notes"))
     assert result.returncode == 0
     note = (tmp_path / "notes" / "page.md").read_text(encoding="utf-8")
-    assert note.endswith("[me.icon](https://scrapbox.io/myproject/me) \\#2019\n")
+    assert note.endswith("[me.icon](https://scrapbox.io/myproject/me) #2019\n")
 
 
 EXPORT = (

@@ -332,8 +332,8 @@ def _source_kinds(document: Document, flavor: Flavor) -> tuple[Counter[str], Cou
             case Icon():
                 if line is not None and line.children == (node,) and node.path in HR_ICONS:
                     continue  # a line that is only a rule icon is a rule: see check 1
-                # The default icon forms: an `<img>` tag in Obsidian, an image in Markdown.
-                kinds["html_img" if obsidian else "image"] += node.count
+                # The default icon form, a Markdown image.
+                kinds["image"] += node.count
             case HashTag() if obsidian:
                 kinds["tag" if OBSIDIAN_TAG.match(node.name) else "wikilink"] += 1
     return kinds, bare

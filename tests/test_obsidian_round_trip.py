@@ -44,7 +44,7 @@ FORMS = [
         id="icon tag going on with a paragraph",
     ),
     pytest.param("- a\n    - b\n\n    - c\n", id="empty line inside a list"),
-    pytest.param("[[logical depth]]\\(1988)\n", id="wikilink before parentheses"),
+    pytest.param("[[logical depth]](1988)\n", id="wikilink before parentheses"),
     pytest.param(
         "[Custom name](Example.md) and [S](Example.md#Details)\n", id="markdown note links"
     ),
@@ -54,7 +54,7 @@ FORMS = [
     pytest.param("see https://scrapbox.io/nishio/増井 too\n", id="url with other than ascii"),
     pytest.param("* a\n    + b\n- c\n+ d\n", id="bullets, and lists side by side"),
     pytest.param(
-        '[a #tag b](https://x.com) [**a** `b`](<https://y.com> "t")\n', id="markup in a label"
+        '[a #tag b](https://x.com) [**a** `b`](https://y.com "t")\n', id="markup in a label"
     ),
 ]
 

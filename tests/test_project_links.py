@@ -121,8 +121,8 @@ CROSS_PROJECT = "T\n[/villagepump/a b] [/villagepump/a/b] [/nishio/c] [/villagep
 def test_links_to_a_project_with_a_folder_are_wikilinks_to_its_notes() -> None:
     assert _written(CROSS_PROJECT, project="nishio", project_folders=VILLAGEPUMP) == (
         "[[villagepump/a b|/villagepump/a b]] [[villagepump/a-b|/villagepump/a/b]] "
-        "[/nishio/c](https://scrapbox.io/nishio/c) <img src='https://scrapbox.io/api/pages/"
-        "villagepump/x/icon' alt='/villagepump/x.icon' height=\"19.5\"/> [[d]]\n"
+        "[/nishio/c](https://scrapbox.io/nishio/c) ![/villagepump/x.icon|20]("
+        "https://scrapbox.io/api/pages/villagepump/x/icon) [[d]]\n"
     )
 
 

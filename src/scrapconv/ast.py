@@ -155,7 +155,8 @@ class Icon:
     `repeat` is the `N` of `*N` exactly as written, or "" when there is none. `src` and `alt`
     are the URL and the alt text of the icon's `<img>` tag as Markdown wrote them, when they
     are not what the Markdown writer makes (a URL not percent-encoded, an alt text without
-    the project), or "".
+    the project), or "". `tag`: Markdown wrote it as an `<img>` tag, which Markdown written
+    again keeps.
     """
 
     path: str
@@ -163,6 +164,7 @@ class Icon:
     strong: bool = False
     src: str = ""
     alt: str = ""
+    tag: bool = False
 
     @property
     def count(self) -> int:

@@ -417,7 +417,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
                 yield (
                     Image(inner.src, inner.link, inner.link_first, inner.separator, True, inner.alt)
                     if isinstance(inner, Image)
-                    else Icon(inner.path, inner.repeat, strong=True)
+                    else replace(inner, strong=True)
                 )
             else:
                 yield Strong(children)
@@ -594,7 +594,7 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
         icon = _icon_from_url(src, context)
         if icon is not None:
             alt = attributes.get("alt", "")
-            icon = _icon_as_written(icon, alt, context)
+            icon = replace(_icon_as_written(icon, alt, context), tag=True)
             # A URL or alt text written another way than the writer's (a URL not
             # percent-encoded, as the reference pipeline writes it) is kept, for Markdown
             # written again.

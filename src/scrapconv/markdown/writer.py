@@ -695,7 +695,7 @@ class MarkdownWriter:
                     _icon_markdown(
                         path,
                         self.project,
-                        self.icon_form,
+                        "img" if node.tag else self.icon_form,
                         self.scrapbox_host,
                         self.obsidian,
                         repeat,
@@ -704,7 +704,7 @@ class MarkdownWriter:
                     )
                     * node.count
                 )
-                if self.in_table and self.icon_form == "image" and self.obsidian:
+                if self.in_table and self.obsidian and not node.tag and self.icon_form == "image":
                     # (Obsidian's size, `|20`, would end the table cell.)
                     icon = icon.replace("|20]", "\\|20]")
                 if strong:
