@@ -220,7 +220,10 @@ def _mend_math_at_start(md: MarkdownIt) -> None:
 @cache
 def obsidian_parser() -> MarkdownIt:
     """The Obsidian judge's parser, built once."""
-    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    # The preset stops reading blocks nested more than 20 deep and drops the rest of the
+    # text; Scrapbox pages nest lists 45 levels deep (a list level is two).
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200})
+    md.enable(["table", "strikethrough"])
     footnote_plugin(md)
     # Pandoc's rules, which Obsidian's math follows: no space inside the dollars, and no
     # digit right after the closing one (`$5 and $6`).

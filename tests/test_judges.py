@@ -3,6 +3,8 @@ renderings are compared."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from .judges import reader_tokens, render, render_gfm, render_obsidian, same_rendering
@@ -115,6 +117,14 @@ def test_obsidian_block_math_footnotes_tables_and_strikethrough() -> None:
         "| a |\n| --- |\n| [[p\\|q]] |"
     )
     assert render_obsidian("~~s~~") == "<p><s>s</s></p>\n"
+
+
+@pytest.mark.parametrize("render_flavor", [render_obsidian, render_gfm])
+def test_deep_lists_keep_their_text(render_flavor: Callable[[str], str]) -> None:
+    markdown = "".join(f"{'    ' * depth}- item {depth}\n" for depth in range(60))
+    html = render_flavor(markdown)
+    assert html.count("<li>") == 60
+    assert "item 59" in html
 
 
 def test_obsidian_keeps_raw_html() -> None:
