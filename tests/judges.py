@@ -22,9 +22,10 @@ import re
 from functools import cache
 from html import escape
 from html.parser import HTMLParser
-from typing import Literal
+from typing import Any, Literal
 
-import cmarkgfm
+import cffi
+from cmarkgfm import _cmark as cmark_binding
 from cmarkgfm.cmark import Options
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
@@ -37,9 +38,60 @@ Flavor = Literal["obsidian", "markdown"]
 # The plain flavor: cmark-gfm
 
 
+# GitHub's extensions, and its options: raw HTML kept (GitHub's sanitizer comes after), code
+# languages as the `lang` attribute of `<pre>`.
+_GFM_EXTENSIONS = ("table", "autolink", "tagfilter", "strikethrough", "tasklist")
+_GFM_OPTIONS = Options.CMARK_OPT_UNSAFE | Options.CMARK_OPT_GITHUB_PRE_LANG
+# cmarkgfm's own functions never free the document tree nor the HTML they render (some 60 kB
+# a call): the rendering goes through the library's parts here, and frees both with the
+# library's own functions, which its Python module does not expose.
+_FREE = cffi.FFI()
+_FREE.cdef(
+    """
+    typedef struct {
+        void *(*calloc)(size_t, size_t);
+        void *(*realloc)(void *, size_t);
+        void (*free)(void *);
+    } cmark_mem;
+    cmark_mem *cmark_get_default_mem_allocator(void);
+    void cmark_node_free(void *node);
+    """
+)
+_FREE_LIB: Any = _FREE.dlopen(cmark_binding.__file__)
+
+
+def _own(pointer: object) -> Any:
+    """A pointer of cmarkgfm's as a pointer of `_FREE`'s."""
+    return _FREE.cast("void *", int(cmark_binding.ffi.cast("uintptr_t", pointer)))
+
+
+@cache
+def _gfm_extensions() -> tuple[object, ...]:
+    cmark_binding.lib.cmark_gfm_core_extensions_ensure_registered()
+    return tuple(
+        cmark_binding.lib.cmark_find_syntax_extension(name.encode()) for name in _GFM_EXTENSIONS
+    )
+
+
 def render_gfm(markdown: str) -> str:
-    """`markdown` as GitHub renders it (raw HTML kept, as GitHub's sanitizer comes after)."""
-    return cmarkgfm.github_flavored_markdown_to_html(markdown, options=Options.CMARK_OPT_UNSAFE)
+    """`markdown` as GitHub renders it."""
+    lib = cmark_binding.lib
+    parser = lib.cmark_parser_new(_GFM_OPTIONS)
+    try:
+        for extension in _gfm_extensions():
+            lib.cmark_parser_attach_syntax_extension(parser, extension)
+        source = markdown.encode()
+        lib.cmark_parser_feed(parser, source, len(source))
+        root = lib.cmark_parser_finish(parser)
+        html = lib.cmark_render_html(
+            root, _GFM_OPTIONS, lib.cmark_parser_get_syntax_extensions(parser)
+        )
+        text: str = cmark_binding.ffi.string(html).decode()
+        _FREE_LIB.cmark_get_default_mem_allocator().free(_own(html))
+        _FREE_LIB.cmark_node_free(_own(root))
+    finally:
+        lib.cmark_parser_free(parser)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import cmarkgfm
 import pytest
 
 from .judges import reader_tokens, render, render_gfm, render_obsidian, same_rendering
@@ -210,3 +211,15 @@ def test_different_rendering(a: str, b: str) -> None:
 
 def test_ignored_characters() -> None:
     assert same_rendering("<p>a\u200bb</p>", "<p>ab</p>", ignore="\u200b")
+
+
+def test_gfm_renders_as_cmarkgfm_does() -> None:
+    # render_gfm frees what cmarkgfm's own function leaks, and must render the same.
+    markdown = (
+        "# h\n\n- a \\! [x](<y>) https://x.org ~~s~~ <script>\n\n| a |\n| --- |\n| b |\n\n"
+        "- [ ] t\n\n```py\ncode\n```\n"
+    )
+    expected = cmarkgfm.github_flavored_markdown_to_html(
+        markdown, options=cmarkgfm.cmark.Options.CMARK_OPT_UNSAFE
+    )
+    assert render_gfm(markdown) == expected
