@@ -231,6 +231,9 @@ def read_export(data: bytes, name: str) -> Export:
         raise ExportError(f"{name}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
     except RecursionError:
         raise ExportError(f"{name}: not a Scrapbox export: JSON nested too deeply") from None
+    except ValueError:
+        # What json lets through: a number of more digits than Python turns into an int.
+        raise ExportError(f"{name}: not a Scrapbox export: a number too long to read") from None
     # (Memory: the text, up to four bytes a character, is not needed any more.)
     del text
     if not isinstance(value, dict):
