@@ -3,6 +3,7 @@ files that are not regular files, and errors a user can cause (exit status 2, no
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -104,10 +105,8 @@ def sessions() -> Iterator[list[int]]:
     yield started
     for session in started:
         for pid in session_processes(session):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def wait_for(condition: Callable[[], bool], seconds: float = 60) -> bool:
@@ -221,7 +220,7 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_no_temporary_file(
         process.kill()
         process.communicate(timeout=TIMEOUT)
         # The workers and multiprocessing's resource tracker end with it.
-        assert wait_for(lambda: session_processes(process.pid) == [], 10)
+        assert wait_for(lambda pid=process.pid: session_processes(pid) == [], 10)
     again = run(*args, "--incremental")
     assert again.returncode == 0, again.stderr.decode()
     assert temporary_files(vault) == []
@@ -250,7 +249,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing_half_written(
         assert b"Traceback" not in error
         # The run made the folder: it is gone again, with every file the run wrote.
         assert not vault.exists()
-        assert wait_for(lambda: session_processes(process.pid) == [], 10)
+        assert wait_for(lambda pid=process.pid: session_processes(pid) == [], 10)
 
 
 def test_the_next_run_removes_the_temporary_files_of_killed_runs(tmp_path: Path) -> None:

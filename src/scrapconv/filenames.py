@@ -19,7 +19,8 @@ The rules, in the order they are applied to a page title:
    form given, in NFC and in NFD (macOS may store either; NFD is the longer one for accented and
    Japanese voiced kana), then step 3 is repeated.
 6. Collisions. Two names collide when they are equal after NFC and `casefold` (Windows and macOS
-   compare names without case, macOS also without normalisation form). Pages are taken in sorted
+   compare names without case, macOS also without normalisation form), `ı` taken for `i` as
+   NTFS takes it (`collision_key`). Pages are taken in sorted
    order of their titles, first the ones whose name is the title itself, then the ones whose name
    is still exactly `title_to_filename(title)` (so the names an existing vault links to keep
    working), then the ones steps 2–5 changed. The first page to claim a name keeps it; a later

@@ -16,6 +16,7 @@ then removes the lock file again as it lets the lock go.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -42,7 +43,7 @@ _RETRY_SECONDS = 0.1
 
 
 class IrregularFileError(OSError):
-    """A path that is not a regular file to read (`strerror` says what it is instead)."""
+    """A path that is not a regular file or a folder (`strerror` says what it is instead)."""
 
 
 class FolderLockedError(Exception):
@@ -59,8 +60,8 @@ def read_regular(path: Path, within: Path | None) -> bytes:
 
     A symbolic link is followed only to a file inside `within` (anywhere when it is None).
     Raises FileNotFoundError when there is nothing at `path` (or a link to nothing),
-    IrregularFileError for what is not a regular file or a link out of `within`, and OSError
-    when it cannot be read."""
+    IrregularFileError for what is neither a regular file nor a folder or a link out of
+    `within`, and OSError when it cannot be read (IsADirectoryError for a folder)."""
     if (
         within is not None
         and os.path.islink(path)
@@ -91,14 +92,15 @@ def _check_regular(status: os.stat_result, path: Path) -> None:
     mode = status.st_mode
     if stat.S_ISREG(mode):
         return
+    if stat.S_ISDIR(mode):
+        # As reading it would say.
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
     if stat.S_ISFIFO(mode):
         kind = "a FIFO"
     elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         kind = "a device"
     elif stat.S_ISSOCK(mode):
         kind = "a socket"
-    elif stat.S_ISDIR(mode):
-        kind = "a folder"
     else:
         kind = "not a file"
     raise IrregularFileError(0, f"{kind}, not a regular file", str(path))

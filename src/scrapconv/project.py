@@ -583,8 +583,8 @@ def _convert_in_workers(
 ) -> Generator[tuple[str, str, list[Diagnostic]], None, None]:
     """`convert_page` on every page in `workers` processes, the results in the pages' order.
 
-    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
-    terminates the workers. The processes are spawned (not forked), as on every platform.
+    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
+    the workers. The processes are spawned (not forked), as on every platform.
     """
     size = max(1, min(_CHUNK_PAGES, math.ceil(len(pages) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (pages[start : start + size] for start in range(0, len(pages), size))
@@ -615,19 +615,11 @@ def _convert_in_workers(
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """Cancel the work not started and terminate the worker processes now."""
-    terminate = getattr(executor, "terminate_workers", None)
-    if terminate is not None:  # Python 3.14+
-        terminate()
-        return
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError):
-            process.terminate()
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError, AssertionError):
-            process.join()
+    """Cancel the work not started, and let the workers end the chunks they hold (each takes
+    well under a second) before they stop: a worker terminated while it sends its result
+    would leave half a message in the pipe, which the executor would wait on forever, and the
+    process with it as it exits."""
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def export_to_vault(
