@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scrapconv.filenames import FileNameMap, page_key
+from scrapconv.filenames import NTFS_FOLDS, FileNameMap, collision_key, page_key
 from scrapconv.markdown.names import title_to_filename
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
@@ -44,8 +44,9 @@ def invalid_reason(name: str) -> str | None:
 
 
 def same_file(name: str) -> str:
-    """Names equal under this key are one file on a case-insensitive, normalising system."""
-    return unicodedata.normalize("NFC", name).casefold()
+    """Names equal under this key are one file on a case-insensitive, normalising system
+    (NTFS upper-cases `ı` to `I`: it is `i` there)."""
+    return unicodedata.normalize("NFC", name.replace("ı", "i")).casefold()
 
 
 def assert_valid_map(titles: Iterable[str], names: FileNameMap) -> None:
@@ -206,3 +207,26 @@ def test_titles_that_collide(titles: list[str]) -> None:
 def test_long_titles(title: str) -> None:
     titles = [title, title + "x", title.upper(), title + "."]
     assert_valid_map(titles, FileNameMap.for_titles(titles))
+
+
+def test_names_ntfs_takes_for_one_collide() -> None:
+    # NTFS compares upper cases: `ı` (U+0131), `i` and `I` are one letter there.
+    names = FileNameMap.for_titles(["ı", "i", "I", "Iı", "ii", "kitap", "kıtap"])
+    assert_valid_map(["ı", "i", "I", "Iı", "ii", "kitap", "kıtap"], names)
+    assert collision_key("ı") == collision_key("I") == collision_key("i")
+    # Other names keep the key (and so the file name) they had.
+    for name in ("İstanbul", "straße", "ǰ", "Σίσυφος", "ﬃ", "a\u030a"):
+        assert collision_key(name) == unicodedata.normalize(
+            "NFC", unicodedata.normalize("NFC", name).casefold()
+        )
+
+
+def test_ntfs_folds_are_every_upper_case_that_casefold_misses() -> None:
+    found = {
+        ord(char): upper.casefold()
+        for char in map(chr, range(0x110000))
+        if not 0xD800 <= ord(char) <= 0xDFFF
+        and len(upper := char.upper()) == 1
+        and upper.casefold() != char.casefold()
+    }
+    assert found == NTFS_FOLDS

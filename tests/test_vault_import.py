@@ -6,11 +6,14 @@ import json
 import re
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import scrapconv
+from scrapconv import project
 from scrapconv.ast import CodeBlock, Document, Heading, Line, Table
 from scrapconv.project import (
     ImportPage,
@@ -328,3 +331,36 @@ def test_command_keeps_the_old_import_when_it_fails(tmp_path: Path) -> None:
     result = run("convert", str(folder), "-o", str(output), "--to", "scrapbox")
     assert result.returncode == 2
     assert output.read_text(encoding="utf-8") == "old"
+
+
+def best_time(work: Callable[[], object]) -> float:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None:
+    """8,000 notes of one title, or 4,000 `index.md` notes and a link that finds none, took
+    seconds (each note or link compared with all the others)."""
+
+    def titles(count: int) -> Callable[[], object]:
+        notes = [project._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(count)]
+        return lambda: project._unique_titles(notes)
+
+    def links(count: int) -> Callable[[], object]:
+        paths = tuple(f"folder {n}/index.md" for n in range(count))
+        index = project._NoteIndex(paths, tuple(f"index ({n})" for n in range(count)))
+        return lambda: [index.title("missing/index", path) for path in paths]
+
+    for work in (titles, links):
+        small, large = best_time(work(800)), best_time(work(8000))
+        # Linear: about 10 times as long; quadratic: about 100.
+        assert large < 30 * max(small, 1e-4), (work.__name__, small, large)
+        assert large < 5.0
+    titles_of = project._unique_titles(
+        [project._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(4)]
+    )[0]
+    assert titles_of == ["Same", "Same (2)", "Same (3)", "Same (4)"]

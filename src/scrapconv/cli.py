@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
@@ -13,7 +13,7 @@ from click.core import ParameterSource
 from . import FORMATS, READABLE_FORMATS, __version__, convert, guess_format
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from click._termui_impl import ProgressBar
 
@@ -45,6 +45,16 @@ _headings_option = click.option(
     metavar="LEVELS",
     help="Heading levels for lines that are only [* x], [** x], [*** x], …, by number of "
     "asterisks, comma-separated (default: 3,2,1).",
+)
+# Options of every command that writes files.
+_if_locked_option = click.option(
+    "--if-locked",
+    type=click.Choice(("wait", "fail")),
+    default="wait",
+    show_default=True,
+    help="When another scrapconv run is writing into the same folder (the notes' folder, or "
+    "the folder of the import or report file): wait for it to end, or fail at once (exit "
+    "status 2).",
 )
 # Options of every command.
 _config_option = click.option(
@@ -99,7 +109,21 @@ _project_folder_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group: Ctrl-C ends a command with exit status 130 (128 + SIGINT), without
+    a traceback, once the command has undone what it had half done."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(_INTERRUPTED) from None
+
+
+_INTERRUPTED = 130
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrapconv")
 def main() -> None:
     """Convert Scrapbox (Cosense) notation to and from Obsidian and plain Markdown."""
@@ -187,6 +211,7 @@ _FORMAT_OF_EXTENSION = {
     is_flag=True,
     help="With --incremental: overwrite (or remove) the files it would keep.",
 )
+@_if_locked_option
 @_config_option
 @_report_option
 def convert_command(
@@ -204,6 +229,7 @@ def convert_command(
     jobs: int | None,
     incremental: bool,
     force: bool,
+    if_locked: str,
     config_file: Path | None,
     report: str | None,
 ) -> None:
@@ -215,6 +241,7 @@ def convert_command(
     --check and --diff compare the files with what would be written, and write nothing.
     """
     dry_run = _DryRun(check, diff)
+    lock = _Lock(if_locked == "wait")
     if len(inputs) > 1:
         raise click.UsageError("give one input file (or - for standard input)")
     name = inputs[0] if inputs else "-"
@@ -266,7 +293,17 @@ def convert_command(
         jobs = _configured(config.jobs, jobs)
     if vault:
         _convert_vault(
-            Path(name), source, target, output, project, icons, headings, compat, dry_run, report
+            Path(name),
+            source,
+            target,
+            output,
+            project,
+            icons,
+            headings,
+            compat,
+            dry_run,
+            report,
+            lock,
         )
         return
     if source == EXPORT:
@@ -282,6 +319,7 @@ def convert_command(
             jobs,
             project_folders,
             report,
+            lock,
             incremental=incremental,
             force=force,
             data=data,
@@ -331,7 +369,7 @@ def convert_command(
     label = "<stdin>" if name == "-" else name
     diagnostics = [(label, diagnostic) for diagnostic in result.diagnostics]
     _print_diagnostics(diagnostics)
-    _write_report(report, {"pages": 1, "diagnostics": len(diagnostics)}, diagnostics)
+    _write_report(report, {"pages": 1, "diagnostics": len(diagnostics)}, diagnostics, lock)
 
 
 def _convert_export(
@@ -346,6 +384,7 @@ def _convert_export(
     jobs: int | None = None,
     project_folders: tuple[tuple[str, str], ...] = (),
     report: str | None = None,
+    lock: _Lock | None = None,
     *,
     incremental: bool = False,
     force: bool = False,
@@ -356,8 +395,11 @@ def _convert_export(
     (or -) to write the diagnostics to as JSON; `incremental` and `force`: as for
     `export_to_vault`, with exit status 1 when a file was kept; `data`: the export's bytes
     when they were read already."""
+    from .files import FolderLockedError
     from .manifest import ManifestError
     from .project import ExportError, check_vault, export_to_vault, read_export
+
+    lock = lock or _Lock()
 
     if output is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
@@ -401,14 +443,25 @@ def _convert_export(
             counts["files_kept"] = len(checked.kept)
         counts["diagnostics"] = len(diagnostics)
         click.echo(_export_summary(counts), err=True)
-        _write_report(report, counts, diagnostics)
+        _write_report(report, counts, diagnostics, lock)
         dry_run.exit(checked.changes)
         return
     try:
         with _ProgressBar("Converting pages") as progress:
-            result = export_to_vault(export, output, **conversion, progress=progress)
+            result = export_to_vault(
+                export,
+                output,
+                **conversion,
+                progress=progress,
+                wait=lock.wait,
+                waiting=lock.waiting(output),
+            )
+    except FolderLockedError as error:
+        raise lock.failed(error) from None
     except OSError as error:
-        raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
+        raise InputError(
+            f"{_shown(error.filename or output)}: cannot write: {error.strerror or error}"
+        ) from None
     except ManifestError as error:
         raise InputError(str(error)) from None
     diagnostics = _labelled(output, result.diagnostics)
@@ -423,7 +476,7 @@ def _convert_export(
         }
     counts["diagnostics"] = len(diagnostics)
     click.echo(_export_summary(counts, result.full_run), err=True)
-    _write_report(report, counts, diagnostics)
+    _write_report(report, counts, diagnostics, lock)
     # The rest is done, but the folder is not all the export says: exit 1, as ruff does for
     # what it could not fix.
     if result.kept:
@@ -461,12 +514,19 @@ def _print_kept(folder: Path, kept: tuple[KeptFile, ...]) -> None:
                 why = "edited since scrapconv wrote it: kept (--force to overwrite)"
             case "not-written":
                 why = "not written by scrapconv: kept (--force to overwrite)"
+            case "unread":
+                why = f"cannot be read ({file.detail}): kept (--force to overwrite)"
             case "edited-page-gone":
                 why = (
                     "its page is no longer in the export, but the file was edited since "
                     "scrapconv wrote it: kept (--force to remove)"
                 )
-        click.echo(f"{folder / file.filename}: {why}", err=True)
+            case "unread-page-gone":
+                why = (
+                    "its page is no longer in the export, but the file cannot be read "
+                    f"({file.detail}): kept (--force to remove)"
+                )
+        click.echo(f"{_shown(folder / file.filename)}: {why}", err=True)
 
 
 def _convert_vault(
@@ -480,9 +540,11 @@ def _convert_vault(
     compat: str,
     dry_run: _DryRun,
     report: str | None,
+    lock: _Lock,
 ) -> None:
     """A vault into one Cosense import file: every note read first, so bad input writes
     nothing, and the file written whole or not at all."""
+    from .files import FolderLockedError
     from .project import VaultError, compare_file, import_bytes, vault_to_import, write_import
 
     if source is None:
@@ -524,20 +586,22 @@ def _convert_vault(
             err=True,
         )
         counts["files_would_change"] = len(changes)
-        _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
+        _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics, lock)
         dry_run.exit(changes)
         return
     try:
-        write_import(result, output)
+        write_import(result, output, wait=lock.wait, waiting=lock.waiting(output.parent))
+    except FolderLockedError as error:
+        raise lock.failed(error) from None
     except OSError as error:
-        raise InputError(f"{output}: cannot write: {error.strerror or error}") from None
+        raise InputError(f"{_shown(output)}: cannot write: {error.strerror or error}") from None
     _print_diagnostics(diagnostics)
     click.echo(
         f"{len(result.notes)} notes, {len(result.pages)} pages, {len(diagnostics)} diagnostics",
         err=True,
     )
     counts["files_written"] = 1
-    _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics)
+    _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics, lock)
 
 
 @main.command("sync")
@@ -570,6 +634,7 @@ def _convert_vault(
     is_flag=True,
     help="Exit 1 when a note was written (for pre-commit: a new note is no change git sees).",
 )
+@_if_locked_option
 @_config_option
 @_report_option
 def sync_command(
@@ -582,6 +647,7 @@ def sync_command(
     check: bool,
     diff: bool,
     fail_on_change: bool,
+    if_locked: str,
     config_file: Path | None,
     report: str | None,
 ) -> None:
@@ -626,14 +692,21 @@ def sync_command(
     ]
     _print_diagnostics(diagnostics)
     changes = tuple(page.change for page in synced if page.change.changed)
-    if not dry_run:
-        for change in changes:
-            try:
-                write_change(change)
-            except OSError as error:
-                raise InputError(
-                    f"{change.path}: cannot write: {error.strerror or error}"
-                ) from None
+    lock = _Lock(if_locked == "wait")
+    if not dry_run and changes:
+        # One run at a time writes into a folder; folders are locked in one order, so that
+        # two runs each waiting for the other's cannot be.
+        folders = sorted({change.path.parent.resolve() for change in changes})
+        with ExitStack() as locks:
+            for folder in folders:
+                locks.enter_context(lock.hold(folder))
+            for change in changes:
+                try:
+                    write_change(change)
+                except OSError as error:
+                    raise InputError(
+                        f"{change.path}: cannot write: {error.strerror or error}"
+                    ) from None
     dry_run.show(changes)
     click.echo(
         f"{_count(len(synced), 'file')}, {len(changes)} "
@@ -643,7 +716,7 @@ def sync_command(
     )
     changed = "files_would_change" if dry_run else "files_written"
     counts = {"files": len(synced), changed: len(changes), "diagnostics": len(diagnostics)}
-    _write_report(report, counts, diagnostics)
+    _write_report(report, counts, diagnostics, lock)
     dry_run.exit(changes)
     if fail_on_change and changes:
         sys.exit(1)
@@ -667,6 +740,48 @@ class _DryRun:
     def exit(self, changes: tuple[FileChange, ...]) -> None:
         if self.check and changes:
             sys.exit(1)
+
+
+class _Lock:
+    """--if-locked: how a run takes the lock of a folder it writes into (`folder_lock`)."""
+
+    def __init__(self, wait: bool = True) -> None:
+        self.wait = wait
+
+    def waiting(self, folder: Path) -> Callable[[], None]:
+        """What to say while waiting for another run to let go of `folder`."""
+        return lambda: click.echo(
+            f"{_shown(folder)}: another scrapconv run is writing into this folder: waiting "
+            "for it to end",
+            err=True,
+        )
+
+    def failed(self, error: Exception) -> InputError:
+        return InputError(f"{_shown(str(error))} (--if-locked wait to wait for it)")
+
+    @contextmanager
+    def hold(self, folder: Path) -> Iterator[None]:
+        """The lock of `folder` held for the block; one line and exit 2 when it cannot be."""
+        from .files import FolderLockedError, folder_lock
+
+        try:
+            with folder_lock(folder, wait=self.wait, waiting=self.waiting(folder)):
+                yield
+        except FolderLockedError as error:
+            raise self.failed(error) from None
+        except OSError as error:
+            if error.filename is None or Path(error.filename).parent != folder:
+                raise
+            raise InputError(f"{_shown(folder)}: cannot write: {error.strerror or error}") from None
+
+
+def _shown(path: object) -> str:
+    """A path (or a message) as printed: bytes of a name that are not UTF-8 as `\\xNN`."""
+    text = str(path)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _count(number: int, noun: str) -> str:
@@ -704,7 +819,7 @@ def _report_json(
         "summary": dict(summary),
         "diagnostics": [
             {
-                "file": label,
+                "file": _shown(label),
                 "line": diagnostic.line,
                 "code": diagnostic.code,
                 "message": diagnostic.message,
@@ -718,6 +833,7 @@ def _write_report(
     report: str | None,
     summary: Mapping[str, int],
     diagnostics: Sequence[tuple[str, Diagnostic]],
+    lock: _Lock,
 ) -> None:
     """Write `_report_json` to the file `report` (whole or not at all; - is standard output),
     when there is one: also with --check and --diff, which write no output but still report."""
@@ -731,10 +847,12 @@ def _write_report(
         return
     from .project import compare_file, write_change
 
+    path = Path(report)
     try:
-        write_change(compare_file(Path(report), data.encode("utf-8")))
+        with lock.hold(path.parent):
+            write_change(compare_file(path, data.encode("utf-8")))
     except OSError as error:
-        raise InputError(f"{report}: cannot write: {error.strerror or error}") from None
+        raise InputError(f"{_shown(report)}: cannot write: {error.strerror or error}") from None
 
 
 _OptionValue = TypeVar("_OptionValue")
@@ -842,13 +960,16 @@ def _heading_levels(text: str) -> tuple[int, ...]:
 
 
 def _read_bytes(name: str) -> bytes:
+    """The bytes of the input `name`: standard input (-), whatever it is, or a regular file
+    (a FIFO or a device, which could block or never end, is refused)."""
+    from .files import read_regular
+
     try:
         if name == "-":
             return sys.stdin.buffer.read()
-        with open(name, "rb") as file:
-            return file.read()
+        return read_regular(Path(name), None)
     except OSError as error:
-        raise InputError(f"{name}: cannot read: {error.strerror}") from None
+        raise InputError(f"{_shown(name)}: cannot read: {error.strerror or error}") from None
 
 
 def _decoded(name: str, data: bytes) -> str:

@@ -17,6 +17,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from .files import read_regular
+
 CONFIG_FILE = "pyproject.toml"
 # The folders a repository's root holds: the search for a configuration ends there.
 _REPOSITORY_MARKERS = (".git", ".hg")
@@ -91,14 +93,16 @@ def _scrapconv_table(path: Path) -> dict[str, Any] | None:
     import tomllib
 
     try:
-        with open(path, "rb") as file:
-            data = tomllib.load(file)
+        data = tomllib.loads(read_regular(path, None).decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not UTF-8 text (byte {error.start})") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    except ValueError:
+        # What tomllib lets through: a number of more digits than Python turns into an int.
+        raise ConfigError(f"{path}: a number too long to read") from None
     tool = data.get("tool")
     table = tool.get("scrapconv") if isinstance(tool, dict) else None
     if table is not None and not isinstance(table, dict):

@@ -19,7 +19,8 @@ The rules, in the order they are applied to a page title:
    form given, in NFC and in NFD (macOS may store either; NFD is the longer one for accented and
    Japanese voiced kana), then step 3 is repeated.
 6. Collisions. Two names collide when they are equal after NFC and `casefold` (Windows and macOS
-   compare names without case, macOS also without normalisation form). Pages are taken in sorted
+   compare names without case, macOS also without normalisation form), `ı` taken for `i` as
+   NTFS takes it (`collision_key`). Pages are taken in sorted
    order of their titles, first the ones whose name is the title itself, then the ones whose name
    is still exactly `title_to_filename(title)` (so the names an existing vault links to keep
    working), then the ones steps 2–5 changed. The first page to claim a name keeps it; a later
@@ -80,10 +81,22 @@ def page_key(title: str) -> str:
 
 
 def collision_key(name: str) -> str:
-    """What makes two names one file on a case-insensitive, normalising file system."""
+    """What makes two names one file on a case-insensitive, normalising file system.
+
+    macOS compares names folded (as `casefold`) and in one normal form; NTFS compares them
+    upper-cased, a character at a time, so that `ı` (dotless i), `i` and `I` are one letter
+    there, which `casefold` keeps apart: the key folds them too (`NTFS_FOLDS`)."""
     # NFC before casefold as file systems compare; NFC again after, because casefold can
     # decompose (`ǰ` → `j` + U+030C) and both spellings must meet.
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold())
+    folded = unicodedata.normalize("NFC", name.translate(NTFS_FOLDS)).casefold()
+    return unicodedata.normalize("NFC", folded)
+
+
+# The characters whose upper case is one character that `casefold` folds otherwise than the
+# character itself, each with that folding: NTFS, comparing upper cases, takes the character
+# for that letter. Only `ı` (U+0131, its upper case `I`) in all of Unicode; the tests check
+# the list against the Unicode of the Python they run on.
+NTFS_FOLDS = {ord("ı"): "i"}
 
 
 def _name_bytes(name: str) -> int:

@@ -32,6 +32,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from .filenames import collision_key
+from .files import read_regular
 
 __all__ = [
     "MANIFEST_NAME",
@@ -148,14 +149,20 @@ def manifest_bytes(manifest: Manifest) -> bytes:
 
 def read_manifest(path: Path) -> Manifest | None:
     """The manifest at `path`, or None when there is none. Raises ManifestError when it is
-    not a manifest this version can read, OSError when it cannot be read."""
+    not a manifest this version can read or cannot be read (not a regular file, a symbolic link
+    out of its folder, no permission)."""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, path.parent)
     except FileNotFoundError:
         return None
+    except OSError as error:
+        raise ManifestError(
+            f"{path}: cannot read: {error.strerror or error}: remove it to start over"
+        ) from None
     try:
         value = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):
+        # (JSON and UTF-8 errors, and a number of more digits than Python turns into an int.)
         raise _not_a_manifest(path, "not UTF-8 JSON") from None
     if not isinstance(value, dict):
         raise _not_a_manifest(path, "not a JSON object")

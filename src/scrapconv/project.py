@@ -39,8 +39,11 @@ import multiprocessing
 import os
 import posixpath
 import re
-import secrets
 import signal
+import stat
+import sys
+import threading
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,6 +71,12 @@ from .ast import (
 )
 from .diagnostics import Diagnostic
 from .filenames import FileNameMap, claim_suffixed, collision_key, page_key
+from .files import (
+    IrregularFileError,
+    folder_lock,
+    read_regular,
+    temporary_name,
+)
 from .manifest import (
     MANIFEST_NAME,
     Manifest,
@@ -164,18 +173,21 @@ class PageOptions:
 FullRun = Literal["no manifest", "settings changed", "titles changed"]
 
 # Why an incremental run kept a file as it was: `edited` by hand since scrapconv wrote it,
-# `not-written` by scrapconv (the manifest does not list it), or `edited-page-gone`: edited,
-# and its page is no longer in the export, so the file would have been removed.
-KeepReason = Literal["edited", "not-written", "edited-page-gone"]
+# `not-written` by scrapconv (the manifest does not list it), `unread`: it cannot be read (not
+# a regular file, a symbolic link out of the folder, no permission), or `edited-page-gone` and
+# `unread-page-gone`: so, and its page is no longer in the export, so the file would have been
+# removed.
+KeepReason = Literal["edited", "not-written", "unread", "edited-page-gone", "unread-page-gone"]
 
 
 @dataclass(frozen=True, slots=True)
 class KeptFile:
     """A file (its name inside the folder) that an incremental run kept as it was, instead
-    of writing or removing it, and why."""
+    of writing or removing it, and why (`detail`: why it could not be read)."""
 
     filename: str
     reason: KeepReason
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +231,9 @@ def read_export(data: bytes, name: str) -> Export:
         raise ExportError(f"{name}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
     except RecursionError:
         raise ExportError(f"{name}: not a Scrapbox export: JSON nested too deeply") from None
+    except ValueError:
+        # What json lets through: a number of more digits than Python turns into an int.
+        raise ExportError(f"{name}: not a Scrapbox export: a number too long to read") from None
     # (Memory: the text, up to four bytes a character, is not needed any more.)
     del text
     if not isinstance(value, dict):
@@ -494,13 +509,60 @@ _CHUNKS_AHEAD = 3
 # What a worker process converts with: set once per worker by `_start_worker`.
 _worker_options: PageOptions | None = None
 
+# prctl's option that asks the kernel for a signal when the parent process ends (Linux).
+_PR_SET_PDEATHSIG = 1
 
-def _start_worker(markdown: MarkdownOptions, files: dict[str, str]) -> None:
-    """Set up a worker process: the options of the run (picklable parts, sent once); Ctrl-C is
-    the calling process's to handle (it stops the workers)."""
+
+def _start_worker(markdown: MarkdownOptions, files: dict[str, str], parent: int) -> None:
+    """Set up a worker process: the options of the run (picklable parts, sent once). Ctrl-C
+    is the calling process's to handle (it stops the workers): the worker starts with SIGINT
+    blocked (`_signals_blocked`) and ignores it before unblocking it. The worker ends with
+    its parent `parent` (a process id), however that ends."""
     global _worker_options
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _end_with_parent(parent)
     _worker_options = PageOptions(markdown, MappingProxyType(files))
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process as soon as its parent process ends, even when SIGKILL lets the parent
+    stop nothing: at once through the kernel on Linux, and on any system through a thread that
+    waits for the end of the parent (its sentinel, which multiprocessing gives every child)."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # here: only workers need it
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    watched = multiprocessing.parent_process()
+    if watched is not None:
+        threading.Thread(target=_exit_after, args=(watched,), daemon=True).start()
+    if os.getppid() != parent and sys.platform != "win32":
+        # The parent ended before the kernel was asked to tell (POSIX gives the orphan a new
+        # parent; Windows keeps the id, and the thread above watches there).
+        os._exit(1)
+
+
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(1)
+
+
+@contextlib.contextmanager
+def _signals_blocked() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back in this thread for the block, then delivered: processes
+    started meanwhile inherit the mask, so none starts with a handler that would print a
+    traceback; cleaning up after a failure is not cut short either."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _convert_chunk(
@@ -521,8 +583,8 @@ def _convert_in_workers(
 ) -> Generator[tuple[str, str, list[Diagnostic]], None, None]:
     """`convert_page` on every page in `workers` processes, the results in the pages' order.
 
-    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
-    terminates the workers. The processes are spawned (not forked), as on every platform.
+    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
+    the workers. The processes are spawned (not forked), as on every platform.
     """
     size = max(1, min(_CHUNK_PAGES, math.ceil(len(pages) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (pages[start : start + size] for start in range(0, len(pages), size))
@@ -530,39 +592,34 @@ def _convert_in_workers(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_start_worker,
-        initargs=(markdown, files),
+        initargs=(markdown, files, os.getpid()),
     )
     pending: deque[Future[list[tuple[str, str, list[Diagnostic]]]]] = deque()
     finished = False
     try:
         for chunk in chunks:
-            pending.append(executor.submit(_convert_chunk, chunk))
+            # A submission may start a worker process.
+            with _signals_blocked():
+                pending.append(executor.submit(_convert_chunk, chunk))
             if len(pending) >= workers * _CHUNKS_AHEAD:
                 yield from pending.popleft().result()
         while pending:
             yield from pending.popleft().result()
         finished = True
     finally:
-        if finished:
-            executor.shutdown(wait=True)
-        else:
-            _stop_workers(executor)
+        with _signals_blocked():
+            if finished:
+                executor.shutdown(wait=True)
+            else:
+                _stop_workers(executor)
 
 
 def _stop_workers(executor: ProcessPoolExecutor) -> None:
-    """Cancel the work not started and terminate the worker processes now."""
-    terminate = getattr(executor, "terminate_workers", None)
-    if terminate is not None:  # Python 3.14+
-        terminate()
-        return
-    processes = list((getattr(executor, "_processes", None) or {}).values())
-    executor.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError):
-            process.terminate()
-    for process in processes:
-        with contextlib.suppress(OSError, ValueError, AssertionError):
-            process.join()
+    """Cancel the work not started, and let the workers end the chunks they hold (each takes
+    well under a second) before they stop: a worker terminated while it sends its result
+    would leave half a message in the pipe, which the executor would wait on forever, and the
+    process with it as it exits."""
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def export_to_vault(
@@ -578,41 +635,72 @@ def export_to_vault(
     project_folders: tuple[tuple[str, str], ...] = (),
     incremental: bool = False,
     force: bool = False,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
 ) -> VaultResult:
     """Write every page of `export` as a note in `folder` (created when absent).
 
     `project` (default: the export's name) is the project of icons written without one. Files
-    of the folder that no page names are left alone; a note of the same name is replaced.
-    `jobs` is the number of processes converting pages (None: one per CPU); the files are
-    written here, in the export's order, and are the same whatever the number. `progress`, when
-    given, is called with the number of notes written and the number of pages after each note.
-    `project_folders`: `(project, folder)` pairs of the projects whose notes are folders of the
-    same vault, relative to its root, which is the parent of `folder` unless the export's own
-    project is named among them; links to their pages go to those notes (`MarkdownOptions`).
+    of the folder that no page names are left alone; a note of the same name is replaced, and
+    keeps its permissions. `jobs` is the number of processes converting pages (None: one per
+    CPU); the files are written here, in the export's order, and are the same whatever the
+    number. `progress`, when given, is called with the number of notes written and the number
+    of pages after each note. `project_folders`: `(project, folder)` pairs of the projects whose
+    notes are folders of the same vault, relative to its root, which is the parent of `folder`
+    unless the export's own project is named among them; links to their pages go to those
+    notes (`MarkdownOptions`).
 
     `incremental`: convert only the pages changed since the last run, as the folder's manifest
     (`.scrapconv.json`) tells, and write only the notes whose bytes change; every page is
     converted when there is no manifest or the settings or the set of titles changed
     (`full_run`). The notes scrapconv wrote for pages gone from the export are removed. A file
-    edited by hand since scrapconv wrote it, or that scrapconv did not write, is neither
-    overwritten nor removed but kept (`kept`), unless `force`; `progress` then counts the pages
-    converted. The manifest is written after the notes, by every run that is incremental or
-    finds one (a run that is not rewrites every note, as it always has).
+    edited by hand since scrapconv wrote it, that scrapconv did not write, or that it cannot read
+    (not a regular file, a symbolic link out of the folder, unreadable) is neither overwritten
+    nor removed but kept (`kept`), unless `force`; `progress` then counts the pages converted.
+    The manifest is written after the notes, by every run that is incremental or finds one (a
+    run that is not rewrites every note, as it always has). A note the manifest records under
+    a name that differs only in case from its new one is moved to the new name.
+
+    One run at a time writes into a folder (`scrapconv.files.folder_lock`): when another holds
+    it, this one waits for it to end (`wait`, calling `waiting` once first) or raises
+    FolderLockedError, writing nothing. The run removes the temporary files that killed runs
+    left in the folder.
 
     Raises OSError when the folder cannot be made or written; the notes written by this call
     are then removed again, and so is the folder if this call made it. The same goes for any
     other error and for Ctrl-C (KeyboardInterrupt), which also stop the workers. Raises
-    ManifestError, before writing anything, when the folder's manifest is not one, and
-    ValueError for `force` without `incremental`.
+    ManifestError, before writing anything, when the folder's manifest is not one; ExportError
+    when a page holds a lone surrogate (text no file can hold), and ValueError for `force`
+    without `incremental`.
     """
     if force and not incremental:
         raise ValueError("force applies to incremental runs only")
+    _check_writable(export, project, project_folders)
     options = _page_options(export, flavor, project, icons, headings, project_folders)
-    recorded = read_manifest(folder / MANIFEST_NAME)
-    if incremental:
-        run = _IncrementalRun(export, folder, options, recorded, force)
-        return _update_vault(run, folder, options, jobs, progress)
-    return _write_vault(export, folder, options, recorded, jobs, progress)
+    with _run_in(folder, wait, waiting) as new_files:
+        recorded = read_manifest(folder / MANIFEST_NAME)
+        if incremental:
+            run = _IncrementalRun(export, folder, options, recorded, force)
+            return _update_vault(run, folder, options, jobs, progress, new_files)
+        return _write_vault(export, folder, options, recorded, jobs, progress, new_files)
+
+
+def _check_writable(
+    export: Export, project: str | None, project_folders: tuple[tuple[str, str], ...]
+) -> None:
+    """ExportError for a page whose title or text no file can hold (a lone surrogate), and
+    ValueError for such an option: they come from code, as `read_export` refuses them."""
+    if any(
+        map(
+            _SURROGATE.search, (project or "", *(part for pair in project_folders for part in pair))
+        )
+    ):
+        raise ValueError("an option holds a lone surrogate, which no note can hold")
+    for index, page in enumerate(export.pages):
+        if _SURROGATE.search(page.title) or _SURROGATE.search(page.text):
+            raise ExportError(
+                f"page {index} ({_shown(page.title)}): a lone surrogate, which no file can hold"
+            )
 
 
 def _write_vault(
@@ -622,24 +710,26 @@ def _write_vault(
     recorded: Manifest | None,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    new_files: list[Path],
 ) -> VaultResult:
     """Every note written; the folder's manifest, when it has one, brought up to date."""
     entries = _ManifestEntries(recorded)
     written: list[str] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    mode = _file_mode()
     notes = _converted_notes(export.pages, options, jobs)
-    with _undone_on_failure(folder) as new_files, contextlib.closing(notes):
+    with contextlib.closing(notes):
         for page, note in zip(export.pages, notes, strict=True):
             data = note.text.encode("utf-8")
-            _write_counted(folder / note.filename, data, note.mtime, mode, new_files)
+            if recorded is not None:
+                _move_case_renamed(folder, recorded, note.filename)
+            _write_counted(folder / note.filename, data, note.mtime, new_files)
             entries.record(note.filename, _written_entry(page, data))
             written.append(note.filename)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
             if progress is not None:
                 progress(len(written), len(export.pages))
         if recorded is not None:
-            _write_manifest(folder, entries.manifest(*_fingerprint(options)), mode, new_files)
+            _write_manifest(folder, entries.manifest(*_fingerprint(options)), new_files)
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
 
 
@@ -649,6 +739,7 @@ def _update_vault(
     options: PageOptions,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
+    new_files: list[Path],
 ) -> VaultResult:
     """An incremental run: the notes it converts written when they change, the notes of pages
     gone removed, then the manifest."""
@@ -657,16 +748,21 @@ def _update_vault(
     removed: list[str] = []
     kept: list[KeptFile] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    mode = _file_mode()
     notes = _converted_notes(run.pages, options, jobs)
-    with _undone_on_failure(folder) as new_files, contextlib.closing(notes):
+    with contextlib.closing(notes):
         for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
             match run.note_step(page, note):
-                case _Write(data=data):
-                    _write_counted(folder / note.filename, data, note.mtime, mode, new_files)
+                case _Write(data=data, moved_from=moved_from):
+                    if moved_from is not None:
+                        _move(folder / moved_from, folder / note.filename)
+                    _write_counted(folder / note.filename, data, note.mtime, new_files)
                     written.append(note.filename)
-                case _Unchanged():
-                    unchanged.add(note.filename)
+                case _Unchanged(moved_from=moved_from):
+                    if moved_from is not None:
+                        _move(folder / moved_from, folder / note.filename)
+                        written.append(note.filename)
+                    else:
+                        unchanged.add(note.filename)
                 case KeptFile() as file:
                     kept.append(file)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
@@ -679,7 +775,7 @@ def _update_vault(
                     removed.append(filename)
                 case KeptFile():
                     kept.append(step)
-        _write_manifest(folder, run.manifest(), mode, new_files)
+        _write_manifest(folder, run.manifest(), new_files)
     return VaultResult(
         run.pages_in_export,
         tuple(written),
@@ -692,40 +788,90 @@ def _update_vault(
 
 
 @contextlib.contextmanager
-def _undone_on_failure(folder: Path) -> Iterator[list[Path]]:
-    """Make `folder` (and its missing parents) for a run to write into; on any failure, Ctrl-C
-    included, remove again the files the run adds to the list given and the folders made."""
+def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[list[Path]]:
+    """A run writing into `folder`: make it (and its missing parents), hold its lock; on any
+    failure, Ctrl-C included, remove again the files the run adds to the list given, then let
+    the lock go and remove the folders made."""
     made = _make_folder(folder)
     new_files: list[Path] = []
     try:
-        yield new_files
+        with folder_lock(folder, wait=wait, waiting=waiting):
+            try:
+                yield new_files
+            except BaseException:
+                with _signals_blocked():
+                    _remove_files(new_files)
+                raise
     except BaseException:
-        for path in new_files:
-            with contextlib.suppress(OSError):
-                path.unlink()
-        for made_folder in reversed(made):
-            with contextlib.suppress(OSError):
-                made_folder.rmdir()
+        with _signals_blocked():
+            for made_folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    made_folder.rmdir()
         raise
 
 
-def _write_counted(
-    path: Path, data: bytes, mtime: int | None, mode: int, new_files: list[Path]
-) -> None:
-    """Write a file atomically; one that is new is added to `new_files` before it exists, so
-    that an interrupt just after the rename still finds it to remove."""
-    if not (path.exists() or path.is_symlink()):
-        new_files.append(path)
+def _remove_files(paths: list[Path]) -> None:
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+def _write_counted(path: Path, data: bytes, mtime: int | None, new_files: list[Path]) -> None:
+    """Write a file atomically, with the permissions of the file it replaces; one that is new
+    is added to `new_files` before it exists, so that an interrupt just after the rename still
+    finds it to remove."""
+    mode = _kept_mode(path)
+    if mode is None:
+        if not path.is_symlink():
+            new_files.append(path)
+        mode = _file_mode()
     _write_atomically(path, data, mtime, mode)
 
 
-def _write_manifest(folder: Path, manifest: Manifest, mode: int, new_files: list[Path]) -> None:
+def _kept_mode(path: Path) -> int | None:
+    """The permissions of the regular file at `path` (a file replaced keeps them), or None."""
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return stat.S_IMODE(status.st_mode) if stat.S_ISREG(status.st_mode) else None
+
+
+def _move(source: Path, target: Path) -> None:
+    """Rename `source` to `target`, which differs from it only in case: also where the file
+    system takes them for one name (a plain rename there may keep the old spelling)."""
+    step = source.with_name(temporary_name())
+    os.rename(source, step)
+    try:
+        os.rename(step, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.rename(step, source)
+        raise
+
+
+def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
+    """Move the note the manifest records under a name that differs from `filename` only in
+    case (its page was renamed so) to `filename`, when nothing else is there."""
+    found = recorded.find(filename)
+    if found is None or found[0] == filename:
+        return
+    source, target = folder / found[0], folder / filename
+    if source.exists() and (not target.exists() or os.path.samefile(source, target)):
+        _move(source, target)
+
+
+def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> None:
     """Write the folder's manifest when it changes (a run that changes nothing touches
     nothing)."""
     path = folder / MANIFEST_NAME
     data = manifest_bytes(manifest)
-    if _read_if_present(path) != data:
-        _write_counted(path, data, None, mode, new_files)
+    try:
+        old = _read_if_present(path)
+    except OSError:
+        old = None
+    if old != data:
+        _write_counted(path, data, None, new_files)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,23 +880,30 @@ def _write_manifest(folder: Path, manifest: Manifest, mode: int, new_files: list
 
 @dataclass(frozen=True, slots=True)
 class _Write:
-    """Write a note's bytes `data` over the file's `old` ones (None: there is no file)."""
+    """Write a note's bytes `data` over the file's `old` ones (None: there is no file, or it
+    could not be read), once the note recorded as `moved_from` is moved to its new name."""
 
     data: bytes
     old: bytes | None
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Unchanged:
-    """Leave a note as it is: it holds what would be written."""
+    """Leave a note as it is: it holds what would be written (once the note recorded as
+    `moved_from` is moved to its new name)."""
+
+    moved_from: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class _Remove:
-    """Remove the note of a page gone from the export; it holds `old`."""
+    """Remove the note of a page gone from the export; it holds `old` (None: it could not be
+    read, for the reason `unread`)."""
 
     filename: str
-    old: bytes
+    old: bytes | None
+    unread: str | None = None
 
 
 class _IncrementalRun:
@@ -797,39 +950,66 @@ class _IncrementalRun:
         if not self._force:
             # (Only a missing note matters: reading every unchanged note would be wasted.)
             return not path.exists()
-        data = _read_if_present(path)
+        try:
+            data = _read_if_present(path)
+        except OSError:
+            return True
         return data is None or digest(data) != found[1].written
 
     def note_step(self, page: ExportPage, note: VaultNote) -> _Write | _Unchanged | KeptFile:
         """What to do with the note of a converted page, recorded for the manifest."""
         data = note.text.encode("utf-8")
-        old = _read_if_present(self._folder / note.filename)
-        if old == data:
-            self._entries.record(note.filename, _written_entry(page, data))
-            return _Unchanged()
         found = self._recorded.find(note.filename) if self._recorded is not None else None
         name, entry = found if found is not None else (note.filename, None)
+        # A page renamed in case only (`FAQ` → `faq`): its note moves to the new name.
+        moved_from = name if name != note.filename and self._moves(name, note.filename) else None
+        try:
+            old = _read_if_present(self._folder / (moved_from or note.filename))
+        except OSError as error:
+            if not self._force:
+                return KeptFile(moved_from or note.filename, "unread", _why(error))
+            old, moved_from = None, None
+        if old == data:
+            self._entries.record(note.filename, _written_entry(page, data))
+            return _Unchanged(moved_from)
         match file_state(entry, old):
             case "edited" if entry is not None and not self._force:
                 # Still the bytes scrapconv wrote, but no longer those of the page: the page
                 # is converted again next time, and the file kept again while it differs.
                 self._entries.record(name, dataclasses.replace(entry, source=None))
-                return KeptFile(note.filename, "edited")
+                return KeptFile(moved_from or note.filename, "edited")
             case "not-written" if not self._force:
                 return KeptFile(note.filename, "not-written")
         self._entries.record(note.filename, _written_entry(page, data))
-        return _Write(data, old)
+        return _Write(data, old, moved_from)
+
+    def _moves(self, recorded: str, filename: str) -> bool:
+        """Whether the note recorded as `recorded` moves to `filename` (the same name in
+        another case): when it is there and nothing else is at the new name."""
+        source, target = self._folder / recorded, self._folder / filename
+        if not source.exists():
+            return False
+        return not target.exists() or os.path.samefile(source, target)
 
     def gone_files(self) -> Iterator[_Remove | KeptFile]:
         """What to do with the notes scrapconv wrote for pages no longer in the export: remove
-        them, unless edited since (and not `force`); recorded for the manifest."""
+        them, unless edited since or unreadable (and not `force`); recorded for the
+        manifest."""
         if self._recorded is None:
             return
         named = {collision_key(filename) for filename in self._filenames}
         for filename, entry in self._recorded.files.items():
             if collision_key(filename) in named:
                 continue
-            old = _read_if_present(self._folder / filename)
+            try:
+                old = _read_if_present(self._folder / filename)
+            except OSError as error:
+                if not self._force:
+                    yield KeptFile(filename, "unread-page-gone", _why(error))
+                    continue
+                self._entries.forget(filename)
+                yield _Remove(filename, None, _why(error))
+                continue
             match file_state(entry, old):
                 case "edited" if not self._force:
                     yield KeptFile(filename, "edited-page-gone")
@@ -972,8 +1152,15 @@ def _check_update(
     with contextlib.closing(notes):
         for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
             match run.note_step(page, note):
+                case _Write(data=data, old=old, moved_from=str() as moved_from):
+                    changes.append(FileChange(folder / moved_from, old, None))
+                    changes.append(FileChange(folder / note.filename, None, data))
                 case _Write(data=data, old=old):
                     changes.append(FileChange(folder / note.filename, old, data))
+                case _Unchanged(moved_from=str() as moved_from):
+                    data = note.text.encode("utf-8")
+                    changes.append(FileChange(folder / moved_from, data, None))
+                    changes.append(FileChange(folder / note.filename, None, data))
                 case KeptFile() as file:
                     kept.append(file)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
@@ -981,8 +1168,8 @@ def _check_update(
                 progress(done, len(run.pages))
     for step in run.gone_files():
         match step:
-            case _Remove(filename=filename, old=old):
-                changes.append(FileChange(folder / filename, old, None))
+            case _Remove(filename=filename, old=old, unread=unread):
+                changes.append(FileChange(folder / filename, old, None, unread))
             case KeptFile():
                 kept.append(step)
     return VaultCheck(run.pages_in_export, tuple(changes), tuple(diagnostics), tuple(kept))
@@ -995,25 +1182,31 @@ def _check_update(
 @dataclass(frozen=True, slots=True)
 class FileChange:
     """A file as it is (`old`, None when there is none) and as a conversion would write it
-    (`new`, None when it would remove it)."""
+    (`new`, None when it would remove it). `unread` says why the file there was not read
+    (`old` is then None): it is not a regular file, or a symbolic link out of its folder."""
 
     path: Path
     old: bytes | None
     new: bytes | None
+    unread: str | None = None
 
     @property
     def changed(self) -> bool:
-        return self.old != self.new
+        return self.unread is not None or self.old != self.new
 
     def diff(self) -> str:
         """A unified diff from the file as it is to the file as it would be ("" when they
-        are the same); a file that is absent, before or after, is `/dev/null`."""
+        are the same); a file that is absent, before or after, is `/dev/null`, and one that
+        was not read is named with the reason (`a.md (not read: a FIFO, …)`)."""
         if not self.changed:
             return ""
+        before = "/dev/null" if self.old is None else str(self.path)
+        if self.unread is not None:
+            before = f"{self.path} (not read: {self.unread})"
         lines = difflib.unified_diff(
             [] if self.old is None else _diff_lines(self.old),
             [] if self.new is None else _diff_lines(self.new),
-            "/dev/null" if self.old is None else str(self.path),
+            before,
             "/dev/null" if self.new is None else str(self.path),
         )
         return "".join(lines)
@@ -1027,33 +1220,42 @@ def _diff_lines(data: bytes) -> list[str]:
 
 
 def compare_file(path: Path, new: bytes) -> FileChange:
-    """`path` as it is now next to `new`. Raises OSError when `path` exists and cannot be
-    read (a folder, say)."""
-    return FileChange(path, _read_if_present(path), new)
+    """`path` as it is now next to `new`. What is not a regular file, or a symbolic link out of
+    its folder, is not read (`FileChange.unread`). Raises OSError when `path` exists and cannot
+    be read."""
+    try:
+        return FileChange(path, _read_if_present(path), new)
+    except IrregularFileError as error:
+        return FileChange(path, None, new, _why(error))
 
 
 def _read_if_present(path: Path) -> bytes | None:
-    """The bytes of the file `path`, or None when there is none. Raises OSError."""
+    """The bytes of the regular file `path`, or None when there is none. Raises
+    IrregularFileError for what is not a regular file or a link out of its folder, OSError
+    when it cannot be read."""
     try:
-        return path.read_bytes()
+        return read_regular(path, path.parent)
     except FileNotFoundError:
         return None
+
+
+def _why(error: OSError) -> str:
+    """Why a file could not be read, for a message."""
+    return error.strerror or str(error)
 
 
 def write_change(change: FileChange) -> None:
     """Write `change.new` to its path, whole or not at all, and only when it changes the file;
     a file replaced keeps its permissions. A change with no `new` removes the file. Raises
-    OSError."""
+    OSError. It takes no lock: hold `scrapconv.files.folder_lock` of the folder around it
+    where other runs may write there."""
     if not change.changed:
         return
     if change.new is None:
         change.path.unlink(missing_ok=True)
         return
-    try:
-        mode = os.stat(change.path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = _file_mode()
-    _write_atomically(change.path, change.new, None, mode)
+    mode = _kept_mode(change.path)
+    _write_atomically(change.path, change.new, None, _file_mode() if mode is None else mode)
 
 
 def _make_folder(folder: Path) -> list[Path]:
@@ -1085,7 +1287,7 @@ def _write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> 
     temporary = ""
     try:
         while True:
-            temporary = os.path.join(path.parent, f".scrapconv-{secrets.token_hex(6)}.tmp")
+            temporary = os.path.join(path.parent, temporary_name())
             try:
                 descriptor = os.open(temporary, flags, 0o600)
             except FileExistsError:
@@ -1170,17 +1372,21 @@ def vault_to_import(
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
     """
-    paths = _note_paths(folder)
+    paths, diagnostics = _note_paths(folder)
     steps = 2 * len(paths)
     notes: list[_Note] = []
-    for path in paths:
-        notes.append(_read_note(folder, path, flavor, project))
+    for done, path in enumerate(paths, 1):
+        try:
+            notes.append(_read_note(folder, path, flavor, project))
+        except IrregularFileError as error:
+            diagnostics.append((path, Diagnostic("skipped", 0, f"{_why(error)}: not imported")))
         if progress is not None:
-            progress(len(notes), steps)
+            progress(done, steps)
     titles, renamed = _unique_titles(notes)
     index = _NoteIndex(tuple(note.path for note in notes), tuple(titles))
     pages: list[ImportPage] = []
-    diagnostics: list[tuple[str, Diagnostic]] = []
+    # Notes skipped count as made, for the progress.
+    made = len(paths) - len(notes)
     for note, title in zip(notes, titles, strict=True):
         note_diagnostics: list[Diagnostic] = []
         if note.document.title is not None and note.document.title != note.title:
@@ -1208,48 +1414,102 @@ def vault_to_import(
         pages.append(ImportPage(title, tuple(text.split("\n"))))
         diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
         if progress is not None:
-            progress(len(notes) + len(pages), steps)
-    return ImportResult(tuple(paths), tuple(pages), tuple(diagnostics))
+            progress(len(paths) + made + len(pages), steps)
+    return ImportResult(tuple(note.path for note in notes), tuple(pages), tuple(diagnostics))
 
 
-def write_import(result: ImportResult, path: Path) -> None:
+def write_import(
+    result: ImportResult,
+    path: Path,
+    *,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
+) -> None:
     """Write the import JSON to `path` whole or not at all: UTF-8, characters as they are
-    (not `\\u` escapes), indented by 2, with a final newline. Raises OSError."""
-    _write_atomically(path, import_bytes(result), None, _file_mode())
+    (not `\\u` escapes), indented by 2, with a final newline; a file replaced keeps its
+    permissions. One run at a time writes into the folder of `path`: `wait` and `waiting` as
+    for `export_to_vault`. Raises OSError, FolderLockedError, and ValueError for a page that
+    holds a lone surrogate (`import_bytes`)."""
+    data = import_bytes(result)
+    with folder_lock(path.parent, wait=wait, waiting=waiting):
+        mode = _kept_mode(path)
+        _write_atomically(path, data, None, _file_mode() if mode is None else mode)
 
 
 def import_bytes(result: ImportResult) -> bytes:
-    """The import JSON as `write_import` writes it."""
-    return (json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    """The import JSON as `write_import` writes it. Raises ValueError, naming the page, when
+    a page holds a lone surrogate, which no file can hold (pages made by `vault_to_import`
+    never do)."""
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        page = next(
+            page
+            for page in result.pages
+            if _SURROGATE.search(page.title) or any(map(_SURROGATE.search, page.lines))
+        )
+        raise ValueError(
+            f"the page {_shown(page.title)} holds a lone surrogate, which no file can hold"
+        ) from None
 
 
-def _note_paths(folder: Path) -> list[str]:
-    """The notes under `folder`, `/` separated, sorted; hidden folders and files skipped."""
+def _note_paths(folder: Path) -> tuple[list[str], list[tuple[str, Diagnostic]]]:
+    """The notes under `folder`, `/` separated, sorted; hidden folders and files skipped, and
+    so are the notes and folders whose names are not UTF-8 (no page title can hold them), each
+    with a diagnostic (its path shown with `\\x` escapes)."""
     if not folder.is_dir():
         reason = "no such folder" if not folder.exists() else "not a folder"
         raise VaultError(f"{folder}: {reason}")
     errors: list[OSError] = []
     paths: list[str] = []
+    skipped: list[tuple[str, Diagnostic]] = []
     for root, folders, files in os.walk(folder, onerror=errors.append):
-        folders[:] = sorted(
+        inside = Path(root).relative_to(folder).as_posix()
+        prefix = "" if inside == "." else f"{inside}/"
+        visible = sorted(
             name for name in folders if not name.startswith(".") and name not in _SKIPPED_FOLDERS
         )
-        inside = Path(root).relative_to(folder).as_posix()
+        folders[:] = [name for name in visible if not _SURROGATE.search(name)]
+        skipped.extend(
+            (_shown_path(prefix + name), _skipped("the folder's name is not UTF-8: its notes are"))
+            for name in visible
+            if _SURROGATE.search(name)
+        )
         for name in files:
-            if name.lower().endswith(_EXTENSION) and not name.startswith("."):
-                paths.append(name if inside == "." else f"{inside}/{name}")
+            if not name.lower().endswith(_EXTENSION) or name.startswith("."):
+                continue
+            if _SURROGATE.search(name):
+                skipped.append((_shown_path(prefix + name), _skipped("the name is not UTF-8:")))
+            else:
+                paths.append(prefix + name)
     if errors:
         error = errors[0]
         raise VaultError(f"{error.filename}: cannot read: {error.strerror or error}")
-    return sorted(paths, key=lambda path: path.split("/"))
+    skipped.sort(key=lambda item: item[0].split("/"))
+    return sorted(paths, key=lambda path: path.split("/")), skipped
+
+
+def _skipped(why: str) -> Diagnostic:
+    return Diagnostic("skipped", 0, f"{why} not imported")
+
+
+def _shown_path(path: str) -> str:
+    """A path read from the file system, its bytes that are not UTF-8 shown as `\\xNN`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
 def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
+    """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
+    a symbolic link out of the vault, VaultError for a note that cannot be read or is not
+    UTF-8."""
     from . import read
 
     file = folder / path
     try:
-        data = file.read_bytes()
+        data = read_regular(file, folder)
+    except IrregularFileError:
+        raise
     except OSError as error:
         raise VaultError(f"{file}: cannot read: {error.strerror or error}") from None
     try:
@@ -1278,6 +1538,10 @@ def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
     taken = set(first)
     titles: list[str] = []
     renamed: dict[str, str] = {}
+    # The number to try next for `Title (N)`, by the title's key: every lower one is taken
+    # (`page_key` of `T (N)` is the key of T and `_(N)`), so many notes of one title take
+    # linear time.
+    numbers: dict[str, int] = {}
     for note in notes:
         key = page_key(note.title)
         if first[key] == note.path:
@@ -1289,11 +1553,12 @@ def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
             (c for c in candidates if folder and page_key(c) not in taken),
             None,
         )
-        number = 2
+        number = numbers.get(key, 2)
         while title is None:
             candidate = f"{note.title} ({number})"
             title = candidate if page_key(candidate) not in taken else None
             number += 1
+        numbers[key] = number
         taken.add(page_key(title))
         titles.append(title)
         renamed[note.path] = first[key]
@@ -1302,7 +1567,7 @@ def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
 
 def _link_key(path: str) -> str:
     """How Obsidian compares a link with a note's path: without case, in one normal form."""
-    return collision_key(path)
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
 
 
 class _NoteIndex:
@@ -1314,19 +1579,26 @@ class _NoteIndex:
     notes match, the one nearest the root (fewest folders, then first by path) wins. Matching
     ignores case and Unicode normal form. Spaces around a target count: a vault written from an
     export links `[[x ]]` for Scrapbox's `[x ]`, another page than `x`.
+
+    The final parts are a tree of path parts from the last one up (one node per part of each
+    note's path, so it takes linear space), each node holding the note that wins among those
+    whose paths end so: a link is resolved in the time of its own parts.
     """
 
     def __init__(self, paths: tuple[str, ...], titles: tuple[str, ...]) -> None:
         self._titles: dict[str, str] = {}
         self._by_path: dict[str, str] = {}
-        self._by_name: dict[str, list[str]] = {}
+        # Node 0 is the root; a child is found by (node, part).
+        self._children: dict[tuple[int, str], int] = {}
+        self._winner: dict[int, str] = {}
         for path, title in zip(paths, titles, strict=True):
             self._titles[path] = title
-            stem = _link_key(path[: -len(_EXTENSION)])
-            self._by_path[stem] = path
-            self._by_name.setdefault(stem.rpartition("/")[2], []).append(path)
-        for found in self._by_name.values():
-            found.sort(key=lambda path: (path.count("/"), path.split("/")))
+            self._by_path[_link_key(path[: -len(_EXTENSION)])] = path
+        for path in sorted(paths, key=lambda path: (path.count("/"), path.split("/"))):
+            node = 0
+            for part in reversed(_link_key(path[: -len(_EXTENSION)]).split("/")):
+                node = self._children.setdefault((node, part), len(self._children) + 1)
+                self._winner.setdefault(node, path)
 
     def title(self, target: str, source: str) -> str | None:
         """The title of the note `target` names in a link from the note `source`, or None."""
@@ -1339,16 +1611,18 @@ class _NoteIndex:
             return None
         path = self._by_path.get(key)
         if path is None:
-            suffix = "/" + key
-            path = next(
-                (
-                    found
-                    for found in self._by_name.get(key.rpartition("/")[2], ())
-                    if _link_key(found[: -len(_EXTENSION)]).endswith(suffix)
-                ),
-                None,
-            )
+            path = self._ending_in(key)
         return None if path is None else self._titles[path]
+
+    def _ending_in(self, key: str) -> str | None:
+        """The winning note whose path (without `.md`, as a key) ends with `/` + `key`."""
+        node = 0
+        for part in reversed(key.split("/")):
+            found = self._children.get((node, part))
+            if found is None:
+                return None
+            node = found
+        return self._winner[node]
 
 
 def _with_resolved_links(
@@ -1457,7 +1731,7 @@ def sync_page(source: Path, options: SyncOptions) -> PageSync:
     be read or is not UTF-8, or a note that cannot be read."""
     target = note_path(source)
     try:
-        data = source.read_bytes()
+        data = read_regular(source, None)
     except OSError as error:
         raise SyncError(f"{source}: cannot read: {error.strerror or error}") from None
     try:
@@ -1478,7 +1752,16 @@ def sync_page(source: Path, options: SyncOptions) -> PageSync:
     if written and not written.endswith("\n"):
         written += "\n"
     try:
-        change = compare_file(target, written.encode("utf-8"))
+        note = written.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"{target}: the note would hold a lone surrogate (from the options), which no file "
+            "can hold"
+        ) from None
+    try:
+        change = compare_file(target, note)
     except OSError as error:
         raise SyncError(f"{target}: cannot read: {error.strerror or error}") from None
+    if change.unread is not None:
+        raise SyncError(f"{target}: cannot read: {change.unread}")
     return PageSync(source, change, tuple(diagnostics))

@@ -129,7 +129,10 @@ def _front_matter(rows: list[str]) -> tuple[str | None, tuple[Property, ...], in
         return None, (), 0
     try:
         data = yaml.load("\n".join(rows[1:end]), Loader=_YAML_LOADER)
-    except yaml.YAMLError:
+        # Values Python cannot make or show (a date out of range, an integer of more than
+        # 4,300 digits) and text the loader cannot encode (a lone surrogate) are no YAML here.
+        repr(data)
+    except (yaml.YAMLError, ValueError):
         return None, (), 0
     if data is None:
         data = {}
