@@ -13,42 +13,28 @@ Each test measures the share of files that pass and asserts a floor: the share m
 the floor was last set, rounded down to 0.1 %. Floors only go up; the targets are in the
 comments next to them. A failure message shows the first files that differ, with a short diff.
 
-How the HTML is made (`render_html`): one mistune renderer for both sides, with the plugins
-strikethrough, mark, math, footnotes and table, and `_obsidian_rules`, which renders what
-Obsidian reads and mistune does not:
-
-* `[[target|alias]]` (and `\\|` inside a table) as `<a class="wikilink" href="target">alias</a>`;
-* `![[target|alias]]` as `<img class="embed" src="target" alt="alias">`;
-* `#tag` at the start or after whitespace, with a character other than a digit, as
-  `<a class="tag">#tag</a>`;
-* `%%comment%%`, inline or as a block of lines from `%%` to `%%`, as nothing;
-* a YAML front matter as one `<front-matter>` element holding the parsed value as sorted JSON,
-  so that its keys and values count, not their layout or quoting.
-
-Between two tags, whitespace is insignificant (`>\\s+<` is `><`), and so is whitespace at
-either end of the whole HTML, and the line break that ends a code block's text (CommonMark
-ends indented and fenced code alike with one; mistune drops it from indented code only).
-Nothing else is normalised.
+How the rendering is compared (`render_html`): both sides are rendered by the Obsidian
+flavor's judge (tests/judges.py: markdown-it-py with Obsidian's wikilinks, embeds, tags,
+highlights and comments) and compared as a reader sees them (`reader_tokens`: elements and
+their attributes, text with the whitespace HTML collapses). A YAML front matter counts as its
+parsed value, as sorted JSON, so that its keys and values count, not their layout or quoting.
 """
 
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from re import Match
-from typing import Any
 
-import mistune
 import pytest
 import yaml
 
 import scrapconv
 
+from .judges import reader_tokens, render_obsidian
 from .markdown_corpus import (
     MARKDOWN_CORPORA,
     MarkdownFile,
@@ -57,8 +43,13 @@ from .markdown_corpus import (
     require_corpus,
 )
 
-# Share of files whose round trip renders the same HTML: 666 of 676 when set. Target: 100 %.
-HTML_FLOOR = 0.985
+# Share of files whose round trip renders the same to the Obsidian flavor's judge: 650 of 676
+# when set. Target: 100 %.
+HTML_FLOOR = 0.961
+# Share of the files' lines that the round trip changes (the lines difflib finds no match
+# for): 5.07 % when set (indentation, table delimiter rows, `~~~` fences, `_x_` as `*x*`).
+# It only goes down; the goal is 2 %.
+CHANGED_LINES_CEILING = 0.051
 # Share of files that a second round trip leaves unchanged: all 676 when set.
 STABLE_FLOOR = 1.0
 # Share of the 400 reference pages that come back byte for byte, read with compat="reference":
@@ -75,8 +66,6 @@ REFERENCE_LINES_FLOOR = 0.954
 SHOWN = 6
 DIFF_LINES = 12
 
-# An Obsidian tag: letters, digits, `_`, `-`, `/`, at least one of them not a digit.
-OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -89,65 +78,8 @@ def _corpus() -> None:
 # Rendering
 
 
-def _parse_wikilink(inline: Any, match: Match[str], state: Any) -> int:
-    state.append_token({"type": "wikilink", "raw": match.group(0)})
-    return match.end()
-
-
-def _parse_tag(inline: Any, match: Match[str], state: Any) -> int | None:
-    if OBSIDIAN_TAG.match(match.group(0)[1:]) is None:
-        return None  # `#123` is text in Obsidian
-    state.append_token({"type": "tag", "raw": match.group(0)})
-    return match.end()
-
-
-def _parse_comment(parser: Any, match: Match[str], state: Any) -> int:
-    state.append_token({"type": "obsidian_comment", "raw": ""})
-    return match.end()
-
-
-def _render_wikilink(renderer: Any, raw: str) -> str:
-    embed = raw.startswith("!")
-    target, _, alias = raw.removeprefix("!")[2:-2].replace("\\|", "|").partition("|")
-    if embed:
-        return f'<img class="embed" src="{html.escape(target)}" alt="{html.escape(alias)}">'
-    label = html.escape(alias or target)
-    return f'<a class="wikilink" href="{html.escape(target)}">{label}</a>'
-
-
-def _render_tag(renderer: Any, raw: str) -> str:
-    return f'<a class="tag">{html.escape(raw)}</a>'
-
-
-def _render_nothing(renderer: Any, raw: str) -> str:
-    return ""
-
-
-def _obsidian_rules(md: Any) -> None:
-    """Obsidian's wikilinks, embeds, tags and comments (see the module's docstring).
-
-    Wikilinks are read before links and emphasis (a `_` in a title is no emphasis), as in
-    Obsidian; a code span still wins, as it starts earlier.
-    """
-    md.inline.register("wikilink", r"!?\[\[[^\[\]\n]+\]\]", _parse_wikilink, before="link")
-    md.inline.register("tag", r"(?<!\S)#[\w\-/]+", _parse_tag, before="link")
-    md.inline.register("obsidian_comment", r"%%[\s\S]*?%%", _parse_comment, before="link")
-    md.block.register(
-        "obsidian_comment", r"^ {0,3}%%[\s\S]*?%%[ \t]*$", _parse_comment, before="paragraph"
-    )
-    md.renderer.register("wikilink", _render_wikilink)
-    md.renderer.register("tag", _render_tag)
-    md.renderer.register("obsidian_comment", _render_nothing)
-
-
-_MARKDOWN = mistune.create_markdown(
-    escape=False,
-    plugins=["strikethrough", "mark", "math", "footnotes", "table", _obsidian_rules],
-)
-
-
 def _front_matter(text: str) -> tuple[str, str]:
-    """The front matter rendered as one element, and the Markdown after it."""
+    """The front matter as one line of sorted JSON, and the Markdown after it."""
     match = FRONT_MATTER.match(text)
     if match is None:
         return "", text
@@ -156,13 +88,15 @@ def _front_matter(text: str) -> tuple[str, str]:
         shown = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     except yaml.YAMLError:
         shown = match.group(1) or ""  # not YAML: compare the text
-    return f"<front-matter>{html.escape(shown)}</front-matter>", text[match.end() :]
+    return f"front matter {shown}\n", text[match.end() :]
 
 
 def render_html(text: str) -> str:
+    """What a reader of the note sees, as the Obsidian flavor's judge renders it: one line per
+    element or run of text (tests/judges.py, `reader_tokens`)."""
     head, body = _front_matter(text)
-    rendered = head + str(_MARKDOWN(body)).replace("\n</code></pre>", "</code></pre>")
-    return re.sub(r">\s+<", "><", rendered).strip()
+    tokens = reader_tokens(render_obsidian(body))
+    return head + "\n".join(" ".join(token) for token in tokens)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +214,18 @@ def test_the_corpora_are_all_there() -> None:
 def test_obsidian_round_trip_renders_the_same_html() -> None:
     share, message = _report(html_outcomes(), "same HTML after Obsidian → AST → Obsidian")
     assert share >= HTML_FLOOR, message
+
+
+def test_obsidian_round_trip_changes_few_lines() -> None:
+    total = changed = 0
+    for file in all_markdown_files():
+        before = file.text.split("\n")
+        after = obsidian_round_trip(file.text, icon_project(file)).split("\n")
+        matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+        total += len(before)
+        changed += len(before) - sum(block.size for block in matcher.get_matching_blocks())
+    print(f"Obsidian → AST → Obsidian changes {changed} of {total} lines ({changed / total:.2%})")
+    assert changed / total <= CHANGED_LINES_CEILING
 
 
 def test_obsidian_output_is_stable() -> None:
