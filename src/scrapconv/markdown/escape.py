@@ -384,20 +384,26 @@ _LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
 def escape_line_start(text: str, *, item: bool = False) -> str:
     """Escape what would make already escaped text at the start of a line (or of a list
     item's content, `item`) a block marker, or make its leading whitespace disappear."""
-    if text[:1] not in _LINE_START_CHARACTERS:
+    first = text[:1]
+    if first not in _LINE_START_CHARACTERS:
         return text
-    space = _LEADING_SPACE.match(text)
-    if space is not None:
+    if first in " \t":
+        space = _LEADING_SPACE.match(text)
+        assert space is not None
         return character_references(space[0]) + text[space.end() :]
-    if text[0] == ">" or _BULLET.match(text) or _HEADING.match(text) or _FENCE.match(text):
+    if first == "[":
+        if _DEFINITION.match(text) or (item and _TASK.match(text)):
+            return "\\" + text
+        return text
+    if first in "0123456789":
+        ordered = _ORDERED.match(text)
+        if ordered is not None:
+            return f"{ordered[1]}\\{ordered[2]}{text[ordered.end() :]}"
+        return text
+    if first == ">" or _BULLET.match(text) or _HEADING.match(text) or _FENCE.match(text):
         return "\\" + text
-    if _BREAK.match(text) or _DEFINITION.match(text):
+    if _BREAK.match(text):
         return "\\" + text
     if "|" in text and "-" in text and _DELIMITER_ROW.match(text):
         return text.replace("-", "\\-", 1)
-    if item and _TASK.match(text):
-        return "\\" + text
-    ordered = _ORDERED.match(text)
-    if ordered is not None:
-        return f"{ordered[1]}\\{ordered[2]}{text[ordered.end() :]}"
     return text

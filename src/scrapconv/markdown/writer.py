@@ -615,8 +615,17 @@ class MarkdownWriter:
         texts: list[int] = []
         # Whether a node's Markdown depends on its neighbours (see below).
         sensitive = False
+        special = SPECIAL.search
         for index, node in enumerate(nodes):
-            if node.__class__ is Text or (node.__class__ is UrlLink and node.form == "bare"):
+            cls = node.__class__
+            if cls is Text:
+                if special(node.text) is None:  # type: ignore[union-attr]
+                    # Nothing in it to escape, wherever it stands.
+                    append(node.text)  # type: ignore[union-attr]
+                    continue
+                append("")
+                texts.append(index)
+            elif cls is UrlLink and node.form == "bare":  # type: ignore[union-attr]
                 append("")
                 texts.append(index)
             else:
