@@ -43,9 +43,9 @@ from .markdown_corpus import (
     require_corpus,
 )
 
-# Share of files whose round trip renders the same to the Obsidian flavor's judge: 650 of 676
+# Share of files whose round trip renders the same to the Obsidian flavor's judge: 652 of 676
 # when set. Target: 100 %.
-HTML_FLOOR = 0.961
+HTML_FLOOR = 0.964
 # Share of the files' lines that the round trip changes (the lines difflib finds no match
 # for): 5.07 % when set (indentation, table delimiter rows, `~~~` fences, `_x_` as `*x*`).
 # It only goes down; the goal is 2 %.

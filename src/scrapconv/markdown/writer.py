@@ -346,8 +346,16 @@ class MarkdownWriter:
         depth = len(line.indent) or 1
         bullet = f"{line.bullet or '-'} "
         if not children:
+            # An empty item may follow an item at its depth, an empty line or a heading, but
+            # cannot start a list right under text, which it would make a heading.
+            bare = (out.last_solid == "list" and len(out.levels) >= depth) or out.last in (
+                "start",
+                "blank",
+                "heading",
+                "code",
+            )
             prefix, _ = self._open_item(depth, bullet, out)
-            out.lines.append(prefix + _EMPTY_ITEM)
+            out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
             return
         first = children[0]
         if isinstance(first, NumberList):
