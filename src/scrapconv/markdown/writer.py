@@ -900,7 +900,8 @@ class MarkdownWriter:
         as Scrapbox shows it."""
         filename = self._filename(name)
         if "[" in name or "]" in name:
-            return self._page_link(name)
+            # (A wikilink cannot show a bracket: a Markdown link to the note.)
+            return self._page_link(name, alias="#" + name)
         link = f"[[{filename}|#{name}]]"
         return link.replace("|", "\\|") if self.in_table else link
 
