@@ -274,6 +274,11 @@ def _math(text: str, index: int, context: Context) -> bool:
     return after != "" and not is_whitespace(after) and _closer_after(text, index + 1, context)
 
 
+def _footnote(text: str, index: int, context: Context) -> bool:
+    """`^`: Obsidian's inline footnote, `^[note]`."""
+    return context.obsidian and _next(text, index, context) in ("[", None)
+
+
 def _table_cell(text: str, index: int, context: Context) -> bool:
     """`|`: ends a table cell."""
     return context.in_table
@@ -331,9 +336,10 @@ _RULES: dict[str, Callable[[str, int, Context], bool]] = {
     "|": _table_cell,
     "&": _entity,
     "#": _tag,
+    "^": _footnote,
 }
-# Any character a rule looks at: most text has none and is written as it is.
-SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\r]")
+# Any character a rule looks at, and control characters: most text has none.
+SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]")
 
 
 def escape_inline(text: str, context: Context) -> str:
@@ -345,9 +351,10 @@ def escape_inline(text: str, context: Context) -> str:
     for found in SPECIAL.finditer(text):
         index = found.start()
         character = text[index]
-        if character == "\r":
-            # A carriage return would end the line: kept as a character reference.
-            parts.append(text[last:index] + "&#13;")
+        if character not in _RULES:
+            # A control character, which a note should not hold as it is (a carriage return
+            # would end the line): a character reference.
+            parts.append(f"{text[last:index]}&#{ord(character)};")
             last = index + 1
         elif _RULES[character](text, index, context):
             parts.append(text[last:index] + "\\")

@@ -636,6 +636,7 @@ class MarkdownWriter:
             elif cls is UrlLink and node.form == "bare":  # type: ignore[union-attr]
                 append("")
                 texts.append(index)
+                self._check_url(node.url, line, out)  # type: ignore[union-attr]
             else:
                 append(render(node, line, out))
                 if not sensitive:
@@ -687,6 +688,12 @@ class MarkdownWriter:
                     )
                     parts[index] = self._tag_link(node.name)
         return "".join(parts)
+
+    def _check_url(self, url: str, line: int, out: _Output) -> None:
+        if "<" in url or ">" in url:
+            out.diagnostics.append(
+                Diagnostic("link", line, f"'<' and '>' of {url} are written percent-encoded")
+            )
 
     def _bare_url(self, link: UrlLink, before: str | None, after: str | None) -> str:
         """A bare URL: as it is where it reads as itself, else as an autolink, `<url>`, whose
@@ -756,6 +763,7 @@ class MarkdownWriter:
                 return f"![{self._escape(target, label=True)}]({_url(path_segment(target))})"
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
+                    self._check_url(url, line, out)
                     return self._bare_url(node, None, None)
                 if label.startswith("/") and url == self.scrapbox_host + scrapbox_path(label):
                     out.diagnostics.append(
@@ -763,6 +771,7 @@ class MarkdownWriter:
                             "link", line, f"[{label} {url}] reads back as the link [{label}]"
                         )
                     )
+                self._check_url(url, line, out)
                 return self._url_link(node)
             case Image(src=src, link=link, strong=strong):
                 # A space other than one between image and link goes into the alt text.
@@ -781,6 +790,12 @@ class MarkdownWriter:
                 inner = self._inlines(children, line, out, after_space=False)
                 return self._decorated(marks, inner, line, out)
             case Code(text=text):
+                if not text:
+                    # Markdown has no empty code span: `` would show as two backticks.
+                    out.diagnostics.append(
+                        Diagnostic("code", line, "an empty code span is left out")
+                    )
+                    return ""
                 return _code_span(text)
             case HashTag(name=name):
                 if not self.obsidian:
@@ -852,8 +867,15 @@ class MarkdownWriter:
 
     def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
         stars = marks.count("*")
+        distinct = _distinct_marks(marks)
+        if len(distinct) + stars - ("*" in distinct) < len(marks):
+            out.diagnostics.append(
+                Diagnostic(
+                    "decoration", line, f"the repeated marks of [{marks} …] are written once"
+                )
+            )
         # The first mark is the outermost, so that the marks read back in their order.
-        for mark in reversed(_distinct_marks(marks)):
+        for mark in reversed(distinct):
             match mark:
                 case "*" if stars > 1:
                     # Larger text, with the class Cosense gives it: bold, and a size a

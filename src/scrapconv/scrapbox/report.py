@@ -32,7 +32,7 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from .reader import read_scrapbox
-from .writer import html_as_decorations, is_icon_tag, write_inlines
+from .writer import html_as_decorations, is_icon_tag, is_web_url, write_inlines
 
 
 def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
@@ -87,14 +87,14 @@ def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnost
                     yield Diagnostic(
                         "link-alias", line, f"the link to {target} shows its title, not {alias!r}"
                     )
-            case Image(src=src) if not src.startswith(("http://", "https://")):
+            case Image(src=src) if not is_web_url(src):
                 yield Diagnostic(
                     "image-local", line, f"the local image {src!r} is written as its name"
                 )
             case Image(alt=alt) if alt:
                 yield Diagnostic("image-alt", line, f"the image's text {alt!r} is left out")
             case UrlLink(url=url, title=title, label_markdown=markdown):
-                if not url.startswith(("http://", "https://")):
+                if not is_web_url(url):
                     yield Diagnostic(
                         "link-scheme", line, f"Scrapbox cannot link {url!r}: written as text"
                     )

@@ -241,7 +241,7 @@ def write_inline(node: Inline) -> str:
 
 
 def _url_link(link: UrlLink) -> str:
-    if not link.url.startswith(("http://", "https://")):
+    if not is_web_url(link.url):
         # Scrapbox links only web addresses: another scheme (`mailto:`, `obsidian://`) or a
         # relative path stays text after its label.
         return f"{link.label} {link.url}" if link.label else link.url
@@ -258,8 +258,14 @@ def _url_link(link: UrlLink) -> str:
             return f"[{link.lead}{link.label}{link.separator}{link.url}]"
 
 
+def is_web_url(url: str) -> bool:
+    """Whether Scrapbox reads `url` as a link or an image: `http://` or `https://`, in any
+    case."""
+    return url[:8].lower().startswith(("http://", "https://"))
+
+
 def _image(image: Image) -> str:
-    if not image.src.startswith(("http://", "https://")):
+    if not is_web_url(image.src):
         # A local file (an Obsidian attachment): Scrapbox shows only images on the web.
         return image.src
     if image.strong:
