@@ -663,6 +663,9 @@ def _wikilink(target: str, alias: str | None, context: InlineContext) -> Inline:
             return PageLink(alias)
         if _names_page(alias, target):
             return PageLink(alias)
+        if target[-6:].lower() == ".md.md" and _names_page(alias, target[:-3]):
+            # The writer's link to a page whose title ends in `.md` (`[[README.md.md|…]]`).
+            return PageLink(alias)
         if alias.startswith("#") and _names_page(alias[1:], target):
             return HashTag(alias[1:])
     page, hash_mark, section = target.partition("#")

@@ -940,6 +940,10 @@ class MarkdownWriter:
         filename = self._filename(line_link(target)[0])
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
+            if filename[-3:].lower() == ".md":
+                # Obsidian takes a link's `.md` for the note's own: `[[README.md]]` would go
+                # to the note README.
+                filename += ".md"
             path = f"{filename}#{section}" if section else filename
             shown = alias or (target if filename != target else "")
             link = f"[[{path}|{shown}]]" if shown else f"[[{path}]]"
