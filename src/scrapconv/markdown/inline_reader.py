@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -40,6 +41,7 @@ from ..ast import (
     UrlLink,
 )
 from ..filenames import ProjectFolders, page_key
+from .emphasis import finalize_emphasis
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
@@ -80,7 +82,10 @@ _INLINE_LINK_PARTS = re.compile(
     rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION})){_LINK_TITLE}\)"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
+# `__` that can open `__strong__`; it closes at the next `__` not after whitespace or a
+# backslash, on the same line.
+_STRONG_UNDERSCORE = r"__(?![\s_])"
+_UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 # A URL in running text ends at a space, and before `*`, `~`, `$` and a closing `__`: the
 # writer puts a URL holding them in angle brackets.
 _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
@@ -88,9 +93,12 @@ _AUTOLINK = r"<https?://[^<>\s]*>"
 # A tag as Obsidian reads one: at least one character other than a digit.
 _TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
-# A footnote reference, `[^1]`, or an inline footnote, `^[text]`: kept as written (the
-# definitions, `[^1]: text`, are lines of their own).
-_FOOTNOTE = r"\[\^[^\]\s]+\]|\^\[[^\]]*\]"
+# The start of a footnote reference, `[^1]`, or of an inline footnote, `^[text]`: kept as
+# written up to the next `]` (the definitions, `[^1]: text`, are lines of their own).
+_FOOTNOTE = r"\[\^|\^\["
+_CLOSING_BRACKET = re.compile(r"\]")
+_WHITESPACE = re.compile(r"\s")
+_NEWLINE = re.compile(r"\n")
 _CODE_OPENING = r"(?<!`)`+"
 _BACKTICK_RUN = re.compile(r"`+")
 # Where a backslash is not an escape (code spans, autolinks and HTML, math), or a backslash.
@@ -138,10 +146,17 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
     return m.end()
 
 
-def _parse_strong_underscore(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    children = _render_nested(inline, state, m.group(0)[2:-2])
+def _parse_strong_underscore(
+    inline: InlineParser, m: re.Match[str], state: InlineState
+) -> int | None:
+    # The closing `__` comes after one character at least.
+    closing = _next_match(state, _UNDERSCORE_CLOSING, m.end() + 1)
+    line_end = _next_match(state, _NEWLINE, m.end())
+    if closing < 0 or 0 <= line_end < closing or state.depth >= inline.max_nested_level:
+        return _later_rule(inline, "strong_underscore", m, state)
+    children = _render_nested(inline, state, state.src[m.end() : closing])
     state.append_token({"type": "strong", "children": children, "marker": "_"})
-    return m.end()
+    return closing + 2
 
 
 def _parse_bare_url(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -189,9 +204,41 @@ def _closing_ticks(text: str, count: int, start: int) -> int:
     return -1
 
 
-def _parse_footnote(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    state.append_token({"type": "footnote", "raw": m.group(0)})
-    return m.end()
+def _parse_footnote(inline: InlineParser, m: re.Match[str], state: InlineState) -> int | None:
+    closing = _next_match(state, _CLOSING_BRACKET, m.end())
+    if m.group(0) == "[^" and closing >= 0:
+        # A reference's label is one word at least.
+        space = _next_match(state, _WHITESPACE, m.end())
+        if closing == m.end() or 0 <= space < closing:
+            closing = -1
+    if closing < 0:
+        return _later_rule(inline, "footnote", m, state)
+    state.append_token({"type": "footnote", "raw": state.src[m.start() : closing + 1]})
+    return closing + 1
+
+
+def _next_match(state: InlineState, pattern: re.Pattern[str], start: int) -> int:
+    """Where `pattern` next matches in the text being read, at `start` or after, or -1.
+
+    The text is searched once for each pattern and the positions kept, so that no rule scans
+    the rest of a line again for each of its openers."""
+    found: dict[tuple[re.Pattern[str], str], list[int]] = state.env.setdefault("positions", {})
+    key = (pattern, state.src)
+    positions = found.get(key)
+    if positions is None:
+        positions = found[key] = [match.start() for match in pattern.finditer(state.src)]
+    index = bisect_left(positions, start)
+    return positions[index] if index < len(positions) else -1
+
+
+def _later_rule(
+    inline: InlineParser, name: str, m: re.Match[str], state: InlineState
+) -> int | None:
+    """What the rules after `name` read where it matched and found no end: what the rule's
+    whole pattern, failing there, would have left to them."""
+    later = inline.rules[inline.rules.index(name) + 1 :]
+    found = inline.compile_sc(later).match(state.src, m.start())
+    return None if found is None else inline.parse_method(found, state)
 
 
 def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -223,11 +270,14 @@ def _render_nested(inline: InlineParser, state: InlineState, text: str) -> list[
 
 class _InlineParser(InlineParser):
     """mistune's inline parser, with escapes kept apart from text so that a character
-    reference written as `\\&amp;` stays text."""
+    reference written as `\\&amp;` stays text, and emphasis paired in linear time."""
 
     def parse_escape(self, m: re.Match[str], state: InlineState) -> int:
         state.append_token({"type": "escaped", "raw": m.group(0)[1::2]})
         return m.end()
+
+    def finalize_tokens(self, tokens: list[Token], depth: int) -> list[Token]:
+        return finalize_emphasis(tokens, self.max_nested_level - depth)
 
 
 def _markdown(obsidian: bool) -> mistune.Markdown:
