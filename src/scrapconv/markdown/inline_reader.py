@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from html.entities import html5 as html5_references
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -108,6 +109,9 @@ _MARKUP_CHARACTER = re.compile(r"[\\`*_\[\]<>!&$=~%#|^]|https?:|www\.|@|\n")
 _INVISIBLE = r"&#8203;|<!---->"
 # Scrapbox's `[ ]`: `&nbsp;` for a space, hexadecimal references for other whitespace.
 _NBSP = r"(?:&nbsp;|&#[xX][0-9a-fA-F]{1,6};)+"
+# CommonMark's character references: a name of HTML5's list, or a code point in decimal
+# (up to 7 digits) or hexadecimal (up to 6), and a `;` in every case.
+_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{0,31}));")
 
 
 def _parse_wikilink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -254,12 +258,31 @@ def _parse_invisible(inline: InlineParser, m: re.Match[str], state: InlineState)
 
 
 def _parse_nbsp(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    text = html.unescape(m.group(0)).replace("\xa0", " ")
+    text = decode_references(m.group(0)).replace("\xa0", " ")
     if text.isspace():
         state.append_token({"type": "blank", "raw": text})
     else:
         state.append_token({"type": "text", "raw": m.group(0)})
     return m.end()
+
+
+def decode_references(text: str) -> str:
+    """`text` with its character references replaced by the characters, as CommonMark
+    decodes them; `&copy` without `;` is text (where html.unescape would decode it)."""
+    if "&" not in text:
+        return text
+    return _REFERENCE.sub(_referenced_character, text)
+
+
+def _referenced_character(reference: re.Match[str]) -> str:
+    decimal, hexadecimal, name = reference.groups()
+    if name is not None:
+        return html5_references.get(name + ";", reference.group(0))
+    code = int(decimal, 10) if decimal is not None else int(hexadecimal, 16)
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        # No character, or none Unicode can encode on its own: the replacement character.
+        return "\ufffd"
+    return chr(code)
 
 
 def _render_nested(inline: InlineParser, state: InlineState, text: str) -> list[Token]:
@@ -414,7 +437,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
     kind = token["type"]
     match kind:
         case "text":
-            yield Text(html.unescape(token["raw"]))
+            yield Text(decode_references(token["raw"]))
         case "escaped":
             yield Text(token["raw"])
         case "blank":
