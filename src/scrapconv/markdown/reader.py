@@ -416,19 +416,23 @@ class _BlockReader:
         ordinal = ""
         top_level_number = False
         bullet_mark = ""
-        while (marker := _MARKER.match(rest)) is not None:
+        # Where the item's text starts: the row is cut once, after the last marker (cutting
+        # it after each marker of `- - - … x` took time quadratic in the markers).
+        start = 0
+        while (marker := _MARKER.match(rest, start)) is not None:
             bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
             ordinal = marker[2] or ""
             self.levels.append(_Level(column, column + width, bool(ordinal)))
             column += width
-            rest = rest[marker.end() :] if len(spaces) <= 4 else rest[marker.end(1) + 1 :]
+            start = marker.end() if len(spaces) <= 4 else marker.end(1) + 1
             if ordinal:
                 # `1)` is the writer's form of a numbered line at the top level (`1.` of one
                 # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
                 top_level_number = marker[1].endswith(")")
                 break
+        rest = rest[start:]
         if (
             ordinal
             and ordinal != "1"
