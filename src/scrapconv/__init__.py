@@ -107,9 +107,18 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
     `compat` is how it is read (`reference`: the reference pipeline's format); it applies to
     writing too when the target is Markdown.
     """
+    read_diagnostics: tuple[Diagnostic, ...] = ()
     if source in ("obsidian", "markdown"):
         compat = options.get("compat", "faithful")
-        document = read(text, source, project=options.get("project", ""), compat=compat)
+        project = options.get("project", "")
+        if compat == "faithful":
+            from .markdown.reader import read_markdown_with_diagnostics
+
+            document, read_diagnostics = read_markdown_with_diagnostics(
+                text, source, project=project
+            )
+        else:
+            document = read(text, source, project=project, compat=compat)
         if target == "scrapbox":
             options = {
                 key: value for key, value in options.items() if key not in ("project", "compat")
@@ -120,7 +129,7 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
         # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
         document = read(scrapbox_text(text), source)
     written, diagnostics = _write(document, target, options)
-    return Conversion(written, tuple(diagnostics))
+    return Conversion(written, (*read_diagnostics, *diagnostics))
 
 
 def _write(

@@ -1,4 +1,8 @@
-"""YAML front matter.
+"""YAML front matter: read with its aliases bounded, and written.
+
+A front matter is read only if expanding its aliases adds few values and nests them not too
+deep, so that a few hundred bytes of aliases to aliases (a "billion laughs") or an alias to
+itself is refused, instead of taking minutes and gigabytes or never ending.
 
 The output is what pyyaml's safe dumper writes. Dumping takes tens of microseconds a page,
 which dominates the conversion of an export, so a title that is certainly a plain YAML scalar
@@ -11,8 +15,13 @@ goes through pyyaml.
 from __future__ import annotations
 
 import re
+import sys
+from typing import TYPE_CHECKING
 
 from ..ast import MetaValue, Property
+
+if TYPE_CHECKING:
+    import yaml
 
 # Plain scalars that YAML 1.1 reads as booleans or null.
 _KEYWORDS = re.compile(r"yes|no|true|false|on|off|null", re.IGNORECASE)
@@ -152,3 +161,128 @@ _YAML_DATE = re.compile(
     r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
     r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?"
 )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+# How many values aliases may add to those written, and how deep the values may nest.
+EXPANDED_VALUES = 10_000
+NESTING = 100
+
+
+class UnreadFrontMatter(ValueError):
+    """A front matter block that is not read as fields; the message says why."""
+
+
+def load_fields(text: str) -> dict[object, object]:
+    """The mapping that the YAML `text` (a front matter's lines) holds, or {} for none.
+
+    Raises UnreadFrontMatter when the YAML is malformed or no mapping, when an alias refers to
+    a value holding it, or when expanding the aliases would make more than `EXPANDED_VALUES`
+    values more than the text has characters, or nest them deeper than `NESTING`.
+    """
+    import yaml  # imported here: writing a page's front matter does not need to read YAML
+
+    # pyyaml's safe loader, in C when libyaml is there (the same results, several times faster).
+    loading = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        loader = loading(text)
+    except ValueError:
+        # libyaml takes UTF-8, which a lone surrogate is not.
+        raise UnreadFrontMatter("it holds a character that is no Unicode text") from None
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return {}
+        # Written out, a value takes a character or more (a key and its empty value, two):
+        # far more values than characters come from aliases.
+        _check_expansion(root, len(text) + EXPANDED_VALUES)
+        data = loader.construct_document(root)
+    except UnreadFrontMatter:
+        raise
+    except Exception as error:
+        # pyyaml raises more than YAMLError on malformed values: ValueError for the date
+        # 2020-13-45, AttributeError for `!!timestamp x`.
+        raise UnreadFrontMatter(
+            f"it is no YAML that can be read ({type(error).__name__})"
+        ) from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise UnreadFrontMatter("it is no YAML mapping of fields")
+    return data
+
+
+def _check_expansion(root: yaml.Node, most: int) -> None:
+    """Raise UnreadFrontMatter if the values under `root`, every alias expanded, are more
+    than `most`, nest deeper than `NESTING`, or hold themselves. Each node is counted once
+    (aliases share their anchor's node), depth first without recursion."""
+    counts: dict[int, int] = {}
+    depths: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    pending: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while pending:
+        node, children_done = pending.pop()
+        key = id(node)
+        children = _children(node)
+        if children_done:
+            open_nodes.discard(key)
+            counts[key] = 1 + sum(counts[id(child)] for child in children)
+            depths[key] = 1 + max((depths[id(child)] for child in children), default=0)
+            if counts[key] > most:
+                raise UnreadFrontMatter(
+                    f"its aliases would make more than {EXPANDED_VALUES} values more"
+                )
+            if depths[key] > NESTING:
+                raise UnreadFrontMatter(f"its values nest deeper than {NESTING} levels")
+            continue
+        if key in counts:
+            continue
+        open_nodes.add(key)
+        pending.append((node, True))
+        for child in children:
+            if id(child) in open_nodes:
+                raise UnreadFrontMatter("an alias in it refers to a value that holds the alias")
+            if id(child) not in counts:
+                pending.append((child, False))
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def field_text(value: object) -> str:
+    """A key or a title that YAML read as something else than text (a number, a date), as
+    text."""
+    if isinstance(value, str):
+        return value
+    try:
+        return str(value)
+    except ValueError:
+        # (Python writes no integer of more than a set number of digits as text.)
+        raise UnreadFrontMatter("it holds an integer too long to write as text") from None
+
+
+def meta_value(value: object) -> MetaValue:
+    """A field's value as the document keeps it: texts, numbers, booleans, None and tuples of
+    them; dates (and anything else) as their text, which the writer writes plain again."""
+    if isinstance(value, int) and not _writable(value):
+        raise UnreadFrontMatter("it holds an integer too long to write as text")
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return tuple(meta_value(item) for item in value)
+    return str(value)
+
+
+def _writable(value: int) -> bool:
+    """Whether Python writes the integer as text: it refuses more than a set number of
+    decimal digits (0: no limit). Three bits a digit is on the safe side of log2(10)."""
+    digits = sys.get_int_max_str_digits()
+    return not digits or value.bit_length() <= 3 * digits

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from html.entities import html5 as html5_references
 from typing import Any, Literal
 from urllib.parse import unquote
 
@@ -41,6 +43,7 @@ from ..ast import (
 )
 from ..filenames import ProjectFolders, page_key
 from ..scrapbox.inline import is_image_url
+from .emphasis import finalize_emphasis
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
@@ -81,7 +84,10 @@ _INLINE_LINK_PARTS = re.compile(
     rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION})){_LINK_TITLE}\)"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-_STRONG_UNDERSCORE = r"__(?![\s_])(?:\\.|[^\\\n])+?(?<![\s\\])__(?!_)"
+# `__` that can open `__strong__`; it closes at the next `__` not after whitespace or a
+# backslash, on the same line.
+_STRONG_UNDERSCORE = r"__(?![\s_])"
+_UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 # A URL in running text ends at a space, and before `*`, `~`, `$` and a closing `__`: the
 # writer puts a URL holding them in angle brackets.
 _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
@@ -89,9 +95,12 @@ _AUTOLINK = r"<https?://[^<>\s]*>"
 # A tag as Obsidian reads one: at least one character other than a digit.
 _TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
-# A footnote reference, `[^1]`, or an inline footnote, `^[text]`: kept as written (the
-# definitions, `[^1]: text`, are lines of their own).
-_FOOTNOTE = r"\[\^[^\]\s]+\]|\^\[[^\]]*\]"
+# The start of a footnote reference, `[^1]`, or of an inline footnote, `^[text]`: kept as
+# written up to the next `]` (the definitions, `[^1]: text`, are lines of their own).
+_FOOTNOTE = r"\[\^|\^\["
+_CLOSING_BRACKET = re.compile(r"\]")
+_WHITESPACE = re.compile(r"\s")
+_NEWLINE = re.compile(r"\n")
 _CODE_OPENING = r"(?<!`)`+"
 _BACKTICK_RUN = re.compile(r"`+")
 # Where a backslash is not an escape (code spans, autolinks and HTML, math), or a backslash.
@@ -101,6 +110,9 @@ _MARKUP_CHARACTER = re.compile(r"[\\`*_\[\]<>!&$=~%#|^]|https?:|www\.|@|\n")
 _INVISIBLE = r"&#8203;|<!---->"
 # Scrapbox's `[ ]`: `&nbsp;` for a space, hexadecimal references for other whitespace.
 _NBSP = r"(?:&nbsp;|&#[xX][0-9a-fA-F]{1,6};)+"
+# CommonMark's character references: a name of HTML5's list, or a code point in decimal
+# (up to 7 digits) or hexadecimal (up to 6), and a `;` in every case.
+_REFERENCE = re.compile(r"&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{0,31}));")
 
 
 def _parse_wikilink(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -139,10 +151,17 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
     return m.end()
 
 
-def _parse_strong_underscore(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    children = _render_nested(inline, state, m.group(0)[2:-2])
+def _parse_strong_underscore(
+    inline: InlineParser, m: re.Match[str], state: InlineState
+) -> int | None:
+    # The closing `__` comes after one character at least.
+    closing = _next_match(state, _UNDERSCORE_CLOSING, m.end() + 1)
+    line_end = _next_match(state, _NEWLINE, m.end())
+    if closing < 0 or 0 <= line_end < closing or state.depth >= inline.max_nested_level:
+        return _later_rule(inline, "strong_underscore", m, state)
+    children = _render_nested(inline, state, state.src[m.end() : closing])
     state.append_token({"type": "strong", "children": children, "marker": "_"})
-    return m.end()
+    return closing + 2
 
 
 def _parse_bare_url(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -190,9 +209,41 @@ def _closing_ticks(text: str, count: int, start: int) -> int:
     return -1
 
 
-def _parse_footnote(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    state.append_token({"type": "footnote", "raw": m.group(0)})
-    return m.end()
+def _parse_footnote(inline: InlineParser, m: re.Match[str], state: InlineState) -> int | None:
+    closing = _next_match(state, _CLOSING_BRACKET, m.end())
+    if m.group(0) == "[^" and closing >= 0:
+        # A reference's label is one word at least.
+        space = _next_match(state, _WHITESPACE, m.end())
+        if closing == m.end() or 0 <= space < closing:
+            closing = -1
+    if closing < 0:
+        return _later_rule(inline, "footnote", m, state)
+    state.append_token({"type": "footnote", "raw": state.src[m.start() : closing + 1]})
+    return closing + 1
+
+
+def _next_match(state: InlineState, pattern: re.Pattern[str], start: int) -> int:
+    """Where `pattern` next matches in the text being read, at `start` or after, or -1.
+
+    The text is searched once for each pattern and the positions kept, so that no rule scans
+    the rest of a line again for each of its openers."""
+    found: dict[tuple[re.Pattern[str], str], list[int]] = state.env.setdefault("positions", {})
+    key = (pattern, state.src)
+    positions = found.get(key)
+    if positions is None:
+        positions = found[key] = [match.start() for match in pattern.finditer(state.src)]
+    index = bisect_left(positions, start)
+    return positions[index] if index < len(positions) else -1
+
+
+def _later_rule(
+    inline: InlineParser, name: str, m: re.Match[str], state: InlineState
+) -> int | None:
+    """What the rules after `name` read where it matched and found no end: what the rule's
+    whole pattern, failing there, would have left to them."""
+    later = inline.rules[inline.rules.index(name) + 1 :]
+    found = inline.compile_sc(later).match(state.src, m.start())
+    return None if found is None else inline.parse_method(found, state)
 
 
 def _parse_comment(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -208,12 +259,31 @@ def _parse_invisible(inline: InlineParser, m: re.Match[str], state: InlineState)
 
 
 def _parse_nbsp(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    text = html.unescape(m.group(0)).replace("\xa0", " ")
+    text = decode_references(m.group(0)).replace("\xa0", " ")
     if text.isspace():
         state.append_token({"type": "blank", "raw": text})
     else:
         state.append_token({"type": "text", "raw": m.group(0)})
     return m.end()
+
+
+def decode_references(text: str) -> str:
+    """`text` with its character references replaced by the characters, as CommonMark
+    decodes them; `&copy` without `;` is text (where html.unescape would decode it)."""
+    if "&" not in text:
+        return text
+    return _REFERENCE.sub(_referenced_character, text)
+
+
+def _referenced_character(reference: re.Match[str]) -> str:
+    decimal, hexadecimal, name = reference.groups()
+    if name is not None:
+        return html5_references.get(name + ";", reference.group(0))
+    code = int(decimal, 10) if decimal is not None else int(hexadecimal, 16)
+    if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+        # No character, or none Unicode can encode on its own: the replacement character.
+        return "\ufffd"
+    return chr(code)
 
 
 def _render_nested(inline: InlineParser, state: InlineState, text: str) -> list[Token]:
@@ -224,11 +294,14 @@ def _render_nested(inline: InlineParser, state: InlineState, text: str) -> list[
 
 class _InlineParser(InlineParser):
     """mistune's inline parser, with escapes kept apart from text so that a character
-    reference written as `\\&amp;` stays text."""
+    reference written as `\\&amp;` stays text, and emphasis paired in linear time."""
 
     def parse_escape(self, m: re.Match[str], state: InlineState) -> int:
         state.append_token({"type": "escaped", "raw": m.group(0)[1::2]})
         return m.end()
+
+    def finalize_tokens(self, tokens: list[Token], depth: int) -> list[Token]:
+        return finalize_emphasis(tokens, self.max_nested_level - depth)
 
 
 def _markdown(obsidian: bool) -> mistune.Markdown:
@@ -391,7 +464,7 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
     kind = token["type"]
     match kind:
         case "text":
-            yield Text(html.unescape(token["raw"]))
+            yield Text(decode_references(token["raw"]))
         case "escaped":
             yield Text(token["raw"])
         case "blank":

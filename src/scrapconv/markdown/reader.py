@@ -17,8 +17,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal, TypeGuard
 
-import yaml
-
 from ..ast import (
     HEADING_STARS,
     Block,
@@ -31,7 +29,6 @@ from ..ast import (
     Icon,
     Inline,
     Line,
-    MetaValue,
     NumberList,
     Property,
     Quote,
@@ -39,14 +36,14 @@ from ..ast import (
     Table,
     Text,
 )
+from ..diagnostics import Diagnostic
 from ..filenames import ProjectFolders
 from .escape import LONE_TAG
+from .frontmatter import UnreadFrontMatter, field_text, load_fields, meta_value
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
 
-# pyyaml's safe loader, in C when libyaml is there (the same results, several times faster).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
@@ -87,71 +84,77 @@ def read_markdown(
     writer's option (`ProjectFolders`, which raises ValueError for a malformed one): a link to
     a note of another project's folder, as the writer makes it, reads as `[/project/page]`.
     """
+    return read_markdown_with_diagnostics(
+        text, flavor, project=project, host=host, project_folders=project_folders
+    )[0]
+
+
+def read_markdown_with_diagnostics(
+    text: str,
+    flavor: Flavor = "obsidian",
+    *,
+    project: str = "",
+    host: str = "https://scrapbox.io",
+    project_folders: tuple[tuple[str, str], ...] = (),
+) -> tuple[Document, tuple[Diagnostic, ...]]:
+    """`read_markdown`, and what reading changed: a front matter block kept as its lines
+    (`front-matter`) instead of read as fields."""
     # A newline ends a line, the last one too: it does not start an empty line after it.
     rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
     if len(rows) > 1 and rows[-1] == "":
         rows.pop()
-    title, meta, first = _front_matter(rows)
+    front = _front_matter(rows)
     folders = ProjectFolders(project_folders, project) if project_folders else None
     context = InlineContext(
         project=project, host=host, obsidian=flavor == "obsidian", project_folders=folders
     )
-    reader = _BlockReader(rows, first, context)
-    if not first and (end := _unreadable_front_matter(rows)):
-        # Front matter that is no YAML (a template's `{{date}}`): its lines as they are.
+    reader = _BlockReader(rows, front.end, context)
+    diagnostics: list[Diagnostic] = []
+    if front.unread:
+        # Front matter that is no YAML (a template's `{{date}}`), or YAML that is not read
+        # (aliases that expand without bound): its lines as they are.
+        end = front.end
         reader.blocks.extend(Line("", (Html(rows[index]),), index + 1) for index in range(end))
-        reader.index = end
+        diagnostics.append(
+            Diagnostic(
+                "front-matter", 1, f"the front matter is kept as written, not read: {front.unread}"
+            )
+        )
     reader.read()
-    return Document(title, tuple(reader.blocks), meta)
+    return Document(front.title, tuple(reader.blocks), front.meta), tuple(diagnostics)
 
 
 # --- front matter ----------------------------------------------------------------------------
 
 
-def _unreadable_front_matter(rows: list[str]) -> int:
-    """The number of rows of a front matter block (`---` to `---`), or 0 when there is none."""
-    if not rows or rows[0].rstrip() != "---":
-        return 0
-    for end in range(1, len(rows)):
-        if _FRONT_MATTER_END.match(rows[end]):
-            return end + 1
-    return 0
+@dataclass(frozen=True, slots=True)
+class _FrontMatter:
+    """The title and other fields of a front matter block, and the index of the first row
+    after it (0 without one); `unread` says why a block was not read as fields."""
+
+    title: str | None = None
+    meta: tuple[Property, ...] = ()
+    end: int = 0
+    unread: str = ""
 
 
-def _front_matter(rows: list[str]) -> tuple[str | None, tuple[Property, ...], int]:
-    """The title and other fields of the front matter, and the index of the first body row."""
+def _front_matter(rows: list[str]) -> _FrontMatter:
     if not rows or rows[0].rstrip() != "---":
-        return None, (), 0
+        return _FrontMatter()
     for end in range(1, len(rows)):
         if _FRONT_MATTER_END.match(rows[end]):
             break
     else:
-        return None, (), 0
+        return _FrontMatter()
     try:
-        data = yaml.load("\n".join(rows[1:end]), Loader=_YAML_LOADER)
-        # Values Python cannot make or show (a date out of range, an integer of more than
-        # 4,300 digits) and text the loader cannot encode (a lone surrogate) are no YAML here.
-        repr(data)
-    except (yaml.YAMLError, ValueError):
-        return None, (), 0
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        return None, (), 0
-    title = data.pop("title", None)
-    if title is not None and not isinstance(title, str):
-        title = str(title)
-    meta = tuple(Property(str(key), _meta_value(value)) for key, value in data.items())
-    return title, meta, end + 1
-
-
-def _meta_value(value: object) -> MetaValue:
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    if isinstance(value, list | tuple):
-        return tuple(_meta_value(item) for item in value)
-    # Dates (and anything else) as their text; the writer writes a date's text plain again.
-    return str(value)
+        data = load_fields("\n".join(rows[1:end]))
+        title = data.pop("title", None)
+        if title is not None:
+            title = field_text(title)
+        meta = tuple(Property(field_text(key), meta_value(value)) for key, value in data.items())
+    except UnreadFrontMatter as error:
+        return _FrontMatter(end=end + 1, unread=str(error))
+    return _FrontMatter(title, meta, end + 1)
 
 
 # --- blocks ----------------------------------------------------------------------------------
@@ -419,19 +422,23 @@ class _BlockReader:
         ordinal = ""
         top_level_number = False
         bullet_mark = ""
-        while (marker := _MARKER.match(rest)) is not None:
+        # Where the item's text starts: the row is cut once, after the last marker (cutting
+        # it after each marker of `- - - … x` took time quadratic in the markers).
+        start = 0
+        while (marker := _MARKER.match(rest, start)) is not None:
             bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
             ordinal = marker[2] or ""
             self.levels.append(_Level(column, column + width, bool(ordinal)))
             column += width
-            rest = rest[marker.end() :] if len(spaces) <= 4 else rest[marker.end(1) + 1 :]
+            start = marker.end() if len(spaces) <= 4 else marker.end(1) + 1
             if ordinal:
                 # `1)` is the writer's form of a numbered line at the top level (`1.` of one
                 # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
                 top_level_number = marker[1].endswith(")")
                 break
+        rest = rest[start:]
         if (
             ordinal
             and ordinal != "1"
