@@ -326,7 +326,8 @@ def _breaks(children: list[Element | str]) -> tuple[int, int]:
 
 
 def _flat(children: list[Element | str]) -> str:
-    """Inline content as text, a hard break as NUL, an image as SOH, without code."""
+    """Inline content as text, a hard break as NUL, an image or a code span as SOH (content
+    whose line breaks are no breaks of the line)."""
     return "".join(_flat_one(child) for child in children)
 
 
@@ -336,10 +337,8 @@ def _flat_one(child: Element | str) -> str:
     match child.tag:
         case "br":
             return "\x00"
-        case "img":
+        case "img" | "code":
             return "\x01"
-        case "code":
-            return ""
         case _:
             return _flat(child.children)
 
