@@ -197,6 +197,8 @@ class Page:
     # Whether a part of the page may depend on another part (a link reference definition,
     # a footnote): then the whole body is rendered.
     whole: bool = field(init=False)
+    # Verdicts on devices of large windows, by their surroundings (see `is_needless`).
+    verdicts: dict[tuple[object, ...], bool] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         starts = [0, *(found.end() for found in _NEWLINE.finditer(self.text))]
@@ -269,10 +271,35 @@ def _tokens(markdown: str, flavor: Flavor, ignore: str) -> list[tuple[str, ...]]
     return reader_tokens(_rendered(markdown, flavor), ignore=ignore)
 
 
+# A window this long is mostly one line of the same thing many times over (an icon written
+# `[name.icon*1000]`, each copy with its `\*`): there, devices whose surroundings are the
+# same up to `_CONTEXT` characters on either side are judged once.
+_LARGE_WINDOW = 50_000
+_CONTEXT = 2_000
+
+
 def is_needless(page: Page, device: Device, flavor: Flavor) -> bool:
     """Whether the page looks the same to a reader without `device`."""
     start, end = page.window(device.line)
+    if end - start <= _LARGE_WINDOW:
+        return _judge(page.text, start, end, device, flavor)
     text = page.text
+    key = (
+        flavor,
+        start,
+        device.kind,
+        device.replacement,
+        text[max(start, device.start - _CONTEXT) : device.end + _CONTEXT],
+        min(device.start - start, _CONTEXT),
+    )
+    verdict = page.verdicts.get(key)
+    if verdict is None:
+        verdict = page.verdicts[key] = _judge(text, start, end, device, flavor)
+    return verdict
+
+
+def _judge(text: str, start: int, end: int, device: Device, flavor: Flavor) -> bool:
+    """Whether `text[start:end]` renders the same without `device`."""
     original = text[start:end]
     changed = render(
         text[start : device.start] + device.replacement + text[device.end : end], flavor
