@@ -306,10 +306,17 @@ class _InlineParser(InlineParser):
 
 def _markdown(obsidian: bool) -> mistune.Markdown:
     inline = _InlineParser()
-    plugins = [
-        mistune.plugins.import_plugin(name)
-        for name in ("strikethrough", "mark", "math", "footnotes")
-    ]
+    # (`==highlight==` is Obsidian's; GitHub shows the `=` as they are.)
+    names = (
+        ("strikethrough", "mark", "math", "footnotes")
+        if obsidian
+        else (
+            "strikethrough",
+            "math",
+            "footnotes",
+        )
+    )
+    plugins = [mistune.plugins.import_plugin(name) for name in names]
     markdown = mistune.Markdown(renderer=None, inline=inline, plugins=plugins)
     # Each registered before the mistune rule it must win against.
     inline.register("invisible", _INVISIBLE, _parse_invisible, before="escape")
