@@ -1119,11 +1119,21 @@ def _flanked(parts: list[str], index: int, after_space: bool, obsidian: bool) ->
     joins_before = neighbour_before == mark and not (
         index and not lead and parts[index - 1].endswith("\\" + mark)
     )
+    # GitHub's renderer pairs neither `__` nor `~~` right next to the other from outside
+    # (`__b__~~c~~`), though CommonMark's rules would.
+    clash = "" if obsidian else _GFM_CLASHES.get(mark, "")
     if not _can_open(mark, before, body[opening], obsidian) or joins_before:
+        body = _INVISIBLE + body
+    elif clash and neighbour_before == clash:
         body = _INVISIBLE + body
     if not _can_close(mark, body[-closing - 1], after, obsidian) or neighbour_after == body[-1]:
         body += _INVISIBLE
+    elif clash and neighbour_after == clash:
+        body += _INVISIBLE
     return lead + body + trail
+
+
+_GFM_CLASHES = {"_": "~", "~": "_"}
 
 
 def _edge_character(part: str, side: int) -> str:
