@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scrapconv.ast import Decoration, Document, Inline, Line, NumberList, Quote, Strong, Table, Text
+from scrapconv.markdown.escape import CONTROL
 
 
 def plain_texts(document: Document) -> Iterator[str]:
-    """The text of every plain text node, inside decorations, quotes and table cells too."""
+    """The text of every plain text node, inside decorations, quotes and table cells too,
+    less the control characters that the Markdown writer leaves out (with a diagnostic)."""
 
     def walk(nodes: tuple[Inline, ...]) -> Iterator[str]:
         for node in nodes:
             if isinstance(node, Text):
-                yield node.text
+                yield CONTROL.sub("", node.text)
             elif isinstance(node, Decoration | Strong | Quote | NumberList):
                 yield from walk(node.children)
 

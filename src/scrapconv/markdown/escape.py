@@ -340,6 +340,9 @@ _RULES: dict[str, Callable[[str, int, Context], bool]] = {
 }
 # Any character a rule looks at, and control characters: most text has none.
 SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]")
+# Control characters that Markdown cannot show: a renderer passes them on as they are, or
+# reads their character references as U+FFFD (markdown-it, as HTML does).
+CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def escape_inline(text: str, context: Context) -> str:
@@ -351,10 +354,14 @@ def escape_inline(text: str, context: Context) -> str:
     for found in SPECIAL.finditer(text):
         index = found.start()
         character = text[index]
-        if character not in _RULES:
-            # A control character, which a note should not hold as it is (a carriage return
-            # would end the line): a character reference.
+        if character in "\r\f":
+            # A carriage return would end the line: a character reference.
             parts.append(f"{text[last:index]}&#{ord(character)};")
+            last = index + 1
+        elif character not in _RULES:
+            # A control character: no Markdown shows one, as it is or as a reference (see
+            # `has_control_characters`); left out.
+            parts.append(text[last:index])
             last = index + 1
         elif _RULES[character](text, index, context):
             parts.append(text[last:index] + "\\")

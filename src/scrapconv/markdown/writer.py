@@ -47,6 +47,7 @@ from ..diagnostics import Diagnostic
 from ..filenames import FileNameMap, ProjectFolders
 from ..scrapbox.writer import write_inline
 from .escape import (
+    CONTROL,
     LONE_TAG,
     SPECIAL,
     Context,
@@ -236,6 +237,8 @@ class MarkdownWriter:
         )
         # In a table cell the `|` of a wikilink must be escaped.
         self.in_table = False
+        # Whether the block being written had a control character, which is left out.
+        self.left_out_control = False
 
     @property
     def _line_end(self) -> str:
@@ -256,6 +259,8 @@ class MarkdownWriter:
         as a link's whole label."""
         if SPECIAL.search(text) is None:
             return text
+        if CONTROL.search(text):
+            self.left_out_control = True
         if label:
             before, after, closed = before or "[", after or "]", True
         return escape_inline(
@@ -284,6 +289,11 @@ class MarkdownWriter:
                         out.lines.append(prefix + heading)
                     else:
                         self._top_level(out, "heading", heading)
+            if self.left_out_control:
+                self.left_out_control = False
+                out.diagnostics.append(
+                    Diagnostic("control", block.line, "control characters are left out")
+                )
         _keep_tags_inline(out)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
@@ -690,9 +700,13 @@ class MarkdownWriter:
         return "".join(parts)
 
     def _check_url(self, url: str, line: int, out: _Output) -> None:
-        if "<" in url or ">" in url:
+        if _NOT_IN_AUTOLINK.search(url):
             out.diagnostics.append(
-                Diagnostic("link", line, f"'<' and '>' of {url} are written percent-encoded")
+                Diagnostic(
+                    "link",
+                    line,
+                    f"the URL {url!r} is written with its '<', '>' or controls percent-encoded",
+                )
             )
 
     def _bare_url(self, link: UrlLink, before: str | None, after: str | None) -> str:
@@ -701,8 +715,7 @@ class MarkdownWriter:
         url = link.url
         if _PLAIN_URL.fullmatch(url) and (self.obsidian or _gfm_autolink_ends(url, before, after)):
             return url + self._escape(link.label, url[-1:], after)
-        autolink = "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
-        return autolink + self._escape(link.label, ">", after)
+        return _autolink(url) + self._escape(link.label, ">", after)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
         # Cases in order of how common the nodes are.
@@ -1056,12 +1069,21 @@ def _is_rule(icon: Icon) -> bool:
     return icon.path in _HR_ICONS
 
 
+# What an autolink or a destination in angle brackets cannot hold.
+_NOT_IN_AUTOLINK = re.compile(r"[<>\x00-\x1f\x7f]")
+
+
+def _autolink(url: str) -> str:
+    """`<url>`, with what an autolink cannot hold percent-encoded."""
+    return "<" + _NOT_IN_AUTOLINK.sub(lambda found: f"%{ord(found[0]):02X}", url) + ">"
+
+
 def _url(url: str) -> str:
     """`url` as a link destination: in angle brackets when it holds spaces or angle
     brackets; otherwise as it is, with backslashes and parentheses escaped unless they are
     balanced."""
     if _URL_NEEDS_BRACKETS.search(url):
-        return "<" + url.replace("<", "%3C").replace(">", "%3E") + ">"
+        return _autolink(url)
     if "\\" in url or (("(" in url or ")" in url) and not _BALANCED_PARENTHESES.fullmatch(url)):
         return _DESTINATION_ESCAPES.sub(r"\\\g<0>", url)
     return url
@@ -1122,13 +1144,17 @@ def _flanked(parts: list[str], index: int, after_space: bool, obsidian: bool) ->
     # GitHub's renderer pairs neither `__` nor `~~` right next to the other from outside
     # (`__b__~~c~~`), though CommonMark's rules would.
     clash = "" if obsidian else _GFM_CLASHES.get(mark, "")
-    if not _can_open(mark, before, body[opening], obsidian) or joins_before:
+    if (
+        not _can_open(mark, before, body[opening], obsidian)
+        or joins_before
+        or (clash and neighbour_before == clash)
+    ):
         body = _INVISIBLE + body
-    elif clash and neighbour_before == clash:
-        body = _INVISIBLE + body
-    if not _can_close(mark, body[-closing - 1], after, obsidian) or neighbour_after == body[-1]:
-        body += _INVISIBLE
-    elif clash and neighbour_after == clash:
+    if (
+        not _can_close(mark, body[-closing - 1], after, obsidian)
+        or neighbour_after == body[-1]
+        or (clash and neighbour_after == clash)
+    ):
         body += _INVISIBLE
     return lead + body + trail
 
