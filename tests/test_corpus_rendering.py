@@ -223,6 +223,10 @@ def _output_kinds(tree: Element) -> Counter[str]:
     kinds: Counter[str] = Counter()
     for element in tree.elements():
         tag, attrs = element.tag, element.attrs
+        if tag == "a" and attrs.get("href", "").startswith("mailto:"):
+            # GitHub links an e-mail address in text, showing the same text: no link of the
+            # page's own.
+            continue
         if (tag == "a" and ("href" in attrs or attrs.get("class") == "wikilink")) or (
             tag == "span" and attrs.get("class") == "tag"
         ):
@@ -321,7 +325,8 @@ class _Lines:
 
 def _breaks(children: list[Element | str]) -> tuple[int, int]:
     """The hard and the soft line breaks of inline content (not inside code)."""
-    flat = _flat(children).replace("\x00\n", "\x00").strip()
+    # (Not `strip()`: a line that is only a no-break space is a line.)
+    flat = _flat(children).replace("\x00\n", "\x00").strip(" \t\n")
     return flat.count("\x00"), flat.count("\n")
 
 

@@ -142,12 +142,9 @@ _LANGUAGES = {
 _INVISIBLE = "&#8203;"
 # A character Obsidian reads as part of a tag.
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
-# URLs that read as themselves in running text. Characters other than ASCII are no markup
-# (`https://scrapbox.io/nishio/増井` reads whole), nor is a `_` between letters or digits,
-# which can neither open nor close emphasis.
-_PLAIN_URL = re.compile(
-    r"(?:[A-Za-z0-9\-.:/?#@&=+,;%']|[^\x00-\x7f\s]|(?<=[0-9A-Za-z])_(?=[0-9A-Za-z]))+"
-)
+# What a bare URL may hold to be written as it is (and then only where no character of it
+# would be read as markup there): no whitespace, no control character.
+_URL_TEXT = re.compile(r"[^\s\x00-\x1f\x7f]+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
@@ -239,6 +236,8 @@ class MarkdownWriter:
         self.in_table = False
         # Whether the block being written had a control character, which is left out.
         self.left_out_control = False
+        # The depth of the block after the one being written.
+        self.next_depth = 0
 
     @property
     def _line_end(self) -> str:
@@ -271,7 +270,10 @@ class MarkdownWriter:
 
     def write(self, document: Document) -> tuple[str, list[Diagnostic]]:
         out = _Output()
-        for block in document.blocks:
+        blocks = document.blocks
+        for index, block in enumerate(blocks):
+            following = blocks[index + 1] if index + 1 < len(blocks) else None
+            self.next_depth = len(following.indent) if following is not None else 0
             match block:
                 case Line(indent=indent, continued=False) if indent:
                     self._list_line(block, out)
@@ -357,12 +359,11 @@ class MarkdownWriter:
         bullet = f"{line.bullet or '-'} "
         if not children:
             # An empty item may follow an item at its depth, an empty line or a heading, but
-            # cannot start a list right under text, which it would make a heading.
-            bare = (out.last_solid == "list" and len(out.levels) >= depth) or out.last in (
-                "start",
-                "blank",
-                "heading",
-                "code",
+            # cannot start a list right under text, which it would make a heading; and with
+            # nothing in it, the items under it would show on its line, as a skipped level.
+            bare = self.next_depth <= depth and (
+                (out.last_solid == "list" and len(out.levels) >= depth)
+                or out.last in ("start", "blank", "heading", "code")
             )
             prefix, _ = self._open_item(depth, bullet, out)
             out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
@@ -713,7 +714,12 @@ class MarkdownWriter:
         """A bare URL: as it is where it reads as itself, else as an autolink, `<url>`, whose
         content is never markup."""
         url = link.url
-        if _PLAIN_URL.fullmatch(url) and (self.obsidian or _gfm_autolink_ends(url, before, after)):
+        following = link.label[:1] or after
+        if (
+            _URL_TEXT.fullmatch(url)
+            and self._escape(url, before, following) == url
+            and (self.obsidian or _gfm_autolink_ends(url, before, following))
+        ):
             return url + self._escape(link.label, url[-1:], after)
         return _autolink(url) + self._escape(link.label, ">", after)
 
