@@ -217,6 +217,8 @@ def _expected(document: Document, flavor: Flavor) -> Expected:
 
 
 _EMPHASIS = frozenset(("strong", "em", "del", "s"))
+# The whitespace HTML collapses (a no-break space is text, unlike for `str.strip`).
+_HTML_WHITESPACE = " \t\n\r\f"
 
 
 def _output_kinds(tree: Element) -> Counter[str]:
@@ -268,7 +270,7 @@ class _Lines:
 
     def inline_run(self, run: list[Element | str], depth: int, quote: bool) -> None:
         """Inline content outside a paragraph: an HTML block, one line."""
-        if any(not isinstance(child, str) or child.strip() for child in run):
+        if any(not isinstance(child, str) or child.strip(_HTML_WHITESPACE) for child in run):
             self.add(depth, 1, quote)
 
     def add(self, depth: int, count: int, quote: bool) -> None:
@@ -313,7 +315,7 @@ class _Lines:
             len(children),
         )
         head, rest = children[:first_block], children[first_block:]
-        if any(not isinstance(child, str) or child.strip() for child in head):
+        if any(not isinstance(child, str) or child.strip(_HTML_WHITESPACE) for child in head):
             self.paragraph(head, depth, quote, "list item")
         elif rest and isinstance(rest[0], Element) and rest[0].tag == "p":
             self.paragraph(rest[0], depth, quote, "list item")

@@ -345,9 +345,18 @@ SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def escape_inline(text: str, context: Context) -> str:
-    """`text` as Markdown that renders as exactly `text` where `context` says it stands."""
-    if SPECIAL.search(text) is None:
+def may_need_escape(text: str, obsidian: bool) -> bool:
+    """Whether `text` holds anything a rule may escape (most text does not)."""
+    if SPECIAL.search(text) is not None:
+        return True
+    return not obsidian and ("://" in text or "ww." in text)
+
+
+def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str:
+    """`text` as Markdown that renders as exactly `text` where `context` says it stands;
+    without `autolinks`, a URL in it may still become a link on GitHub (for a URL that is
+    meant to)."""
+    if not may_need_escape(text, context.obsidian):
         return text
     parts: list[str] = []
     last = 0
@@ -367,7 +376,23 @@ def escape_inline(text: str, context: Context) -> str:
             parts.append(text[last:index] + "\\")
             last = index
     parts.append(text[last:])
-    return "".join(parts)
+    escaped = "".join(parts)
+    if autolinks and not context.obsidian and ("://" in escaped or "ww." in escaped):
+        escaped = _GFM_AUTOLINK.sub(_break_autolink, escaped)
+    return escaped
+
+
+# What GitHub links in text by itself: `http://`, `https://` and `ftp://` URLs, and `www.`
+# at the start of a word (after a space, `*`, `_`, `~` or `(`).
+_GFM_AUTOLINK = re.compile(
+    r"(?i)(?<![A-Za-z0-9])(?:https?|ftp)(?=://)|(?:^|(?<=[\s*_~(]))www(?=\.)"
+)
+
+
+def _break_autolink(found: re.Match[str]) -> str:
+    """The scheme or `www` with an escape after it, which keeps GitHub from linking the
+    text (`https\\://`, `www\\.`)."""
+    return found[0] + "\\"
 
 
 def character_references(text: str) -> str:

@@ -49,13 +49,13 @@ from ..scrapbox.writer import write_inline
 from .escape import (
     CONTROL,
     LONE_TAG,
-    SPECIAL,
     Context,
     character_references,
     escape_inline,
     escape_line_start,
     is_punctuation,
     is_whitespace,
+    may_need_escape,
 )
 from .frontmatter import front_matter
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
@@ -256,14 +256,17 @@ class MarkdownWriter:
     ) -> str:
         """`text` escaped where it stands: between `before` and `after` (see `Context`), or
         as a link's whole label."""
-        if SPECIAL.search(text) is None:
+        if not may_need_escape(text, self.obsidian):
             return text
         if CONTROL.search(text):
             self.left_out_control = True
         if label:
             before, after, closed = before or "[", after or "]", True
+        # (GitHub links no URL inside a link's label.)
         return escape_inline(
-            text, Context(self.obsidian, before, after, self.in_table, label, closed)
+            text,
+            Context(self.obsidian, before, after, self.in_table, label, closed),
+            autolinks=not label,
         )
 
     # --- blocks -------------------------------------------------------------------------------
@@ -634,11 +637,11 @@ class MarkdownWriter:
         texts: list[int] = []
         # Whether a node's Markdown depends on its neighbours (see below).
         sensitive = False
-        special = SPECIAL.search
+        obsidian = self.obsidian
         for index, node in enumerate(nodes):
             cls = node.__class__
             if cls is Text:
-                if special(node.text) is None:  # type: ignore[union-attr]
+                if not may_need_escape(node.text, obsidian):  # type: ignore[union-attr]
                     # Nothing in it to escape, wherever it stands.
                     append(node.text)  # type: ignore[union-attr]
                     continue
@@ -717,7 +720,8 @@ class MarkdownWriter:
         following = link.label[:1] or after
         if (
             _URL_TEXT.fullmatch(url)
-            and self._escape(url, before, following) == url
+            and escape_inline(url, Context(self.obsidian, before, following), autolinks=False)
+            == url
             and (self.obsidian or _gfm_autolink_ends(url, before, following))
         ):
             return url + self._escape(link.label, url[-1:], after)
@@ -806,7 +810,10 @@ class MarkdownWriter:
                     return f"**{image}**"
                 return image
             case Decoration(marks=marks, children=children):
-                inner = self._inlines(children, line, out, after_space=False)
+                before, after = _mark_edges(marks, self.obsidian)
+                inner = self._inlines(
+                    children, line, out, after_space=False, before=before, after=after
+                )
                 return self._decorated(marks, inner, line, out)
             case Code(text=text):
                 if not text:
@@ -832,7 +839,8 @@ class MarkdownWriter:
             case Formula():
                 return self._formula(node, line, out)
             case Strong(children=children):
-                return _emphasis("**", self._inlines(children, line, out, after_space=False))
+                inner = self._inlines(children, line, out, after_space=False, before="*", after="*")
+                return _emphasis("**", inner)
             case NumberList(numbers=numbers, children=children):
                 prefix = "".join(f"{number}. " for number in numbers)
                 return escape_line_start(prefix) + self._inlines(children, line, out)
@@ -1234,6 +1242,25 @@ def _keep_tags_inline(out: _Output) -> None:
             # (Right after the tag: the plain flavor may have ended the line with a `\`.)
             line = out.lines[index]
             out.lines[index] = line[:end] + "<!---->" + line[end:]
+
+
+def _mark_edges(marks: str, obsidian: bool) -> tuple[str, str]:
+    """The characters written right before and after the text of a decoration: those of
+    its innermost mark's delimiters (see `_decorated`)."""
+    distinct = _distinct_marks(marks)
+    innermost = distinct[-1] if distinct else ""
+    if marks.count("*") > 1 and innermost == "*":
+        return ">", "<"
+    match innermost:
+        case "*":
+            return "_", "_"
+        case "/":
+            return "*", "*"
+        case "-":
+            return "~", "~"
+        case "+" if obsidian:
+            return "=", "="
+    return ">", "<"
 
 
 def _first_character(node: Inline) -> str:
