@@ -2,9 +2,8 @@
 written elsewhere (tests/judges.py): cmark-gfm for the plain flavor, markdown-it-py taught
 Obsidian's syntax for the Obsidian flavor.
 
-The checks of tests/test_corpus_markdown.py and tests/test_corpus_markdown_structure.py, made
-on the HTML a reader gets: the text, the code blocks, the tables, one line per Scrapbox line
-at its depth, the links, images, icons and tags, the emphasis, the headings and the quotes.
+The checks on the HTML a reader gets: the text, the code blocks, the tables, one line per
+Scrapbox line at its depth (nothing runs into the line before), the links, images, icons and tags, the emphasis, the headings and the quotes.
 A failure lists the failing pages by cause, each cause with the first Scrapbox line where it
 goes wrong on its first page.
 """
@@ -141,8 +140,8 @@ def _is_heading_line(line: Line) -> bool:
 
 
 def _source_lines(document: Document) -> list[tuple[int, int]]:
-    """The depth and line number of each Scrapbox line that shows (as in
-    test_corpus_markdown_structure.py)."""
+    """The depth and line number of each Scrapbox line that shows: a line at depth 0 only
+    when it holds something, a numbered line at the top level at depth 1."""
     lines: list[tuple[int, int]] = []
     for block in document.blocks:
         depth = len(block.indent)
