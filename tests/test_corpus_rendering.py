@@ -4,8 +4,8 @@ Obsidian's syntax for the Obsidian flavor.
 
 The checks on the HTML a reader gets: the text, the code blocks, the tables, one line per
 Scrapbox line at its depth (nothing runs into the line before), the links, images, icons and
-tags, the emphasis, the headings and the quotes. A failure lists the failing pages by cause, each cause with the first Scrapbox line where it
-goes wrong on its first page.
+tags, the emphasis, the headings and the quotes. A failure lists the failing pages by cause,
+each cause with the first Scrapbox line where it goes wrong on its first page.
 """
 
 from __future__ import annotations
