@@ -345,11 +345,19 @@ SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+# For the plain flavor, also what GitHub links by itself.
+_SPECIAL_OR_URL = re.compile(SPECIAL.pattern + "|://|ww\\.")
+
+
+def special_characters(obsidian: bool) -> re.Pattern[str]:
+    """What `text` holds when a rule of the flavor may escape something in it (most text
+    holds nothing of it)."""
+    return SPECIAL if obsidian else _SPECIAL_OR_URL
+
+
 def may_need_escape(text: str, obsidian: bool) -> bool:
-    """Whether `text` holds anything a rule may escape (most text does not)."""
-    if SPECIAL.search(text) is not None:
-        return True
-    return not obsidian and ("://" in text or "ww." in text)
+    """Whether `text` holds anything a rule may escape."""
+    return special_characters(obsidian).search(text) is not None
 
 
 def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str:

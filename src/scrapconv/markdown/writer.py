@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from ..ast import (
     Blank,
+    Block,
     Callout,
     Code,
     CodeBlock,
@@ -55,7 +56,7 @@ from .escape import (
     escape_line_start,
     is_punctuation,
     is_whitespace,
-    may_need_escape,
+    special_characters,
 )
 from .frontmatter import front_matter
 from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
@@ -236,8 +237,11 @@ class MarkdownWriter:
         self.in_table = False
         # Whether the block being written had a control character, which is left out.
         self.left_out_control = False
-        # The depth of the block after the one being written.
-        self.next_depth = 0
+        # The blocks being written, and the index of the one being written.
+        self.blocks: tuple[Block, ...] = ()
+        self.index = 0
+        # Finds what the flavor's escapes look at, if a text holds any.
+        self.special = special_characters(self.obsidian).search
 
     @property
     def _line_end(self) -> str:
@@ -256,7 +260,7 @@ class MarkdownWriter:
     ) -> str:
         """`text` escaped where it stands: between `before` and `after` (see `Context`), or
         as a link's whole label."""
-        if not may_need_escape(text, self.obsidian):
+        if self.special(text) is None:
             return text
         if CONTROL.search(text):
             self.left_out_control = True
@@ -273,10 +277,9 @@ class MarkdownWriter:
 
     def write(self, document: Document) -> tuple[str, list[Diagnostic]]:
         out = _Output()
-        blocks = document.blocks
-        for index, block in enumerate(blocks):
-            following = blocks[index + 1] if index + 1 < len(blocks) else None
-            self.next_depth = len(following.indent) if following is not None else 0
+        self.blocks = document.blocks
+        for index, block in enumerate(self.blocks):
+            self.index = index
             match block:
                 case Line(indent=indent, continued=False) if indent:
                     self._list_line(block, out)
@@ -364,7 +367,9 @@ class MarkdownWriter:
             # An empty item may follow an item at its depth, an empty line or a heading, but
             # cannot start a list right under text, which it would make a heading; and with
             # nothing in it, the items under it would show on its line, as a skipped level.
-            bare = self.next_depth <= depth and (
+            following = self.index + 1
+            next_depth = len(self.blocks[following].indent) if following < len(self.blocks) else 0
+            bare = next_depth <= depth and (
                 (out.last_solid == "list" and len(out.levels) >= depth)
                 or out.last in ("start", "blank", "heading", "code")
             )
@@ -637,11 +642,11 @@ class MarkdownWriter:
         texts: list[int] = []
         # Whether a node's Markdown depends on its neighbours (see below).
         sensitive = False
-        obsidian = self.obsidian
+        special = self.special
         for index, node in enumerate(nodes):
             cls = node.__class__
             if cls is Text:
-                if not may_need_escape(node.text, obsidian):  # type: ignore[union-attr]
+                if special(node.text) is None:  # type: ignore[union-attr]
                     # Nothing in it to escape, wherever it stands.
                     append(node.text)  # type: ignore[union-attr]
                     continue
