@@ -43,8 +43,9 @@ from scrapconv.ast import (
     Table,
     UrlLink,
 )
+from scrapconv.markdown import write_markdown
 from scrapconv.markdown.frontmatter import front_matter
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .corpus import SCRAPBOX_EXPORTS, CorpusPage, require_corpus, scrapbox_pages
