@@ -48,7 +48,7 @@ from bench_scrapbox import (
 )
 
 from scrapconv.project import ExportError as ProjectExportError
-from scrapconv.project import default_jobs, export_to_vault, read_export
+from scrapconv.project import VaultRun, default_jobs, export_to_vault, read_export
 
 
 def convert_run(data: bytes, name: str, jobs: int) -> tuple[float, int]:
@@ -57,7 +57,7 @@ def convert_run(data: bytes, name: str, jobs: int) -> tuple[float, int]:
     try:
         start = time.perf_counter()
         export = read_export(data, name)
-        result = export_to_vault(export, folder / "vault", jobs=jobs)
+        result = export_to_vault(export, folder / "vault", run=VaultRun(jobs))
         elapsed = time.perf_counter() - start
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -39,7 +39,8 @@ LABEL_WIDTH = 16
 
 sys.path.insert(0, str(REPO_ROOT / "src"))  # works without the editable install too
 
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown  # noqa: E402
+from scrapconv.markdown import write_markdown  # noqa: E402
+from scrapconv.markdown.options import MarkdownOptions  # noqa: E402
 from scrapconv.scrapbox.reader import read_scrapbox  # noqa: E402
 from scrapconv.scrapbox.writer import write_scrapbox  # noqa: E402
 

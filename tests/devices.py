@@ -381,7 +381,8 @@ def measure(pages: Iterable[tuple[str, str]], flavor: Flavor, *, examples: int =
 
 def written_pages(flavor: Flavor, export: str | None = None) -> Iterator[tuple[str, str]]:
     """Every corpus page (or every page of one export) written in `flavor`."""
-    from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+    from scrapconv.markdown import write_markdown
+    from scrapconv.markdown.options import MarkdownOptions
     from scrapconv.scrapbox.reader import read_scrapbox
 
     from .corpus import all_scrapbox_pages, scrapbox_pages

@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from scrapconv.ast import CodeBlock, Decoration, Document, Line, Strong, Table
-from scrapconv.markdown.writer import MarkdownOptions, code_language, write_markdown
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.common import code_language
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages

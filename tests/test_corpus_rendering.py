@@ -36,8 +36,10 @@ from scrapconv.ast import (
     Table,
     UrlLink,
 )
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.common import code_language
 from scrapconv.markdown.frontmatter import front_matter
-from scrapconv.markdown.writer import MarkdownOptions, code_language, write_markdown
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .corpus import CorpusPage, all_scrapbox_pages, require_corpus

@@ -21,9 +21,10 @@ from typing import Any
 import pytest
 
 from scrapconv.ast import GoogleMap, Image, Quote, Text, UrlLink
+from scrapconv.markdown import write_markdown
 from scrapconv.markdown.escape import CONTROL
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.markdown.reader import read_markdown
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown
 from scrapconv.scrapbox.reader import read_scrapbox
 from scrapconv.scrapbox.writer import write_scrapbox
 

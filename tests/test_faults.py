@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import scrapconv
-from scrapconv import files, project
+from scrapconv import files
 from scrapconv.config import ConfigError, read_settings
 from scrapconv.files import LOCK_NAME, FolderLockedError, folder_lock
 from scrapconv.manifest import MANIFEST_NAME, ManifestError, read_manifest
@@ -27,6 +27,7 @@ from scrapconv.project import (
     ImportPage,
     ImportResult,
     KeptFile,
+    VaultRun,
     check_vault,
     export_to_vault,
     import_bytes,
@@ -341,7 +342,7 @@ def test_an_incremental_run_keeps_a_note_it_cannot_read_until_forced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     export = Export("p", (ExportPage("A", "A\nx"), ExportPage("B", "B\ny")))
-    export_to_vault(export, tmp_path, incremental=True)
+    export_to_vault(export, tmp_path, run=VaultRun(incremental=True))
     (tmp_path / "A.md").unlink()
     os.mkfifo(tmp_path / "A.md")
     changed = Export("p", (ExportPage("A", "A\nz"), ExportPage("B", "B\nz")))
@@ -353,14 +354,14 @@ def test_an_incremental_run_keeps_a_note_it_cannot_read_until_forced(
             raise PermissionError(13, "Permission denied", str(path))
         return read_regular(path, within)
 
-    monkeypatch.setattr(project, "read_regular", refuse)
-    result = export_to_vault(changed, tmp_path, incremental=True)
+    monkeypatch.setattr(files, "read_regular", refuse)
+    result = export_to_vault(changed, tmp_path, run=VaultRun(incremental=True))
     assert result.kept == (
         KeptFile("A.md", "unread", "a FIFO, not a regular file"),
         KeptFile("B.md", "unread", "Permission denied"),
     )
-    assert check_vault(changed, tmp_path, incremental=True).kept == result.kept
-    forced = export_to_vault(changed, tmp_path, incremental=True, force=True)
+    assert check_vault(changed, tmp_path, run=VaultRun(incremental=True)).kept == result.kept
+    forced = export_to_vault(changed, tmp_path, run=VaultRun(incremental=True, force=True))
     assert forced.files == ("A.md", "B.md")
     assert (tmp_path / "A.md").read_text(encoding="utf-8").endswith("z\n")
 
@@ -386,12 +387,14 @@ def test_the_command_says_cannot_read_for_a_note_it_cannot_read(
 
 def test_a_note_replaced_keeps_its_permissions(tmp_path: Path) -> None:
     pages = (ExportPage("A", "A\nx"), ExportPage("B", "B\nx"))
-    export_to_vault(Export("p", pages), tmp_path, incremental=True)
+    export_to_vault(Export("p", pages), tmp_path, run=VaultRun(incremental=True))
     (tmp_path / "A.md").chmod(0o444)
     (tmp_path / "B.md").chmod(0o600)
     for incremental in (False, True):
         pages = (ExportPage("A", f"A\n{incremental}"), ExportPage("B", f"B\n{incremental}"))
-        result = export_to_vault(Export("p", pages), tmp_path, incremental=incremental)
+        result = export_to_vault(
+            Export("p", pages), tmp_path, run=VaultRun(incremental=incremental)
+        )
         assert result.files == ("A.md", "B.md")
         assert (tmp_path / "A.md").stat().st_mode & 0o777 == 0o444
         assert (tmp_path / "B.md").stat().st_mode & 0o777 == 0o600
@@ -400,13 +403,13 @@ def test_a_note_replaced_keeps_its_permissions(tmp_path: Path) -> None:
 def test_a_page_renamed_in_case_only_moves_its_note(tmp_path: Path) -> None:
     before = Export("p", (ExportPage("FAQ", "FAQ\nq"), ExportPage("x", "x\n[FAQ]")))
     after = Export("p", (ExportPage("faq", "faq\nq"), ExportPage("x", "x\n[faq]")))
-    export_to_vault(before, tmp_path, incremental=True)
-    checked = check_vault(after, tmp_path, incremental=True)
+    export_to_vault(before, tmp_path, run=VaultRun(incremental=True))
+    checked = check_vault(after, tmp_path, run=VaultRun(incremental=True))
     assert [(c.path.name, c.old is None, c.new is None) for c in checked.changes][:2] == [
         ("FAQ.md", False, True),
         ("faq.md", True, False),
     ]
-    result = export_to_vault(after, tmp_path, incremental=True)
+    result = export_to_vault(after, tmp_path, run=VaultRun(incremental=True))
     assert result.kept == ()
     assert sorted(notes(tmp_path)) == ["faq.md", "x.md"]
     manifest = read_manifest(tmp_path / MANIFEST_NAME)

@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scrapconv.filenames import NTFS_FOLDS, FileNameMap, collision_key, page_key
-from scrapconv.markdown.names import title_to_filename
+from scrapconv.filenames import NTFS_FOLDS, FileNameMap, collision_key, page_key, title_to_filename
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
 

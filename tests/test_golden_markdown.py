@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import scrapconv
-from scrapconv.markdown.writer import write_markdown
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox, scrapbox_text
 
 from .fixtures import FixtureCase, all_cases
@@ -36,7 +36,7 @@ def test_golden(case: FixtureCase, golden) -> None:  # type: ignore[no-untyped-d
     # `--file`: the input as read from a file (`scrapconv.convert` and the command).
     source = scrapbox_text(case.input) if case.has("--file") else case.input
     document = read_scrapbox(source, has_title=not case.has("--no-title"))
-    options = scrapconv.markdown.writer.MarkdownOptions(flavor=case.target, **_options(case))
+    options = MarkdownOptions(flavor=case.target, **_options(case))
     text, _ = write_markdown(document, options)
     if options.compat == "faithful" and text:
         # Every line ends with a newline; the cases leave out the last one.

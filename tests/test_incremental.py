@@ -13,14 +13,17 @@ from click.testing import CliRunner, Result
 from scrapconv import cli, project
 from scrapconv.filenames import FileNameMap
 from scrapconv.manifest import MANIFEST_NAME, ManifestError, digest, read_manifest
+from scrapconv.markdown.options import Flavor, MarkdownOptions
 from scrapconv.project import (
     Export,
     ExportPage,
     FileChange,
     KeptFile,
+    VaultRun,
     check_vault,
     export_to_vault,
     read_export,
+    vault,
     write_change,
 )
 
@@ -73,8 +76,16 @@ def assert_only_rewritten(
             assert after[name] == before[name], name
 
 
-def incremental(export: Export, folder: Path, **options: object) -> project.VaultResult:
-    return export_to_vault(export, folder, incremental=True, **options)  # type: ignore[arg-type]
+def incremental(
+    export: Export,
+    folder: Path,
+    *,
+    flavor: Flavor = "obsidian",
+    jobs: int | None = 1,
+    force: bool = False,
+) -> project.VaultResult:
+    markdown = MarkdownOptions(flavor=flavor)
+    return export_to_vault(export, folder, markdown, VaultRun(jobs, incremental=True, force=force))
 
 
 def export_json(export: Export) -> dict[str, object]:
@@ -146,7 +157,7 @@ def test_a_plain_run_writes_no_manifest_but_keeps_one_up_to_date(tmp_path: Path)
 
 def test_force_needs_incremental(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="incremental"):
-        export_to_vault(small_export(), tmp_path, force=True)
+        VaultRun(force=True)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -345,7 +356,7 @@ def test_a_corrupt_manifest_is_an_error_naming_it(
     before = snapshot(folder)
     for run in (export_to_vault, check_vault):
         with pytest.raises(ManifestError, match=message) as error:
-            run(small_export(), folder, incremental=True)
+            run(small_export(), folder, run=VaultRun(incremental=True))
         assert str(error.value).startswith(f"{folder / MANIFEST_NAME}: ")
     # A plain run keeps the manifest up to date, so it reads it too.
     with pytest.raises(ManifestError):
@@ -368,14 +379,14 @@ def test_a_failed_incremental_run_leaves_a_true_manifest(
     grown = with_changes(
         dataclasses.replace(export, pages=(*export.pages, page("Extra", "x"))), {"Page 1"}
     )
-    write = project._write_atomically
+    write = vault.write_atomically
 
     def failing(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
         if path.name == MANIFEST_NAME:
             raise OSError(28, "No space left on device")
         write(path, data, mtime, mode)
 
-    monkeypatch.setattr(project, "_write_atomically", failing)
+    monkeypatch.setattr(vault, "write_atomically", failing)
     with pytest.raises(OSError):
         incremental(grown, tmp_path)
     # The new note is gone again, the manifest is the old one.
@@ -398,7 +409,7 @@ def test_check_with_incremental_compares_only(tmp_path: Path) -> None:
     pages = tuple(p for p in export.pages if p.title != "Page 2")
     changed = with_changes(dataclasses.replace(export, pages=pages), {"Page 5", "Page 6"})
     before = snapshot(tmp_path)
-    checked = check_vault(changed, tmp_path, incremental=True)
+    checked = check_vault(changed, tmp_path, run=VaultRun(incremental=True))
     assert snapshot(tmp_path) == before
     # Page 6 rewritten, Page 2 removed (a change with no new bytes); Page 5 kept.
     assert [(c.path.name, c.new is None) for c in checked.changes] == [

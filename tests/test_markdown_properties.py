@@ -11,7 +11,8 @@ import mistune
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .documents import plain_texts

@@ -15,18 +15,21 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from scrapconv import cli, project
+from scrapconv import cli
 from scrapconv.filenames import page_key
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.project import (
     Export,
     ExportError,
     ExportPage,
     VaultResult,
+    VaultRun,
     check_vault,
     convert_page,
     default_jobs,
     export_to_vault,
     read_export,
+    vault,
 )
 
 from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
@@ -241,14 +244,14 @@ def test_front_matter_and_modification_times(tmp_path: Path) -> None:
 
 def test_a_page_without_times_has_only_its_title(tmp_path: Path) -> None:
     export = Export("p", (ExportPage("T", "T\n a"),))
-    result = export_to_vault(export, tmp_path, flavor="markdown")
+    result = export_to_vault(export, tmp_path, MarkdownOptions(flavor="markdown"))
     assert (tmp_path / "T.md").read_text(encoding="utf-8") == "---\ntitle: T\n---\n- a\n"
     assert result.diagnostics == ()
 
 
 def test_a_first_line_other_than_the_title_is_reported() -> None:
     from scrapconv.filenames import FileNameMap
-    from scrapconv.markdown.writer import MarkdownOptions
+    from scrapconv.markdown.options import MarkdownOptions
     from scrapconv.project import PageOptions
 
     names = FileNameMap.for_titles(["new_"])
@@ -323,10 +326,10 @@ def assert_same_vaults(export: Export, tmp_path: Path) -> None:
     snapshots: list[dict[str, tuple[bytes, int]]] = []
     for jobs in (1, 2):
         folder = tmp_path / f"jobs-{jobs}"
-        results.append(export_to_vault(export, folder, jobs=jobs))
+        results.append(export_to_vault(export, folder, run=VaultRun(jobs)))
         snapshots.append(vault_snapshot(folder))
         # Checking the vault just written: nothing would change, the same diagnostics.
-        checked = check_vault(export, folder, jobs=3 - jobs)
+        checked = check_vault(export, folder, run=VaultRun(3 - jobs))
         assert checked.changes == ()
         assert checked.diagnostics == results[-1].diagnostics
     assert results[0] == results[1]
@@ -334,7 +337,7 @@ def assert_same_vaults(export: Export, tmp_path: Path) -> None:
     assert len(snapshots[0]) == len(export.pages)
     # Against an empty folder, the changes are every note, in the export's order.
     empty = tmp_path / "empty"
-    changes = [check_vault(export, empty, jobs=jobs).changes for jobs in (1, 2)]
+    changes = [check_vault(export, empty, run=VaultRun(jobs)).changes for jobs in (1, 2)]
     assert changes[0] == changes[1]
     assert [change.path.name for change in changes[0]] == list(results[0].files)
 
@@ -353,7 +356,7 @@ def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> 
     assert default_jobs() >= 1
     export = Export("p", (ExportPage("T", "T\n[U]"),))
     # One page: converted here, whatever the number of jobs.
-    result = export_to_vault(export, tmp_path, jobs=None)
+    result = export_to_vault(export, tmp_path, run=VaultRun(None))
     assert result.files == ("T.md",)
     assert multiprocessing.active_children() == []
 
@@ -361,7 +364,7 @@ def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> 
 def test_an_interrupt_during_a_parallel_run_leaves_no_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = project._write_atomically
+    write = vault.write_atomically
     calls: list[Path] = []
 
     def interrupted(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
@@ -370,10 +373,10 @@ def test_an_interrupt_during_a_parallel_run_leaves_no_output(
             raise KeyboardInterrupt
         write(path, data, mtime, mode)
 
-    monkeypatch.setattr(project, "_write_atomically", interrupted)
+    monkeypatch.setattr(vault, "write_atomically", interrupted)
     folder = tmp_path / "new" / "vault"
     with pytest.raises(KeyboardInterrupt):
-        export_to_vault(mixed_export(), folder, jobs=2)
+        export_to_vault(mixed_export(), folder, run=VaultRun(2))
     assert list(tmp_path.iterdir()) == []
     # The workers are gone.
     assert multiprocessing.active_children() == []
@@ -394,9 +397,9 @@ def test_command_jobs(tmp_path: Path) -> None:
     assert b"--jobs" in result.stderr
     page = tmp_path / "page.sb"
     page.write_text("T", encoding="utf-8")
-    result = run("convert", str(page), "--to", "obsidian", "--jobs", "2")
-    assert result.returncode == 2
-    assert b"--jobs applies to an export" in result.stderr
+    # A setting that does not apply is unused, from the command line as from a configuration.
+    alone = run("convert", str(page), "--to", "obsidian")
+    assert run("convert", str(page), "--to", "obsidian", "--jobs", "2").stdout == alone.stdout
 
 
 # --- the command -----------------------------------------------------------------------------
@@ -458,8 +461,7 @@ def test_command_rejects_a_malformed_export(tmp_path: Path, data: bytes, message
         (("{export}", "-o", "{export}/v", "--to", "obsidian"), "cannot write"),
         (("{export}", "--to", "obsidian"), "give it with -o FOLDER"),
         (("{export}", "-o", "{tmp}/v", "--to", "scrapbox"), "to obsidian or markdown"),
-        (("{export}", "-o", "{tmp}/v", "--to", "obsidian", "--compat", "reference"), "single"),
-        (("{tmp}/p.sb", "-o", "{tmp}/v", "--to", "obsidian"), "--from export"),
+        (("{export}", "{tmp}/p.sb", "-o", "{tmp}/v", "--to", "obsidian"), "several inputs"),
         (("{tmp}/p.txt", "--to", "obsidian"), "Missing option '--from'"),
     ],
 )

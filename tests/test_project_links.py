@@ -27,14 +27,13 @@ from scrapconv.ast import (
     Strong,
     Table,
 )
-from scrapconv.filenames import FileNameMap, ProjectFolders, page_filename
-from scrapconv.markdown.names import root_link
+from scrapconv.filenames import FileNameMap, ProjectFolders, page_filename, root_link
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.markdown.reader import read_markdown
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown
 from scrapconv.project import (
     Export,
     ExportPage,
-    SyncOptions,
     check_vault,
     export_to_vault,
     read_export,
@@ -272,14 +271,18 @@ NISHIO = Export(
 
 def test_an_export_links_to_the_notes_of_other_projects(tmp_path: Path) -> None:
     folder = tmp_path / "vault" / "nishio"
-    export_to_vault(NISHIO, folder, flavor="markdown", project_folders=VILLAGEPUMP)
+    export_to_vault(NISHIO, folder, MarkdownOptions(flavor="markdown", project_folders=VILLAGEPUMP))
     assert _body((folder / "A.md").read_text(encoding="utf-8")) == (
         "[/villagepump/a b](../villagepump/a%20b.md) [B](B.md) "
         "[/nishio/B](https://scrapbox.io/nishio/B)\n"
     )
-    check = check_vault(NISHIO, folder, flavor="markdown", project_folders=VILLAGEPUMP)
+    check = check_vault(
+        NISHIO, folder, MarkdownOptions(flavor="markdown", project_folders=VILLAGEPUMP)
+    )
     assert check.changes == ()
-    notes = vault_notes(NISHIO, project_folders=(("nishio", "nishio"), *VILLAGEPUMP), jobs=2)
+    notes = vault_notes(
+        NISHIO, MarkdownOptions(project_folders=(("nishio", "nishio"), *VILLAGEPUMP)), jobs=2
+    )
     assert [_body(note.text) for note in notes] == [
         "[[villagepump/a b|/villagepump/a b]] [[B]] [[nishio/B|/nishio/B]]\n",
         "[[villagepump/c|/villagepump/c]]\n",
@@ -289,7 +292,7 @@ def test_an_export_links_to_the_notes_of_other_projects(tmp_path: Path) -> None:
 def test_a_synced_note_links_to_the_notes_of_other_projects(tmp_path: Path) -> None:
     page = tmp_path / "page.sb"
     page.write_text("T\n[/villagepump/a b]", encoding="utf-8")
-    synced = sync_page(page, SyncOptions(project_folders=VILLAGEPUMP))
+    synced = sync_page(page, MarkdownOptions(project_folders=VILLAGEPUMP))
     assert _body(synced.change.new.decode()) == "[[villagepump/a b|/villagepump/a b]]\n"
 
 
@@ -384,7 +387,7 @@ def test_a_corpus_export_links_to_the_folders_of_the_projects_it_links_most() ->
     counts = Counter(root_link(target)[0] for targets in links for target in targets)
     folders = tuple((name, f"projects/{name}") for name, _ in counts.most_common(3))
     mapped = ProjectFolders(folders, "villagepump")
-    notes = vault_notes(export, project_folders=folders, jobs=None)
+    notes = vault_notes(export, MarkdownOptions(project_folders=folders), jobs=None)
     checked = 0
     for page, note, targets in zip(export.pages, notes, links, strict=True):
         targets = [target for target in targets if mapped.note(target)]

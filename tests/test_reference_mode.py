@@ -13,7 +13,9 @@ import pytest
 
 import scrapconv
 from scrapconv.ast import Document, Table
-from scrapconv.markdown.writer import MarkdownOptions, write_markdown
+from scrapconv.markdown import write_markdown
+from scrapconv.markdown.escape import CONTROL
+from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.inline import JS_WHITESPACE
 from scrapconv.scrapbox.reader import read_scrapbox
 
@@ -83,16 +85,24 @@ def test_the_command_reports_what_the_format_drops() -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ("--to", "markdown", "--compat", "reference"),
-        ("--to", "obsidian", "--compat", "reference", "--icons", "image"),
-        ("--to", "scrapbox", "--compat", "reference"),
+        ("--icons", "image"),
+        ("--headings", "1,2"),
+        ("--project-folder", "vp=vp"),
     ],
 )
-def test_the_reference_format_is_obsidian_output_only(args: tuple[str, ...]) -> None:
-    result = run("convert", "--from", "scrapbox", *args, stdin=b"T\nx")
+def test_the_reference_format_has_fixed_icons_headings_and_links(args: tuple[str, ...]) -> None:
+    result = run(*CONVERT, "--compat", "reference", *args, stdin=b"T\nx")
     assert result.returncode == 2
-    assert b"--compat" in result.stderr
+    assert b"--compat reference writes Obsidian output" in result.stderr
     assert b"Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("target", ["markdown", "scrapbox"])
+def test_the_reference_format_does_not_apply_to_other_output(target: str) -> None:
+    # A setting that does not apply is unused, as it is when a configuration sets it.
+    args = ("convert", "--from", "scrapbox", "--to", target)
+    result = run(*args, "--compat", "reference", stdin=b"T\nx")
+    assert (result.returncode, result.stdout) == (0, run(*args, stdin=b"T\nx").stdout)
 
 
 def test_the_library_refuses_options_the_reference_format_has_no_room_for() -> None:
@@ -113,8 +123,9 @@ def test_every_corpus_page_converts_without_losing_text(export: str) -> None:
     for page in scrapbox_pages(export):
         document = read_scrapbox(page.text)
         text, _ = write_markdown(document, options)
-        # The text as Markdown shows it: without the escapes and without whitespace.
-        shown = SPACE.sub("", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text))
+        # The text as Markdown shows it: without the escapes and without whitespace (and
+        # without control characters, which the reference format keeps as they are).
+        shown = CONTROL.sub("", SPACE.sub("", re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)))
         for plain in plain_texts(document):
             assert SPACE.sub("", plain) in shown, (page.title, plain)
 

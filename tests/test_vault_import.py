@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import scrapconv
-from scrapconv import project
 from scrapconv.ast import CodeBlock, Document, Heading, Line, Table
 from scrapconv.project import (
     ImportPage,
@@ -21,6 +20,7 @@ from scrapconv.project import (
     VaultError,
     export_to_vault,
     read_export,
+    vault_import,
     vault_to_import,
     write_import,
 )
@@ -298,7 +298,7 @@ def test_command_converts_a_vault(tmp_path: Path) -> None:
         (("{vault}", "--to", "scrapbox"), "give it with -o FILE.json"),
         (("{vault}", "-o", "{tmp}/x.json", "--to", "obsidian"), "give --to scrapbox"),
         (("--from", "scrapbox", "{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox"), "--from"),
-        (("{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox", "--icons", "link"), "--icons"),
+        (("{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox", "--incremental"), "--incremental"),
     ],
 )
 def test_command_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -347,12 +347,12 @@ def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None
     seconds (each note or link compared with all the others)."""
 
     def titles(count: int) -> Callable[[], object]:
-        notes = [project._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(count)]
-        return lambda: project._unique_titles(notes)
+        notes = [vault_import._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(count)]
+        return lambda: vault_import._unique_titles(notes)
 
     def links(count: int) -> Callable[[], object]:
         paths = tuple(f"folder {n}/index.md" for n in range(count))
-        index = project._NoteIndex(paths, tuple(f"index ({n})" for n in range(count)))
+        index = vault_import._NoteIndex(paths, tuple(f"index ({n})" for n in range(count)))
         return lambda: [index.title("missing/index", path) for path in paths]
 
     for work in (titles, links):
@@ -360,7 +360,7 @@ def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None
         # Linear: about 10 times as long; quadratic: about 100.
         assert large < 30 * max(small, 1e-4), (work.__name__, small, large)
         assert large < 5.0
-    titles_of = project._unique_titles(
-        [project._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(4)]
+    titles_of = vault_import._unique_titles(
+        [vault_import._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(4)]
     )[0]
     assert titles_of == ["Same", "Same (2)", "Same (3)", "Same (4)"]

@@ -11,18 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from .ast import Document
 from .diagnostics import Diagnostic
+from .markdown.options import Compat
 
 __version__ = "0.1.0.dev0"
 
 Format = Literal["scrapbox", "obsidian", "markdown"]
 FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
 READABLE_FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
-Compat = Literal["faithful", "reference"]
-COMPAT_MODES: tuple[str, ...] = ("faithful", "reference")
+COMPAT_MODES: tuple[str, ...] = get_args(Compat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +143,8 @@ def _write(
 
         return write_scrapbox(document), scrapbox_diagnostics(document)
     if format in ("obsidian", "markdown"):
-        from .markdown.writer import MarkdownOptions, write_markdown
+        from .markdown import write_markdown
+        from .markdown.options import MarkdownOptions
 
         return write_markdown(document, MarkdownOptions(flavor=format, **options))
     raise ValueError(f"unknown format {format!r}; known formats: {', '.join(FORMATS)}")

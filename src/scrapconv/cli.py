@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar, cast, get_args
 
 import click
 from click.core import ParameterSource
 
-from . import FORMATS, READABLE_FORMATS, __version__, convert, guess_format
+from . import (
+    COMPAT_MODES,
+    FORMATS,
+    READABLE_FORMATS,
+    Format,
+    __version__,
+    guess_format,
+    read,
+    write,
+)
+from .markdown.options import Compat, Flavor, IconForm, MarkdownOptions
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -19,10 +31,10 @@ if TYPE_CHECKING:
 
     from .config import Settings
     from .diagnostics import Diagnostic
-    from .project import FileChange, KeptFile, PageSync
+    from .files import FileChange
+    from .project import KeptFile, PageSync, VaultRun
 
-ICON_FORMS = ("img", "image", "embed", "link")
-COMPAT_MODES = ("faithful", "reference")
+ICON_FORMS: tuple[str, ...] = get_args(IconForm)
 
 
 class InputError(click.ClickException):
@@ -126,7 +138,13 @@ _INTERRUPTED = 130
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="scrapconv")
 def main() -> None:
-    """Convert Scrapbox (Cosense) notation to and from Obsidian and plain Markdown."""
+    """Convert Scrapbox (Cosense) notation to and from Obsidian and plain Markdown.
+
+    \b
+    Examples:
+      scrapconv convert --to obsidian page.sb
+      scrapconv sync --to obsidian --project myproject notes/*.sb
+    """
 
 
 # A whole project export (JSON), converted into a folder.
@@ -141,7 +159,7 @@ _FORMAT_OF_EXTENSION = {
 }
 
 
-@main.command("convert")
+@main.command("convert", short_help="Convert pages, an export or a vault.")
 @click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--from",
@@ -233,32 +251,193 @@ def convert_command(
     config_file: Path | None,
     report: str | None,
 ) -> None:
-    """Convert INPUT (a file, or - or nothing for standard input) and print the result,
-    convert a whole export into a folder of notes (-o FOLDER), or a folder of notes (a vault)
-    into a Cosense import file (-o FILE.json --to scrapbox).
+    """Convert INPUTS and print the result or write it with -o.
+
+    An input is a page (.sb, .scrapbox, .md, or - or nothing for standard input), a project
+    export (.json), written into a folder of notes (-o FOLDER), or a folder of notes (a vault),
+    written into a Cosense import file (-o FILE.json --to scrapbox). Several pages go into one
+    folder (-o FOLDER), one file each.
 
     What the conversion lost or changed is reported on standard error, one line each. With -o,
     --check and --diff compare the files with what would be written, and write nothing.
+
+    \b
+    Examples:
+      scrapconv convert --to obsidian page.sb
+      scrapconv convert --to obsidian page.sb -o page.md
+      scrapconv convert --to obsidian a.sb b.sb -o notes/
+      scrapconv convert myproject.json -o vault/ --to obsidian --incremental
+      scrapconv convert vault/ -o import.json --to scrapbox
     """
-    dry_run = _DryRun(check, diff)
-    lock = _Lock(if_locked == "wait")
-    if len(inputs) > 1:
-        raise click.UsageError("give one input file (or - for standard input)")
-    name = inputs[0] if inputs else "-"
-    vault = name != "-" and Path(name).is_dir()
-    config = _configuration(
-        config_file, () if name == "-" else (Path(name) if vault else Path(name).parent,)
-    )
-    target = _configured(config.to, target)
-    if target is None:
-        raise click.MissingParameter(param_type="option", param_hint="'--to'")
+    names = inputs or ("-",)
+    if "-" in names and len(names) > 1:
+        raise click.UsageError("standard input (-) is read only as the one input")
+    config = _configuration(config_file, _input_folders(names))
     if report == "-" and (output is None or diff):
         raise click.UsageError(
             "--report -: standard output carries the converted text or the diffs; give a file"
         )
-    # The input, when it was read to tell its format (standard input can be read once only).
+    lock = _Lock(if_locked == "wait")
+    _check_report(report)
+    read = [_input_kind(name, source) for name in names]
+    kinds = {kind for _, kind, _ in read}
+    if len(names) > 1 and kinds != {"page"}:
+        raise click.UsageError(
+            "several inputs are pages: give an export or a vault as the one input"
+        )
+    kind = read[0][1]
+    conversion = _conversion(
+        config,
+        kind,
+        {page_source for _, _, (page_source, _) in read},
+        target=target,
+        output=output,
+        project=project,
+        icons=icons,
+        headings=headings,
+        project_folders=project_folders,
+        compat=compat,
+        jobs=jobs,
+        run=(incremental, force),
+        dry_run=_DryRun(check, diff),
+        lock=lock,
+        report=report,
+    )
+    match kind:
+        case "vault":
+            _convert_vault(Path(names[0]), read[0][2][0], conversion)
+        case "export":
+            _convert_export(names[0], read[0][2][1], conversion)
+        case "page":
+            _convert_pages([(name, page) for name, _, page in read], conversion)
+
+
+# What an input is: a page, an export (JSON) or a folder of notes (a vault).
+InputKind = Literal["page", "export", "vault"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Conversion:
+    """One `convert` run: its options merged from the configuration and the command line and
+    checked once, then passed down whole. `markdown` is how Markdown is written (None for
+    Scrapbox output); `run` how a run into a vault goes; `compat` how Obsidian is read and
+    written; `project` the Scrapbox project of icons."""
+
+    target: Format
+    output: Path | None
+    project: str
+    compat: Compat
+    markdown: MarkdownOptions | None
+    run: VaultRun
+    dry_run: _DryRun
+    lock: _Lock
+    report: str | None
+
+
+def _conversion(
+    config: Settings,
+    kind: InputKind,
+    sources: set[str | None],
+    *,
+    target: str | None,
+    output: Path | None,
+    project: str,
+    icons: str | None,
+    headings: str | None,
+    project_folders: tuple[tuple[str, str], ...],
+    compat: str,
+    jobs: int | None,
+    run: tuple[bool, bool],
+    dry_run: _DryRun,
+    lock: _Lock,
+    report: str | None,
+) -> _Conversion:
+    """The options of a `convert` run, from the configuration and the command line (which
+    wins). One rule for the settings (the keys of the configuration, the options of the same
+    names): a setting that does not apply to this kind of input and output is unused, wherever
+    it comes from (`jobs` applies to an export, `icons` and `headings` to Markdown output,
+    `compat` to Obsidian pages and exports, `project` where Markdown is read or written);
+    settings that apply but contradict each other are an error, wherever they come from."""
+    from .project import VaultRun
+
+    target = _configured(config.to, target)
+    if target is None:
+        raise click.MissingParameter(param_type="option", param_hint="'--to'")
+    incremental, force = run
+    if (incremental or force) and (kind != "export" or output is None):
+        raise click.UsageError("--incremental and --force apply to an export into a folder (-o)")
+    if force and not incremental:
+        raise click.UsageError("--force applies with --incremental")
+    if dry_run and output is None:
+        raise click.UsageError("--check and --diff apply where convert writes files (with -o)")
+    if project_folders and target == "scrapbox":
+        raise click.UsageError("--project-folder applies to faithful Markdown output only")
+    project = _configured(config.project, project)
+    icons = _configured(config.icons, icons)
+    headings = _configured(config.headings, headings)
+    compat = _configured(config.compat, compat)
+    jobs = _configured(config.jobs, jobs)
+    obsidian = target == "obsidian" or (kind == "page" and "obsidian" in sources)
+    if kind == "vault" or not obsidian:
+        compat = "faithful"
+    levels = _heading_levels(headings) if headings is not None else None
+    markdown: MarkdownOptions | None = None
+    if target != "scrapbox":
+        writes_reference = compat == "reference" and target == "obsidian"
+        contradicted = icons not in (None, "img") or levels not in (None, (3, 2, 1))
+        if writes_reference and (contradicted or project_folders):
+            raise click.UsageError(
+                "--compat reference writes Obsidian output with <img> icons, fixed "
+                "headings and no --project-folder: drop the option or the compat setting "
+                f"({_origins(config, 'compat', 'icons', 'headings')})"
+            )
+        markdown = MarkdownOptions(
+            flavor=cast(Flavor, target),
+            project=project,
+            icons=cast(IconForm | None, icons),
+            headings=levels or (3, 2, 1),
+            compat="reference" if compat == "reference" and target == "obsidian" else "faithful",
+            project_folders=project_folders,
+        )
+    return _Conversion(
+        target=cast(Format, target),
+        output=output,
+        project=project,
+        compat=cast(Compat, compat),
+        markdown=markdown,
+        run=VaultRun(jobs, incremental, force),
+        dry_run=dry_run,
+        lock=lock,
+        report=report,
+    )
+
+
+def _origins(config: Settings, *keys: str) -> str:
+    """Where the settings `keys` came from, as far as the configuration set them."""
+    configured = [key for key in keys if getattr(config, key) is not None]
+    if not configured:
+        return "given on the command line"
+    return f"{', '.join(configured)} from {config.path}, the rest from the command line"
+
+
+def _input_folders(names: Sequence[str]) -> tuple[Path, ...]:
+    """The folders the configuration is looked for from: each input's (a folder's own)."""
+    return tuple(
+        Path(name) if Path(name).is_dir() else Path(name).parent for name in names if name != "-"
+    )
+
+
+def _input_kind(
+    name: str, source: str | None
+) -> tuple[str, InputKind, tuple[str | None, bytes | None]]:
+    """An input, what it is, and its format with its bytes when they were read to tell it
+    (standard input can be read once only)."""
+    if name != "-" and Path(name).is_dir():
+        if source not in (None, "obsidian", "markdown"):
+            raise click.UsageError("a folder is a vault of notes: give --from obsidian or markdown")
+        return name, "vault", (source or "obsidian", None)
     data: bytes | None = None
-    if source is None and not vault:
+    if source is None:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
         if source is None:
             data = _read_bytes(name)
@@ -268,146 +447,159 @@ def convert_command(
                 f"Missing option '--from': the input format cannot be told from "
                 f"{'standard input' if name == '-' else repr(name)} (its name or its content)"
             )
-    if jobs is not None and (vault or source != EXPORT):
-        raise click.UsageError("--jobs applies to an export (--from export) only")
-    if (incremental or force) and (vault or source != EXPORT or output is None):
-        raise click.UsageError("--incremental and --force apply to an export into a folder (-o)")
-    if force and not incremental:
-        raise click.UsageError("--force applies with --incremental")
-    if project_folders and (target == "scrapbox" or compat != "faithful"):
-        raise click.UsageError("--project-folder applies to faithful Markdown output only")
-    # The configuration fills in the options the command line leaves unset, where they apply to
-    # this input (so that one configuration serves every kind); so it adds no errors below.
-    single_page = not vault and source != EXPORT
-    if source != "scrapbox" or target != "scrapbox":
-        project = _configured(config.project, project)
-    if target != "scrapbox" and compat != "reference":
-        icons = _configured(config.icons, icons)
-        headings = _configured(config.headings, headings)
-    # --compat reference writes Obsidian with icons and headings of its own, and reads Obsidian.
-    writes_obsidian = target == "obsidian" and icons is None and headings is None
-    reads_obsidian = target == "scrapbox" and source == "obsidian"
-    if single_page and not project_folders and (writes_obsidian or reads_obsidian):
-        compat = _configured(config.compat, compat)
-    if source == EXPORT:
-        jobs = _configured(config.jobs, jobs)
-    if vault:
-        _convert_vault(
-            Path(name),
-            source,
-            target,
-            output,
-            project,
-            icons,
-            headings,
-            compat,
-            dry_run,
-            report,
-            lock,
-        )
+    return name, "export" if source == EXPORT else "page", (source, data)
+
+
+def _check_report(report: str | None) -> None:
+    """Fail before converting when the --report file cannot be written: a folder, or in a
+    folder that is missing or cannot be written into."""
+    if report is None or report == "-":
         return
-    if source == EXPORT:
-        _convert_export(
-            name,
-            target,
-            output,
-            project,
-            icons,
-            headings,
-            compat,
-            dry_run,
-            jobs,
-            project_folders,
-            report,
-            lock,
-            incremental=incremental,
-            force=force,
-            data=data,
-        )
-        return
+    path = Path(report)
+    if path.is_dir():
+        raise InputError(f"{_shown(report)}: is a folder, not a file to write the report to")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"{_shown(report)}: cannot write: no such folder {_shown(folder)}")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"{_shown(report)}: cannot write: Permission denied")
+
+
+def _convert_pages(
+    pages: list[tuple[str, tuple[str | None, bytes | None]]], conversion: _Conversion
+) -> None:
+    """Pages printed (one, without -o), or each written to its file: -o FILE for one page,
+    -o FOLDER (the name of each input, with the extension of its format) for one or more."""
+    output = conversion.output
+    if output is None and len(pages) > 1:
+        raise click.UsageError("several pages go into a folder: give it with -o FOLDER")
+    targets: list[Path | None] = [None]
     if output is not None:
-        raise click.UsageError("-o/--output is the folder a whole export (--from export) goes to")
+        into_folder = len(pages) > 1 or output.is_dir()
+        if into_folder and pages[0][0] == "-":
+            raise click.UsageError("standard input goes to -o FILE, not to a folder")
+        if into_folder:
+            extension = ".sb" if conversion.target == "scrapbox" else ".md"
+            files = [output / (Path(name).stem + extension) for name, _ in pages]
+            targets = list(files)
+            if len({path.name.casefold() for path in files}) < len(files):
+                raise click.UsageError(
+                    "two inputs of one name would be one file in the folder: convert them apart"
+                )
+        else:
+            targets = [output]
+    written: list[tuple[Path | None, bytes]] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    for (name, (source, data)), path in zip(pages, targets, strict=False):
+        text, page_diagnostics = _convert_page(name, cast(Format, source), data, conversion)
+        if path is not None and path.resolve() == Path(name).resolve():
+            raise InputError(f"{_shown(path)}: is the input itself: give another -o")
+        written.append((path, text.encode("utf-8", "surrogateescape")))
+        label = "<stdin>" if name == "-" else name
+        diagnostics.extend((label, diagnostic) for diagnostic in page_diagnostics)
+    if output is None:
+        sys.stdout.write(written[0][1].decode("utf-8", "surrogateescape"))
+        _print_diagnostics(diagnostics)
+        _write_report(
+            conversion.report,
+            {"pages": 1, "diagnostics": len(diagnostics)},
+            diagnostics,
+            conversion.lock,
+        )
+        return
+    changes = tuple(_page_change(path, data) for path, data in written if path is not None)
+    changed = tuple(change for change in changes if change.changed)
+    _print_diagnostics(diagnostics)
+    counts = {"pages": len(pages)}
+    dry_run = conversion.dry_run
     if dry_run:
-        raise click.UsageError("--check and --diff apply where convert writes files (with -o)")
+        dry_run.show(changed)
+        counts["files_would_change"] = len(changed)
+    else:
+        _write_changes(changed, conversion.lock)
+        counts["files_written"] = len(changed)
+    counts["diagnostics"] = len(diagnostics)
+    click.echo(_export_summary(counts), err=True)
+    _write_report(conversion.report, counts, diagnostics, conversion.lock)
+    dry_run.exit(changed)
+
+
+def _convert_page(
+    name: str, source: Format, data: bytes | None, conversion: _Conversion
+) -> tuple[str, tuple[Diagnostic, ...]]:
+    """One page converted: the text as printed (ending with a newline, but in the reference
+    format, whose files end where the text ends) and the diagnostics."""
     text = _decoded(name, data if data is not None else _read_bytes(name))
-    options: dict[str, object] = {}
-    # Obsidian input in the reference format is read as such, whatever the output.
-    reads_reference = compat == "reference" and source == "obsidian"
-    if target != "scrapbox":
-        options["project"] = project
-        if icons is not None:
-            options["icons"] = icons
-        if headings is not None:
-            options["headings"] = _heading_levels(headings)
-        if project_folders:
-            options["project_folders"] = project_folders
-        options["compat"] = compat
-    elif icons or headings or (compat != "faithful" and not reads_reference):
-        raise click.UsageError(
-            "--icons, --headings and --compat apply to Markdown output only "
-            "(--compat reference also to Obsidian input)"
-        )
-    elif source != "scrapbox":
-        options["project"] = project
-        options["compat"] = compat
-    elif project:
-        raise click.UsageError("--project applies to Markdown input or output only")
-    writes_reference = compat == "reference" and target != "scrapbox"
-    if writes_reference and (target != "obsidian" or icons is not None or headings):
-        raise click.UsageError(
-            "--compat reference writes Obsidian output with <img> icons and fixed headings"
-        )
+    markdown = conversion.markdown
+    reads_reference = conversion.compat == "reference" and source == "obsidian"
     if source == "scrapbox":
         from .scrapbox.reader import scrapbox_text
 
+        # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
         text = scrapbox_text(text)
-    result = convert(text, source, target, **options)  # type: ignore[arg-type]
-    sys.stdout.write(result.text)
-    # The reference pipeline's files end where the text ends: print them byte for byte.
-    if not writes_reference and result.text and not result.text.endswith("\n"):
-        sys.stdout.write("\n")
-    label = "<stdin>" if name == "-" else name
-    diagnostics = [(label, diagnostic) for diagnostic in result.diagnostics]
-    _print_diagnostics(diagnostics)
-    _write_report(report, {"pages": 1, "diagnostics": len(diagnostics)}, diagnostics, lock)
+    compat: Compat = "reference" if reads_reference else "faithful"
+    if source == "scrapbox":
+        document = read(text, source)
+    else:
+        document = read(text, source, project=conversion.project, compat=compat)
+    if markdown is None:
+        from .scrapbox.report import scrapbox_diagnostics
+
+        written, diagnostics = write(document, "scrapbox"), scrapbox_diagnostics(document)
+    else:
+        from .markdown import write_markdown
+
+        written, diagnostics = write_markdown(document, markdown)
+    if written and not written.endswith("\n") and not (markdown and markdown.compat == "reference"):
+        written += "\n"
+    return written, tuple(diagnostics)
 
 
-def _convert_export(
-    name: str,
-    target: str,
-    output: Path | None,
-    project: str,
-    icons: str | None,
-    headings: str | None,
-    compat: str,
-    dry_run: _DryRun,
-    jobs: int | None = None,
-    project_folders: tuple[tuple[str, str], ...] = (),
-    report: str | None = None,
-    lock: _Lock | None = None,
-    *,
-    incremental: bool = False,
-    force: bool = False,
-    data: bytes | None = None,
-) -> None:
+def _page_change(path: Path, data: bytes) -> FileChange:
+    from .files import compare_file
+
+    try:
+        return compare_file(path, data)
+    except OSError as error:
+        raise InputError(f"{_shown(path)}: cannot read: {error.strerror or error}") from None
+
+
+def _write_changes(changes: tuple[FileChange, ...], lock: _Lock) -> None:
+    """Write each file that changes (whole or not at all), its folder made when missing and
+    locked, folders in one order, so that two runs each waiting for the other's cannot be."""
+    from .files import make_folder, write_change
+
+    folders = sorted({change.path.parent.resolve() for change in changes})
+    with ExitStack() as locks:
+        for folder in folders:
+            try:
+                make_folder(folder)
+            except OSError as error:
+                raise InputError(
+                    f"{_shown(folder)}: cannot write: {error.strerror or error}"
+                ) from None
+            locks.enter_context(lock.hold(folder))
+        for change in changes:
+            try:
+                write_change(change)
+            except OSError as error:
+                raise InputError(
+                    f"{_shown(change.path)}: cannot write: {error.strerror or error}"
+                ) from None
+
+
+def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> None:
     """An export into a folder of notes: checked whole first, so bad input writes nothing.
-    `jobs`: the number of processes converting pages (None: one per CPU); `report`: the file
-    (or -) to write the diagnostics to as JSON; `incremental` and `force`: as for
-    `export_to_vault`, with exit status 1 when a file was kept; `data`: the export's bytes
-    when they were read already."""
+    Exit status 1 when an incremental run kept a file."""
     from .files import FolderLockedError
     from .manifest import ManifestError
     from .project import ExportError, check_vault, export_to_vault, read_export
 
-    lock = lock or _Lock()
-
+    output = conversion.output
     if output is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
-    if target == "scrapbox":
+    if conversion.markdown is None:
         raise click.UsageError("an export converts to obsidian or markdown notes")
-    if compat != "faithful":
-        raise click.UsageError("--compat reference applies to single pages, not to an export")
-    levels = _heading_levels(headings) if headings is not None else (3, 2, 1)
     label = "<stdin>" if name == "-" else name
     try:
         export = read_export(data if data is not None else _read_bytes(name), label)
@@ -415,21 +607,13 @@ def _convert_export(
         raise InputError(str(error)) from None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
-    # The same conversion whether it is checked or written.
-    conversion: dict[str, Any] = {
-        "flavor": target,
-        "project": project or None,
-        "icons": icons,
-        "headings": levels,
-        "jobs": jobs,
-        "project_folders": project_folders,
-        "incremental": incremental,
-        "force": force,
-    }
+    dry_run, lock, incremental = conversion.dry_run, conversion.lock, conversion.run.incremental
     if dry_run:
         try:
             with _ProgressBar("Converting pages") as progress:
-                checked = check_vault(export, output, **conversion, progress=progress)
+                checked = check_vault(
+                    export, output, conversion.markdown, conversion.run, progress=progress
+                )
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         except ManifestError as error:
@@ -443,7 +627,7 @@ def _convert_export(
             counts["files_kept"] = len(checked.kept)
         counts["diagnostics"] = len(diagnostics)
         click.echo(_export_summary(counts), err=True)
-        _write_report(report, counts, diagnostics, lock)
+        _write_report(conversion.report, counts, diagnostics, lock)
         dry_run.exit(checked.changes)
         return
     try:
@@ -451,7 +635,8 @@ def _convert_export(
             result = export_to_vault(
                 export,
                 output,
-                **conversion,
+                conversion.markdown,
+                conversion.run,
                 progress=progress,
                 wait=lock.wait,
                 waiting=lock.waiting(output),
@@ -476,7 +661,7 @@ def _convert_export(
         }
     counts["diagnostics"] = len(diagnostics)
     click.echo(_export_summary(counts, result.full_run), err=True)
-    _write_report(report, counts, diagnostics, lock)
+    _write_report(conversion.report, counts, diagnostics, lock)
     # The rest is done, but the folder is not all the export says: exit 1, as ruff does for
     # what it could not fix.
     if result.kept:
@@ -529,42 +714,30 @@ def _print_kept(folder: Path, kept: tuple[KeptFile, ...]) -> None:
         click.echo(f"{_shown(folder / file.filename)}: {why}", err=True)
 
 
-def _convert_vault(
-    folder: Path,
-    source: str | None,
-    target: str,
-    output: Path | None,
-    project: str,
-    icons: str | None,
-    headings: str | None,
-    compat: str,
-    dry_run: _DryRun,
-    report: str | None,
-    lock: _Lock,
-) -> None:
+def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) -> None:
     """A vault into one Cosense import file: every note read first, so bad input writes
     nothing, and the file written whole or not at all."""
     from .files import FolderLockedError
     from .project import VaultError, compare_file, import_bytes, vault_to_import, write_import
 
-    if source is None:
-        source = "obsidian"
-    if source not in ("obsidian", "markdown"):
-        raise click.UsageError("a folder is a vault of notes: give --from obsidian or markdown")
-    if target != "scrapbox":
+    output, dry_run, lock, report = (
+        conversion.output,
+        conversion.dry_run,
+        conversion.lock,
+        conversion.report,
+    )
+    if conversion.target != "scrapbox":
         raise click.UsageError("a vault converts to a Cosense import: give --to scrapbox")
     if output is None:
         raise click.UsageError("a vault converts into one import file: give it with -o FILE.json")
-    if icons is not None or headings is not None or compat != "faithful":
-        raise click.UsageError("--icons, --headings and --compat apply to Markdown output only")
     if output.is_dir():
         raise InputError(f"{output}: is a folder, not a file to write the import to")
     try:
         with _ProgressBar("Converting notes") as progress:
             result = vault_to_import(
                 folder,
-                flavor=source,  # type: ignore[arg-type]
-                project=project,
+                flavor=cast(Flavor, source),
+                project=conversion.project,
                 progress=progress,
             )
     except VaultError as error:
@@ -604,7 +777,7 @@ def _convert_vault(
     _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics, lock)
 
 
-@main.command("sync")
+@main.command("sync", short_help="Keep the note beside each Scrapbox page up to date.")
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option(
     "--to",
@@ -657,17 +830,24 @@ def sync_command(
     Exit status: 0 (also when notes were written, unless --exit-non-zero-on-change); 1 with
     --check when a note would change; 2 on an error (one line), such as a page that cannot be
     read, in which case nothing is written. A summary goes to standard error.
+
+    \b
+    Examples:
+      scrapconv sync --to obsidian --project myproject notes/*.sb
+      scrapconv sync --check notes/*.sb
     """
-    from .project import SyncError, SyncOptions, sync_page, write_change
+    from .project import SyncError, sync_page, write_change
 
     if report == "-" and diff:
         raise click.UsageError("--report -: standard output carries the diffs; give a file")
     config = _configuration(config_file, {file.parent for file in files})
+    lock = _Lock(if_locked == "wait")
+    _check_report(report)
     headings = _configured(config.headings, headings)
-    options = SyncOptions(
-        flavor=_configured(config.to, target),  # type: ignore[arg-type]
+    options = MarkdownOptions(
+        flavor=cast(Flavor, _configured(config.to, target)),
         project=_configured(config.project, project),
-        icons=_configured(config.icons, icons),  # type: ignore[arg-type]
+        icons=cast(IconForm | None, _configured(config.icons, icons)),
         headings=_heading_levels(headings) if headings is not None else (3, 2, 1),
         project_folders=project_folders,
     )
@@ -692,7 +872,6 @@ def sync_command(
     ]
     _print_diagnostics(diagnostics)
     changes = tuple(page.change for page in synced if page.change.changed)
-    lock = _Lock(if_locked == "wait")
     if not dry_run and changes:
         # One run at a time writes into a folder; folders are locked in one order, so that
         # two runs each waiting for the other's cannot be.

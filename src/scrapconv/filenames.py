@@ -1,4 +1,5 @@
-"""One title → file-name map for a whole Scrapbox project, and Scrapbox's page identity.
+"""Names of Scrapbox pages: Scrapbox's page identity, note file names (one title → file-name
+map for a whole project), scrapbox.io URL paths, link targets and icon pages.
 
 Every note of a converted project is named through a `FileNameMap`, and every link is resolved
 through the same map, so a file and the links to it can never disagree.
@@ -37,15 +38,88 @@ of them in sorted order. The result depends only on the set of titles, never on 
 from __future__ import annotations
 
 import hashlib
+import json
 import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
-from scrapconv.markdown.names import root_link, title_to_filename, url_component
+__all__ = [
+    "FileNameMap",
+    "ProjectFolders",
+    "claim_suffixed",
+    "collision_key",
+    "icon_page",
+    "line_link",
+    "page_filename",
+    "page_key",
+    "path_segment",
+    "reference_filenames",
+    "root_link",
+    "scrapbox_path",
+    "title_to_filename",
+    "url_component",
+]
 
-__all__ = ["FileNameMap", "ProjectFolders", "page_filename", "page_key"]
+# Not allowed in file names on Windows, macOS or Linux, or read as link syntax by Obsidian.
+_FILENAME_UNSAFE = re.compile(r'[/\\:*?"<>|#^\[\]\x00-\x1f\x7f]|%%')
+
+
+def title_to_filename(title: str) -> str:
+    """The file name (without `.md`) of the note for a page title: characters that file
+    systems or Obsidian links cannot hold become `-`."""
+    return _FILENAME_UNSAFE.sub("-", title)
+
+
+# A link to a line of a page ends in `#` and the line's id: no part of the page's title.
+_LINE_ANCHOR = re.compile(r"#[0-9a-f]{24}$")
+
+
+def line_link(target: str) -> tuple[str, str]:
+    """A link's target, `page` or `page#<line id>` (a line of the page), as the page's title
+    and the line anchor (`#<line id>`, or "")."""
+    anchor = _LINE_ANCHOR.search(target)
+    if anchor is None:
+        return target, ""
+    return target[: anchor.start()], anchor[0]
+
+
+def root_link(target: str) -> tuple[str, str, str]:
+    """A root link's target, `/project/page` or `/project/page#<line id>` (a line of the
+    page), as its project, its page's title (after the project's `/`, which may hold more `/`)
+    and the line anchor (`#<line id>`, or "")."""
+    project, _, page = target[1:].partition("/")
+    return project, *line_link(page)
+
+
+def scrapbox_path(target: str) -> str:
+    """The URL path of a root link's target, `/project/page`: the page's title with spaces as
+    `_`, as Scrapbox writes it, and percent-encoded whole (a `/` in it too); a line anchor
+    stays the URL's fragment."""
+    project, page, anchor = root_link(target)
+    slash = "/" if "/" in target[1:] else ""
+    return f"/{url_component(project)}{slash}{url_component(page.replace(' ', '_'))}{anchor}"
+
+
+def url_component(text: str) -> str:
+    """`text` percent-encoded as JavaScript's `encodeURIComponent` does, and `(` and `)` too,
+    so that a Markdown link destination holding it needs no escapes in any renderer."""
+    return quote(text, safe="!*'~", errors="surrogatepass")
+
+
+def path_segment(text: str) -> str:
+    return quote(text, safe="!$&'()*+,;=:@~", errors="surrogatepass")
+
+
+def icon_page(path: str, project: str) -> tuple[str, str]:
+    """The project and page of an icon written `name` (of `project`) or `/project/name`."""
+    if path.startswith("/"):
+        owner, _, name = path[1:].partition("/")
+        return owner, name
+    return project, path
+
 
 # `name.md` must fit in one path component, which is 255 bytes on Linux, macOS (APFS) and in
 # most other file systems.
@@ -245,6 +319,60 @@ def claim_suffixed(title: str, key: str, taken: set[str]) -> str:
             taken.add(collision_key(name))
             return name
         count += 1
+
+
+# What no file name can hold, though the reference pipeline's names would: NUL and the other
+# control characters, and lone surrogates.
+_UNFILEABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def reference_filenames(titles: Iterable[str]) -> dict[str, tuple[str, str | None]]:
+    """The file name (without `.md`) of every page as the reference pipeline names it,
+    `title.replace("/", "-")`, by title, each with why it was changed (None: it was not).
+
+    Where the pipeline's name is not valid everywhere, it is made so by the rules of faithful
+    names: control characters become `-`, a Windows device name gets a `-` (rules 1 and 4),
+    and a name longer than 255 bytes with `.md` is cut (rule 5). Where names collide (rule 6:
+    the same without case or normal form, or two titles that differ in `/` and `-`), the first
+    title in sorted order of those whose name is the pipeline's own keeps it; every other gets
+    ` (` + 8 hex digits + `)` after its safe name.
+    """
+    named: list[tuple[str, str, str | None]] = []
+    for title in sorted(set(titles)):
+        name = title.replace("/", "-")
+        valid, reason = _valid_reference_name(name)
+        named.append((title, valid, reason))
+    # The pipeline's own names claim theirs first.
+    named.sort(key=lambda item: item[2] is not None)
+    taken: dict[str, str] = {}
+    names: dict[str, tuple[str, str | None]] = {}
+    for title, name, reason in named:
+        key = collision_key(name)
+        holder = taken.get(key)
+        if holder is None:
+            taken[key] = title
+            names[title] = (name, reason)
+            continue
+        keys = set(taken)
+        suffixed = claim_suffixed(title, title, keys)
+        taken[collision_key(suffixed)] = title
+        taken_by = f"is taken by the page {json.dumps(holder, ensure_ascii=False)}"
+        names[title] = (suffixed, taken_by if reason is None else f"{reason}; valid, it {taken_by}")
+    return names
+
+
+def _valid_reference_name(name: str) -> tuple[str, str | None]:
+    """The pipeline's file name `name` made valid on every system, and why it was changed."""
+    # (Dots and spaces before `.md` are no trouble: the name ends with `md`.)
+    valid = _UNFILEABLE.sub("-", name) or _EMPTY_NAME
+    reason = "holds a character no file name can hold" if valid != name else None
+    safe = _avoid_device_name(valid)
+    if safe != valid:
+        reason = reason or "is a device name on Windows"
+    cut = _cut(safe, _MAX_NAME_BYTES) or _EMPTY_NAME
+    if cut != safe:
+        reason = reason or "is longer than 255 bytes"
+    return cut, reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,5 @@
-"""Files as scrapconv reads and writes them: only regular files are read, and one run at a time
-writes into a folder.
+"""Files as scrapconv reads and writes them: only regular files are read, each file is written
+whole or not at all, and one run at a time writes into a folder.
 
 `read_regular` reads a regular file, and refuses, without blocking or reading endlessly, a
 FIFO, a device, a socket or a folder, and a symbolic link that leads out of the folder the
@@ -11,29 +11,48 @@ belongs to the process holding it, so a run killed by any means leaves no stale 
 the lock file it leaves locks nothing and is used by the next run. The run that takes the lock
 first removes the temporary files (`.scrapconv-*.tmp`) that killed runs left in the folder,
 then removes the lock file again as it lets the lock go.
+
+`write_atomically` writes a file whole or not at all (a temporary file in the same folder, then
+a rename). `compare_file` gives a file as it is next to what would be written (`FileChange`,
+with its unified diff), and `write_change` writes it only when it changes the file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import errno
 import os
 import re
 import secrets
+import signal
 import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = [
     "LOCK_NAME",
+    "FileChange",
     "FolderLockedError",
     "IrregularFileError",
+    "compare_file",
+    "error_reason",
     "folder_lock",
+    "interrupts_held",
+    "kept_mode",
+    "make_folder",
+    "new_file_mode",
+    "read_if_present",
     "read_regular",
+    "remove_files",
+    "rename_case",
     "temporary_name",
+    "write_atomically",
+    "write_change",
 ]
 
 LOCK_NAME = ".scrapconv.lock"
@@ -104,6 +123,178 @@ def _check_regular(status: os.stat_result, path: Path) -> None:
     else:
         kind = "not a file"
     raise IrregularFileError(0, f"{kind}, not a regular file", str(path))
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """A file as it is (`old`, None when there is none) and as a conversion would write it
+    (`new`, None when it would remove it). `unread` says why the file there was not read
+    (`old` is then None): it is not a regular file, or a symbolic link out of its folder."""
+
+    path: Path
+    old: bytes | None
+    new: bytes | None
+    unread: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.unread is not None or self.old != self.new
+
+    def diff(self) -> str:
+        """A unified diff from the file as it is to the file as it would be ("" when they
+        are the same); a file that is absent, before or after, is `/dev/null`, and one that
+        was not read is named with the reason (`a.md (not read: a FIFO, …)`)."""
+        if not self.changed:
+            return ""
+        before = "/dev/null" if self.old is None else str(self.path)
+        if self.unread is not None:
+            before = f"{self.path} (not read: {self.unread})"
+        lines = difflib.unified_diff(
+            [] if self.old is None else _diff_lines(self.old),
+            [] if self.new is None else _diff_lines(self.new),
+            before,
+            "/dev/null" if self.new is None else str(self.path),
+        )
+        return "".join(lines)
+
+
+def _diff_lines(data: bytes) -> list[str]:
+    lines = data.decode("utf-8", errors="replace").splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
+def compare_file(path: Path, new: bytes) -> FileChange:
+    """`path` as it is now next to `new`. What is not a regular file, or a symbolic link out of
+    its folder, is not read (`FileChange.unread`). Raises OSError when `path` exists and cannot
+    be read."""
+    try:
+        return FileChange(path, read_if_present(path), new)
+    except IrregularFileError as error:
+        return FileChange(path, None, new, error_reason(error))
+
+
+def read_if_present(path: Path) -> bytes | None:
+    """The bytes of the regular file `path`, or None when there is none. Raises
+    IrregularFileError for what is not a regular file or a link out of its folder, OSError
+    when it cannot be read."""
+    try:
+        return read_regular(path, path.parent)
+    except FileNotFoundError:
+        return None
+
+
+def error_reason(error: OSError) -> str:
+    """Why a file could not be read, for a message."""
+    return error.strerror or str(error)
+
+
+def write_change(change: FileChange) -> None:
+    """Write `change.new` to its path, whole or not at all, and only when it changes the file;
+    a file replaced keeps its permissions. A change with no `new` removes the file. Raises
+    OSError. It takes no lock: hold `scrapconv.files.folder_lock` of the folder around it
+    where other runs may write there."""
+    if not change.changed:
+        return
+    if change.new is None:
+        change.path.unlink(missing_ok=True)
+        return
+    mode = kept_mode(change.path)
+    write_atomically(change.path, change.new, None, new_file_mode() if mode is None else mode)
+
+
+def make_folder(folder: Path) -> list[Path]:
+    """Make `folder` and its missing parents; the folders made, outermost first."""
+    missing: list[Path] = []
+    current = folder
+    while not current.exists() and not current.is_symlink():
+        missing.append(current)
+        if current.parent == current:
+            break
+        current = current.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return list(reversed(missing))
+
+
+def new_file_mode() -> int:
+    """The mode a new file gets here (what `open` would give under the current umask)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
+    """Write `path` whole or not at all: a temporary file in the same folder, then a rename.
+
+    The temporary file is named before it is made, inside the `try`, so that an interrupt
+    (Ctrl-C) at any point after it is made still removes it."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    temporary = ""
+    try:
+        while True:
+            temporary = os.path.join(path.parent, temporary_name())
+            try:
+                descriptor = os.open(temporary, flags, 0o600)
+            except FileExistsError:
+                temporary = ""
+                continue
+            break
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(data)
+        os.chmod(temporary, mode)
+        if mtime is not None:
+            os.utime(temporary, (mtime, mtime))
+        os.replace(temporary, path)
+    except BaseException:
+        if temporary:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        raise
+
+
+def kept_mode(path: Path) -> int | None:
+    """The permissions of the regular file at `path` (a file replaced keeps them), or None."""
+    try:
+        status = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return stat.S_IMODE(status.st_mode) if stat.S_ISREG(status.st_mode) else None
+
+
+def rename_case(source: Path, target: Path) -> None:
+    """Rename `source` to `target`, which differs from it only in case: also where the file
+    system takes them for one name (a plain rename there may keep the old spelling)."""
+    step = source.with_name(temporary_name())
+    os.rename(source, step)
+    try:
+        os.rename(step, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.rename(step, source)
+        raise
+
+
+def remove_files(paths: list[Path]) -> None:
+    """Remove the files (those a failed run made), whatever is left of them."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Ctrl-C (SIGINT) held back in this thread for the block, then delivered: processes
+    started meanwhile inherit the mask, so none starts with a handler that would print a
+    traceback; cleaning up after a failure is not cut short either."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 # The folders whose lock this process holds, by thread and folder: a thread taking a lock it

@@ -284,14 +284,15 @@ def _table_cell(text: str, index: int, context: Context) -> bool:
     return context.in_table
 
 
-_ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
+# A character reference, numeric or named, as CommonMark reads one.
+ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 # The HTML5 named references that end in `;`, the only ones CommonMark reads.
 _ENTITY_NAMES = frozenset(name for name in html5 if name.endswith(";"))
 
 
 def _entity(text: str, index: int, context: Context) -> bool:
     """`&`: a character reference, when it is one HTML knows."""
-    found = _ENTITY.match(text, index)
+    found = ENTITY.match(text, index)
     if found is None:
         return False
     return found[0][1] == "#" or found[0][1:] in _ENTITY_NAMES

@@ -41,10 +41,17 @@ from ..ast import (
     Text,
     UrlLink,
 )
-from ..filenames import ProjectFolders, page_key
+from ..filenames import (
+    ProjectFolders,
+    icon_page,
+    line_link,
+    page_key,
+    path_segment,
+    scrapbox_path,
+    title_to_filename,
+)
 from ..scrapbox.inline import is_image_url
 from .emphasis import finalize_emphasis
-from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
 
 Token = dict[str, Any]
 

@@ -48,6 +48,7 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
+from ..filenames import path_segment
 from ..scrapbox.inline import (
     JS_WHITESPACE,
     JS_WHITESPACE_CHARACTERS,
@@ -57,18 +58,11 @@ from ..scrapbox.inline import (
     parse_inline,
     strip_js,
 )
-from ..scrapbox.parser_json import _google_map, _image_src
+from ..scrapbox.parser_json import google_map_node, image_src
 from ..scrapbox.writer import write_inline, write_inlines
-from .escape import _ENTITY
-from .names import path_segment
-from .writer import (
-    _OBSIDIAN_TAG,
-    MarkdownOptions,
-    _fence_for,
-    _is_rule,
-    _url,
-    code_language,
-)
+from .common import OBSIDIAN_TAG, code_language, fence_for, is_rule_icon, link_destination
+from .escape import ENTITY
+from .options import MarkdownOptions
 
 # What a piece of output is:
 # * text: text of the page, escaped where Markdown would read it as markup;
@@ -104,6 +98,8 @@ class _Block:
 
 
 # The languages of the pipeline's code fences, by the name's extension (or the whole name).
+# Not `common.code_language`'s table, on purpose: these are the pipeline's bytes, as are
+# `_attribute` and `_is_punctuation` below next to the faithful writer's look-alikes.
 _LANGUAGES = {
     key: language
     for language, keys in (
@@ -264,7 +260,7 @@ class ReferenceWriter:
     def _code_block(self, block: CodeBlock) -> _Block:
         self.source_line = block.line
         language = _language(block.filename)
-        fence = _fence_for(block.lines, language)
+        fence = fence_for(block.lines, language)
         name = _escape([(block.filename, "text")])
         code = block.lines or ("",)  # the pipeline writes an empty body as an empty line
         if not block.indent:
@@ -370,7 +366,7 @@ class ReferenceWriter:
             case Icon():
                 return self._icon(node)
             case GoogleMap():
-                place_and_url = _google_map(node, write_inline(node))
+                place_and_url = google_map_node(node, write_inline(node))
                 return _link(place_and_url["place"], place_and_url["url"])
             case HashTag(name=name):
                 return self._hash_tag(name)
@@ -444,7 +440,7 @@ class ReferenceWriter:
         file_name = page.replace("/", "-")  # the pipeline's file names
         if "#" in page or "|" in page:
             # Obsidian reads these as a heading or an alias in a wikilink (defect 2).
-            return _link(target, _url(path_segment(file_name + ".md") + line_id))
+            return _link(target, link_destination(path_segment(file_name + ".md") + line_id))
         if file_name != page:
             # Point at the file the page is written to (defect 1).
             bar = "\\|" if self.in_cell else "|"
@@ -458,7 +454,7 @@ class ReferenceWriter:
             self._report("image-size", "a large image [[…]] is written at the normal size")
         if image.link:
             self._report("image-link", f"the link of an image is dropped: {image.link}")
-        return [(f"![image]({_image_src(image.src)})", "raw")]
+        return [(f"![image]({image_src(image.src)})", "raw")]
 
     def _webp(self, image: Image) -> list[Piece]:
         """Parser 8.1.0 took no `.webp` URL for an image: the bracket was a link."""
@@ -467,7 +463,7 @@ class ReferenceWriter:
         if image.strong:
             return [("**", "mark"), *_link(src, src), ("**", "mark")]
         if image.link_first and _IMAGE_8.fullmatch(link):
-            return [(f"![image]({_image_src(link)})", "raw")]
+            return [(f"![image]({image_src(link)})", "raw")]
         if image.link_first:
             return _link(src, link)
         return _link(link or src, src)
@@ -475,7 +471,7 @@ class ReferenceWriter:
     def _icon(self, icon: Icon) -> list[Piece]:
         if icon.strong:
             self._report("image-size", "a large icon [[….icon]] is written at the normal size")
-        if _is_rule(icon):
+        if is_rule_icon(icon):
             return [("---" * icon.count, "raw")]
         if icon.is_root:
             src = f"{self.host}/api/pages{icon.path}/icon"
@@ -491,7 +487,7 @@ class ReferenceWriter:
         # Obsidian reads a tag up to the first character a tag cannot hold; a number alone is
         # no tag, so the tag becomes the link to its page it is in Scrapbox (defect 17).
         read = _TAG_CHARACTERS.match(name)
-        if read is not None and read[0] and not _OBSIDIAN_TAG.match(read[0]):
+        if read is not None and read[0] and not OBSIDIAN_TAG.match(read[0]):
             self._report("tag", f"#{name} is not an Obsidian tag: written as a link")
             return self._page_link(name)
         return [(f"#{name}", "raw")]
@@ -821,7 +817,7 @@ def _singles(text: str, kinds: list[PieceKind], plain: list[bool], cell: bool) -
             # the start of a line even unclosed; a tag or an autolink must be whole.
             markup = after in ("!", "?") or _HTML_TAG.match(text, index) is not None
         elif char == "&":
-            markup = _ENTITY.match(text, index) is not None
+            markup = ENTITY.match(text, index) is not None
         elif char == "!":
             markup = after == "["  # an image or an embed
         elif char == "[" and after == "[":

@@ -12,7 +12,6 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import quote
 
 from ..ast import (
@@ -45,8 +44,24 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
-from ..filenames import FileNameMap, ProjectFolders
+from ..filenames import (
+    ProjectFolders,
+    icon_page,
+    line_link,
+    path_segment,
+    scrapbox_path,
+    title_to_filename,
+)
 from ..scrapbox.writer import write_inline
+from .common import (
+    NOT_IN_AUTOLINK,
+    OBSIDIAN_TAG,
+    autolink,
+    code_language,
+    fence_for,
+    is_rule_icon,
+    link_destination,
+)
 from .escape import (
     CONTROL,
     LONE_TAG,
@@ -59,86 +74,8 @@ from .escape import (
     special_characters,
 )
 from .frontmatter import front_matter
-from .names import icon_page, line_link, path_segment, scrapbox_path, title_to_filename
+from .options import IconForm, MarkdownOptions
 
-Flavor = Literal["obsidian", "markdown"]
-IconForm = Literal["img", "image", "embed", "link"]
-Compat = Literal["faithful", "reference"]
-
-
-@dataclass(frozen=True, slots=True)
-class MarkdownOptions:
-    """How to write Markdown.
-
-    * `flavor`: `obsidian` (wikilinks, tags, highlights) or `markdown` (portable GFM).
-    * `project`: the Scrapbox project, for the URLs of its icons.
-    * `icons`: `image` (a Markdown image; in Obsidian at text height, `![name.icon|20](…)`),
-      `img` (an `<img>` tag at text height, as the reference converter writes), `embed` (an
-      Obsidian embed of a local `NAME.icon.png`) or `link` (a link to the icon's page).
-    * `headings`: the heading level for a line that is only a `[* ]`, `[** ]`, … decoration,
-      by number of asterisks; counts beyond the last entry take the last entry's level.
-    * `scrapbox_host`: where links to Scrapbox pages and icons point.
-    * `pages`: the file names of the project's pages; links then go to the file of the page
-      Scrapbox would open (`[ABC170_E]` to `ABC170 E.md`). Without it, a link goes to the
-      file named after its own text.
-    * `project_folders`: `(project, folder)` pairs of Scrapbox projects whose notes are
-      folders of the same vault, relative to its root (see `ProjectFolders`, which checks
-      them): a link to a page of one (`[/villagepump/a b]`) goes to its note there instead of
-      its web page. The notes written are in the folder of `project` when it is named, else
-      in a folder right below the vault's root.
-    """
-
-    flavor: Flavor = "obsidian"
-    project: str = ""
-    icons: IconForm | None = None
-    headings: tuple[int, ...] = (3, 2, 1)
-    scrapbox_host: str = "https://scrapbox.io"
-    compat: Compat = "faithful"
-    pages: FileNameMap | None = None
-    project_folders: tuple[tuple[str, str], ...] = ()
-
-    @property
-    def icon_form(self) -> IconForm:
-        if self.icons is not None:
-            return self.icons
-        return "image"
-
-    def __post_init__(self) -> None:
-        if not self.headings or not all(1 <= level <= 6 for level in self.headings):
-            raise ValueError(f"headings must be levels from 1 to 6, not {self.headings!r}")
-        if self.project_folders:
-            if self.compat == "reference":
-                raise ValueError("project_folders apply to the faithful format only")
-            # Checked, and normalised so that the same folders compare equal.
-            folders = ProjectFolders(self.project_folders).folders
-            object.__setattr__(self, "project_folders", folders)
-
-    def heading_level(self, stars: int) -> int:
-        return self.headings[min(stars, len(self.headings)) - 1]
-
-
-_LANGUAGES = {
-    "py": "python",
-    "js": "javascript",
-    "mjs": "javascript",
-    "ts": "typescript",
-    "rb": "ruby",
-    "rs": "rust",
-    "sh": "bash",
-    "bash": "bash",
-    "zsh": "bash",
-    "yml": "yaml",
-    "md": "markdown",
-    "htm": "html",
-    "cc": "cpp",
-    "hpp": "cpp",
-    "h": "c",
-    "cs": "csharp",
-    "kt": "kotlin",
-    "hs": "haskell",
-    "pl": "perl",
-    "tex": "latex",
-}
 # An invisible character written as a reference: punctuation to Markdown's emphasis rules.
 _INVISIBLE = "&#8203;"
 # A character Obsidian reads as part of a tag.
@@ -153,40 +90,15 @@ _EMPTY_ITEM = "&nbsp;"
 _FIRST_NUMBER = re.compile(r"0*1[.)] ")
 # Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
 _NEIGHBOUR_SENSITIVE = frozenset((Decoration, Strong, HashTag))
-_HR_ICONS = frozenset({"/icons/hr", "/scrapboxlab/hr", "hr", "-"})
-# What Obsidian accepts as a tag: letters, digits, `_`, `-`, `/`, and at least one non-digit.
-_OBSIDIAN_TAG = re.compile(r"^(?=.*[^\d/])[\w\-/]+$")
 
 
 # Patterns compiled once: `re.search(pattern, …)` looks its pattern up in a cache each call.
-_EXPLICIT_LANGUAGE = re.compile(r"\(([^()\s]+)\)$")
-_LANGUAGE_WORD = re.compile(r"[0-9a-z+#_-]+")
 # A code block name that is itself a language word: no extension, no spaces.
 _LANGUAGE_NAME = re.compile(r"[0-9A-Za-z+#_-]+")
-_URL_NEEDS_BRACKETS = re.compile(r"[\s<>]")
-# A destination whose parentheses CommonMark reads as part of it: one level, balanced.
-_BALANCED_PARENTHESES = re.compile(r"[^()]*(?:\([^()]*\)[^()]*)*")
-_DESTINATION_ESCAPES = re.compile(r"[\\()]")
 _BACKTICKS = re.compile(r"`+")
-_FENCE_LIKE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 # What Markdown could read as markup in TeX: escapes, emphasis, code, links, HTML.
 _TEX_MARKUP = re.compile(r"[\\_*`~\[\]<&]")
 _CLOSING_SEQUENCE = re.compile(r"(?:^|[ \t])(#+)$")
-
-
-def code_language(filename: str) -> str:
-    """The fence language for a Scrapbox code block's file name: `name(lang)`, the extension,
-    or the name itself when it has none (`code:python`)."""
-    name = filename.strip()
-    explicit = _EXPLICIT_LANGUAGE.search(name)
-    if explicit:
-        return explicit[1].lower()
-    base, dot, extension = name.rpartition(".")
-    word = extension if dot and base else name
-    word = word.lower()
-    if not _LANGUAGE_WORD.fullmatch(word):
-        return ""
-    return _LANGUAGES.get(word, word)
 
 
 @dataclass(slots=True)
@@ -205,19 +117,6 @@ class _Output:
     # where the tag ends: such a line starts an HTML block, which takes in the lines after it
     # up to an empty line.
     lone_tags: list[tuple[int, int, int]] = field(default_factory=list)
-
-
-def write_markdown(
-    document: Document, options: MarkdownOptions | None = None
-) -> tuple[str, list[Diagnostic]]:
-    """The Markdown text of `document`, and what the conversion lost or changed."""
-    options = options or MarkdownOptions()
-    if options.compat == "reference":
-        from .reference import ReferenceWriter  # imported here: it builds on this module
-
-        return ReferenceWriter(options).write(document)
-    writer = MarkdownWriter(options)
-    return writer.write(document)
 
 
 class MarkdownWriter:
@@ -339,7 +238,7 @@ class MarkdownWriter:
             out.last = "blank"
         elif (heading := self._heading(children, line.line, out)) is not None:
             self._top_level(out, "heading", heading)
-        elif len(children) == 1 and isinstance(children[0], Icon) and _is_rule(children[0]):
+        elif len(children) == 1 and isinstance(children[0], Icon) and is_rule_icon(children[0]):
             # `***`, unlike `---`, cannot turn the line above into a heading.
             self._top_level(out, "rule", "***")
         elif isinstance(children[0], Quote):
@@ -394,7 +293,7 @@ class MarkdownWriter:
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
             marker = bullet
-        elif len(children) == 1 and isinstance(first, Icon) and _is_rule(first):
+        elif len(children) == 1 and isinstance(first, Icon) and is_rule_icon(first):
             text = "***"
             marker = bullet
         else:
@@ -512,7 +411,7 @@ class MarkdownWriter:
         else:
             # The name as written follows the language.
             info = f"{language or 'text'} {name}" if name.strip() else language
-        fence = _fence_for(block.lines, info)
+        fence = fence_for(block.lines, info)
         if block.continued and block.indent and out.levels and out.last in ("list", "blank"):
             # Inside the item above, under its text.
             column = out.levels[min(len(block.indent), len(out.levels)) - 1][1]
@@ -709,7 +608,7 @@ class MarkdownWriter:
         return "".join(parts)
 
     def _check_url(self, url: str, line: int, out: _Output) -> None:
-        if _NOT_IN_AUTOLINK.search(url):
+        if NOT_IN_AUTOLINK.search(url):
             out.diagnostics.append(
                 Diagnostic(
                     "link",
@@ -730,7 +629,7 @@ class MarkdownWriter:
             and (self.obsidian or _gfm_autolink_ends(url, before, following))
         ):
             return url + self._escape(link.label, url[-1:], after)
-        return _autolink(url) + self._escape(link.label, ">", after)
+        return autolink(url) + self._escape(link.label, ">", after)
 
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
         # Cases in order of how common the nodes are.
@@ -770,7 +669,7 @@ class MarkdownWriter:
                 return icon
             case PageLink(destination=destination, alias=alias) if destination:
                 # A Markdown link to a note stays one.
-                return f"[{self._escape(alias, label=True)}]({_url(destination)})"
+                return f"[{self._escape(alias, label=True)}]({link_destination(destination)})"
             case PageLink(target=target, section=section, alias=alias, path=True):
                 return self._note_link(target, section, alias)
             case PageLink(target=target, section=section, alias=alias):
@@ -788,7 +687,8 @@ class MarkdownWriter:
                     # In a table cell the `|` must be escaped.
                     bar = "\\|" if self.in_table else "|"
                     return f"![[{target}{bar}{size}]]"
-                return f"![{self._escape(target, label=True)}]({_url(path_segment(target))})"
+                destination = link_destination(path_segment(target))
+                return f"![{self._escape(target, label=True)}]({destination})"
             case UrlLink(url=url, label=label, form=form):
                 if form == "bare":
                     self._check_url(url, line, out)
@@ -804,9 +704,9 @@ class MarkdownWriter:
             case Image(src=src, link=link, strong=strong):
                 # A space other than one between image and link goes into the alt text.
                 alt = node.alt or (node.separator if link and node.separator != " " else "")
-                image = f"![{self._escape(alt, label=True)}]({_url(src)})"
+                image = f"![{self._escape(alt, label=True)}]({link_destination(src)})"
                 if link:
-                    image = f"[{image}]({_url(link)})"
+                    image = f"[{image}]({link_destination(link)})"
                 if strong:
                     # Scrapbox's large image: bold, which keeps it apart from a normal one.
                     out.diagnostics.append(
@@ -831,7 +731,7 @@ class MarkdownWriter:
             case HashTag(name=name):
                 if not self.obsidian:
                     return self._escape("#" + name)
-                if not _OBSIDIAN_TAG.match(name):
+                if not OBSIDIAN_TAG.match(name):
                     out.diagnostics.append(
                         Diagnostic(
                             "tag", line, f"#{name} is not an Obsidian tag: written as a link"
@@ -937,7 +837,8 @@ class MarkdownWriter:
         destination = path_segment(target + ".md") if target else ""
         if section:
             destination += "#" + path_segment(section)
-        return f"[{self._escape(alias or target or section, label=True)}]({_url(destination)})"
+        label = self._escape(alias or target or section, label=True)
+        return f"[{label}]({link_destination(destination)})"
 
     def _filename(self, target: str) -> str:
         """The file name of the page a link goes to."""
@@ -966,7 +867,7 @@ class MarkdownWriter:
                 if vault_link is not None:
                     return vault_link
             url = self.options.scrapbox_host + scrapbox_path(target)
-            return f"[{self._escape(alias or target, label=True)}]({_url(url)})"
+            return f"[{self._escape(alias or target, label=True)}]({link_destination(url)})"
         # A link to a line of a page goes to the page's note (Obsidian has no line ids),
         # showing the link as Scrapbox does.
         filename = self._filename(line_link(target)[0])
@@ -983,7 +884,7 @@ class MarkdownWriter:
         destination = path_segment(filename + ".md") + (
             f"#{path_segment(section)}" if section else ""
         )
-        return f"[{self._escape(alias or target, label=True)}]({_url(destination)})"
+        return f"[{self._escape(alias or target, label=True)}]({link_destination(destination)})"
 
     def _url_link(self, link: UrlLink) -> str:
         """`[label](url)`, whichever side of the URL the label stood in Scrapbox (Cosense
@@ -991,13 +892,13 @@ class MarkdownWriter:
         label."""
         url, label, separator = link.url, link.label, link.separator
         if not label:
-            return f"[{self._escape(url, label=True)}]({_url(url)})"
+            return f"[{self._escape(url, label=True)}]({link_destination(url)})"
         spacing = "" if separator == " " else separator
         title = _link_title(link.title) if link.title else ""
         if link.label_markdown:
-            return f"[{link.label_markdown}]({_url(url)}{title})"
+            return f"[{link.label_markdown}]({link_destination(url)}{title})"
         label = link.lead + label + spacing if link.form == "label_url" else spacing + label
-        return f"[{self._escape(label, label=True)}]({_url(url)}{title})"
+        return f"[{self._escape(label, label=True)}]({link_destination(url)}{title})"
 
     def _project_note_link(self, target: str, folders: ProjectFolders, alias: str) -> str | None:
         """A link to a page of another project whose notes are a folder of the vault: to its
@@ -1082,30 +983,6 @@ def _neighbour_sensitive(node: Inline) -> bool:
     if cls in _NEIGHBOUR_SENSITIVE:
         return True
     return cls in _SIZED_CLASSES and node.strong  # type: ignore[union-attr]
-
-
-def _is_rule(icon: Icon) -> bool:
-    return icon.path in _HR_ICONS
-
-
-# What an autolink or a destination in angle brackets cannot hold.
-_NOT_IN_AUTOLINK = re.compile(r"[<>\x00-\x1f\x7f]")
-
-
-def _autolink(url: str) -> str:
-    """`<url>`, with what an autolink cannot hold percent-encoded."""
-    return "<" + _NOT_IN_AUTOLINK.sub(lambda found: f"%{ord(found[0]):02X}", url) + ">"
-
-
-def _url(url: str) -> str:
-    """`url` as a link destination: in angle brackets when it holds spaces or angle
-    brackets; otherwise as it is, with backslashes and parentheses escaped unless they are
-    balanced."""
-    if _URL_NEEDS_BRACKETS.search(url):
-        return _autolink(url)
-    if "\\" in url or (("(" in url or ")" in url) and not _BALANCED_PARENTHESES.fullmatch(url)):
-        return _DESTINATION_ESCAPES.sub(r"\\\g<0>", url)
-    return url
 
 
 def _link_title(title: str) -> str:
@@ -1324,18 +1201,3 @@ def _code_span(text: str, *, longer: bool = False) -> str:
         else ""
     )
     return f"{fence}{pad}{text}{pad}{fence}"
-
-
-def _fence_for(lines: tuple[str, ...], info: str) -> str:
-    """A fence longer than any fence-like run that starts a line of the code (a carriage
-    return starts a line too)."""
-    runs = (
-        len(found[1])
-        for line in lines
-        for part in line.split("\r")
-        if (found := _FENCE_LIKE.match(part))
-    )
-    longest = max(runs, default=0)
-    if "`" in info:
-        return "~" * max(3, longest + 1)
-    return "`" * max(3, longest + 1)

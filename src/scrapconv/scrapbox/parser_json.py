@@ -141,15 +141,15 @@ def _node(node: Inline) -> list[ParserNode]:
             ]
         case Image(src=src, link=link, strong=strong):
             if strong:
-                return [{"type": "strongImage", "raw": raw, "src": _image_src(src)}]
-            return [{"type": "image", "raw": raw, "src": _image_src(src), "link": link}]
+                return [{"type": "strongImage", "raw": raw, "src": image_src(src)}]
+            return [{"type": "image", "raw": raw, "src": image_src(src), "link": link}]
         case Icon(path=path, strong=strong):
             kind = "strongIcon" if strong else "icon"
             path_type = "root" if node.is_root else "relative"
             one = {"path": path, "pathType": path_type, "type": kind, "raw": raw}
             return [dict(one) for _ in range(node.count)]
         case GoogleMap():
-            return [_google_map(node, raw)]
+            return [google_map_node(node, raw)]
         case HashTag(name=name):
             return [{"type": "hashTag", "raw": raw, "href": name}]
         case Quote(children=children):
@@ -183,7 +183,7 @@ def decos(marks: str) -> list[str]:
     return seen
 
 
-def _image_src(src: str) -> str:
+def image_src(src: str) -> str:
     return f"{src}/thumb/1000" if _GYAZO_PAGE.match(src) else src
 
 
@@ -210,7 +210,7 @@ def _js_integer(digits: str) -> int | float:
     return value if value <= _MAX_SAFE_INTEGER else float(value)
 
 
-def _google_map(node: GoogleMap, raw: str) -> ParserNode:
+def google_map_node(node: GoogleMap, raw: str) -> ParserNode:
     coordinates, place = node.coordinates, node.place
     if node.place_first and raw.startswith(("[N", "[S")):
         # The reference takes a place starting with N or S for the coordinates.

@@ -1,0 +1,233 @@
+"""The formats of whole projects: a Scrapbox (Cosense) export, read and checked, and a Cosense
+import, written.
+
+`read_export` checks an export completely and gives an `Export`, or raises `ExportError` with
+one line saying what is wrong, before anything is written. `import_bytes` gives the JSON of an
+`ImportResult` (`{"pages": [{"title", "lines"}]}`), as Cosense imports it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..diagnostics import Diagnostic
+
+__all__ = [
+    "LONE_SURROGATE",
+    "Export",
+    "ExportError",
+    "ExportPage",
+    "ImportPage",
+    "ImportResult",
+    "import_bytes",
+    "iso_time",
+    "read_export",
+    "shown",
+]
+
+# Unix seconds that datetime can show as a year of four digits.
+_LATEST_TIME = 253402300799
+# Text no file can hold: a JSON export can hold `"\ud800"`.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+class ExportError(ValueError):
+    """An export that cannot be converted; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportPage:
+    """One page of an export: its title, its text (the title line first, as in Scrapbox) and
+    its times in Unix seconds, when the export has them."""
+
+    title: str
+    text: str
+    created: int | None = None
+    updated: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Export:
+    """A project export: the project's name ("" when the export has none) and its pages."""
+
+    project: str
+    pages: tuple[ExportPage, ...]
+
+
+def read_export(data: bytes, name: str) -> Export:
+    """Parse and check a whole export (`name` is for messages); ExportError if it is malformed.
+
+    Lines are strings or objects with a `text` string (an export with metadata). A page's text
+    is its lines joined by newlines, the first of them being the title line; a page without
+    lines is its title alone.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ExportError(
+            f"{name}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+        ) from None
+    try:
+        value = json.loads(text.removeprefix("\ufeff"))
+    except json.JSONDecodeError as error:
+        raise ExportError(f"{name}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
+    except RecursionError:
+        raise ExportError(f"{name}: not a Scrapbox export: JSON nested too deeply") from None
+    except ValueError:
+        # What json lets through: a number of more digits than Python turns into an int.
+        raise ExportError(f"{name}: not a Scrapbox export: a number too long to read") from None
+    # (Memory: the text, up to four bytes a character, is not needed any more.)
+    del text
+    if not isinstance(value, dict):
+        raise ExportError(
+            f"{name}: not a Scrapbox export: {_kind(value)} instead of an object with pages"
+        )
+    pages = value.get("pages")
+    if not isinstance(pages, list):
+        found = "no" if pages is None else f"{_kind(pages)} as its"
+        raise ExportError(f'{name}: not a Scrapbox export: {found} "pages" list')
+    project = value.get("name")
+    if project is None:
+        project = ""
+    elif not isinstance(project, str):
+        raise ExportError(f'{name}: "name" is {_kind(project)}, not the project\'s name')
+    read_pages = tuple(_read_page_once(pages, index, name) for index in range(len(pages)))
+    first_of_title: dict[str, int] = {}
+    for index, page in enumerate(read_pages):
+        earlier = first_of_title.setdefault(page.title, index)
+        if earlier != index:
+            raise ExportError(
+                f"{name}: pages {earlier} and {index} have the same title {shown(page.title)}"
+            )
+    return Export(project, read_pages)
+
+
+def _read_page_once(pages: list[Any], index: int, name: str) -> ExportPage:
+    """Page `index` of the JSON `pages`, whose objects are let go once read, to keep the peak
+    memory of a large export low."""
+    page = pages[index]
+    pages[index] = None
+    return _read_page(page, index, name)
+
+
+def _read_page(page: object, index: int, name: str) -> ExportPage:
+    where = f"{name}: page {index}"
+    if not isinstance(page, dict):
+        raise ExportError(f"{where} is {_kind(page)}, not an object")
+    title = page.get("title")
+    if not isinstance(title, str):
+        found = "no" if title is None else f"{_kind(title)} as its"
+        raise ExportError(f"{where} has {found} title (a string)")
+    where = f"{where} ({shown(title)})"
+    if LONE_SURROGATE.search(title):
+        raise ExportError(f"{where}: the title holds a lone surrogate, which is not text")
+    lines = page.get("lines")
+    if not isinstance(lines, list):
+        found = "no" if lines is None else f"{_kind(lines)} as its"
+        raise ExportError(f"{where} has {found} lines (a list)")
+    texts: list[str] = []
+    for number, line in enumerate(lines):
+        if isinstance(line, dict):
+            line = line.get("text")
+            if not isinstance(line, str):
+                raise ExportError(f"{where}, line {number}: an object without a text string")
+        elif not isinstance(line, str):
+            raise ExportError(
+                f"{where}, line {number}: {_kind(line)}, not a string or an object with a text"
+            )
+        if "\n" in line:
+            raise ExportError(f"{where}, line {number}: a line holding a line break")
+        texts.append(line)
+    text = "\n".join(texts) if texts else title
+    if LONE_SURROGATE.search(text):
+        number = next(n for n, line in enumerate(texts) if LONE_SURROGATE.search(line))
+        raise ExportError(f"{where}, line {number}: a lone surrogate, which is not text")
+    return ExportPage(
+        title,
+        text,
+        _read_time(page, "created", where),
+        _read_time(page, "updated", where),
+    )
+
+
+def _read_time(page: dict[str, Any], key: str, where: str) -> int | None:
+    value = page.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ExportError(f'{where}: "{key}" is {_kind(value)}, not a time in Unix seconds')
+    if not 0 <= value <= _LATEST_TIME:
+        raise ExportError(f'{where}: "{key}" is {value}, not a time in Unix seconds')
+    return value
+
+
+def _kind(value: object) -> str:
+    match value:
+        case None:
+            return "null"
+        case bool():
+            return "a boolean"
+        case int() | float():
+            return f"a number ({value})"
+        case str():
+            return "a string"
+        case list():
+            return "a list"
+        case dict():
+            return "an object"
+    return type(value).__name__
+
+
+def shown(title: str) -> str:
+    """A title in a one-line message: quoted, escaped, cut when long."""
+    shown = json.dumps(title if len(title) <= 60 else title[:57] + "…", ensure_ascii=False)
+    return shown
+
+
+def iso_time(seconds: int) -> str:
+    """Unix seconds as an ISO 8601 date and time in UTC: `2021-01-06T12:34:56Z`."""
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPage:
+    """One page of a Cosense import: its title and its lines, the first being the title."""
+
+    title: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What `vault_to_import` made: the notes read, one page per note (in the notes' order)
+    and the diagnostics, each with the path of its note inside the vault (`/` separated)."""
+
+    notes: tuple[str, ...]
+    pages: tuple[ImportPage, ...]
+    diagnostics: tuple[tuple[str, Diagnostic], ...]
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The Cosense import format: `{"pages": [{"title": ..., "lines": [...]}]}`."""
+        return {"pages": [{"title": page.title, "lines": list(page.lines)} for page in self.pages]}
+
+
+def import_bytes(result: ImportResult) -> bytes:
+    """The import JSON as `write_import` writes it. Raises ValueError, naming the page, when
+    a page holds a lone surrogate, which no file can hold (pages made by `vault_to_import`
+    never do)."""
+    text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        page = next(
+            page
+            for page in result.pages
+            if LONE_SURROGATE.search(page.title) or any(map(LONE_SURROGATE.search, page.lines))
+        )
+        raise ValueError(
+            f"the page {shown(page.title)} holds a lone surrogate, which no file can hold"
+        ) from None

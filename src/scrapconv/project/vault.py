@@ -1,0 +1,381 @@
+"""An export written into a folder of notes (a vault), or compared with one.
+
+`export_to_vault` writes one note per page, named through one file-name map for the whole
+project, which also resolves every link, so notes and the links to them always agree. Each file
+is written whole or not at all (`scrapconv.files`), and a run that fails or is interrupted
+removes the files and folders it made. How the notes are written is a `MarkdownOptions`, how
+the run goes a `VaultRun` (jobs, incremental, force): only the former enters the manifest's
+digest. `check_vault` compares without writing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..diagnostics import Diagnostic
+from ..files import (
+    FileChange,
+    compare_file,
+    folder_lock,
+    interrupts_held,
+    kept_mode,
+    make_folder,
+    new_file_mode,
+    read_if_present,
+    remove_files,
+    rename_case,
+    write_atomically,
+)
+from ..manifest import MANIFEST_NAME, Manifest, manifest_bytes, read_manifest
+from ..markdown.options import MarkdownOptions
+from .export import LONE_SURROGATE, Export, ExportError, shown
+from .incremental import (
+    FullRun,
+    IncrementalRun,
+    KeptFile,
+    ManifestEntries,
+    NoteUnchanged,
+    RemoveNote,
+    WriteNote,
+    fingerprint,
+    written_entry,
+)
+from .pages import PageOptions, converted_notes, page_options
+
+__all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
+
+
+@dataclass(frozen=True, slots=True)
+class VaultRun:
+    """How a run into a vault goes, apart from what the notes hold (which `MarkdownOptions`
+    says): `jobs`, the number of processes converting pages (None: one per CPU; the notes are
+    the same whatever it is); `incremental`: convert only the pages changed since the last
+    run; `force` (incremental only): overwrite or remove the files such a run would keep."""
+
+    jobs: int | None = 1
+    incremental: bool = False
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        if self.force and not self.incremental:
+            raise ValueError("force applies to incremental runs only")
+        if self.jobs is not None and self.jobs < 1:
+            raise ValueError(f"jobs must be 1 or more, not {self.jobs}")
+
+
+@dataclass(frozen=True, slots=True)
+class VaultResult:
+    """What `export_to_vault` did: the number of pages, the files written (names inside the
+    folder) and the diagnostics of the pages converted, each with the name of the file it is
+    about. An incremental run also gives the notes it left as they were (`unchanged`: their
+    pages had not changed, or they held what would be written already), the files of pages
+    gone from the export that it removed, the files it kept, and why it converted every page
+    (`full_run`, else None)."""
+
+    pages: int
+    files: tuple[str, ...]
+    diagnostics: tuple[tuple[str, Diagnostic], ...]
+    unchanged: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    kept: tuple[KeptFile, ...] = ()
+    full_run: FullRun | None = None
+
+
+def export_to_vault(
+    export: Export,
+    folder: Path,
+    markdown: MarkdownOptions | None = None,
+    run: VaultRun | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
+) -> VaultResult:
+    """Write every page of `export` as a note in `folder` (created when absent).
+
+    `markdown` says how the notes are written (default: Obsidian); its `project` (empty: the
+    export's name) is the project of icons written without one, and its `project_folders` the
+    projects whose notes are folders of the same vault, relative to its root, which is the
+    parent of `folder` unless the export's own project is named among them. Files of the folder
+    that no page names are left alone; a note of the same name is replaced, and keeps its
+    permissions. `run.jobs` is the number of processes converting pages; the files are written
+    here, in the export's order. `progress`, when given, is called with the number of notes
+    written and the number of pages after each note.
+
+    `run.incremental`: convert only the pages changed since the last run, as the folder's
+    manifest (`.scrapconv.json`) tells, and write only the notes whose bytes change; every page
+    is converted when there is no manifest or the settings or the set of titles changed
+    (`full_run`). The notes scrapconv wrote for pages gone from the export are removed. A file
+    edited by hand since scrapconv wrote it, that scrapconv did not write, or that it cannot
+    read (not a regular file, a symbolic link out of the folder, unreadable) is neither
+    overwritten nor removed but kept (`kept`), unless `run.force`; `progress` then counts the
+    pages converted. The manifest is written after the notes, by every run that is incremental
+    or finds one (a run that is not rewrites every note, as it always has). A note the
+    manifest records under a name that differs only in case from its new one is moved to the
+    new name.
+
+    One run at a time writes into a folder (`scrapconv.files.folder_lock`): when another holds
+    it, this one waits for it to end (`wait`, calling `waiting` once first) or raises
+    FolderLockedError, writing nothing. The run removes the temporary files that killed runs
+    left in the folder.
+
+    Raises OSError when the folder cannot be made or written; the notes written by this call
+    are then removed again, and so is the folder if this call made it. The same goes for any
+    other error and for Ctrl-C (KeyboardInterrupt), which also stop the workers. Raises
+    ManifestError, before writing anything, when the folder's manifest is not one, and
+    ExportError when a page holds a lone surrogate (text no file can hold).
+    """
+    run = run or VaultRun()
+    options = page_options(export, markdown)
+    _check_writable(export, options.markdown)
+    with _run_in(folder, wait, waiting) as new_files:
+        recorded = read_manifest(folder / MANIFEST_NAME)
+        if run.incremental:
+            steps = IncrementalRun(export, folder, options, recorded, run.force)
+            return _update_vault(steps, folder, options, run.jobs, progress, new_files)
+        return _write_vault(export, folder, options, recorded, run.jobs, progress, new_files)
+
+
+def _check_writable(export: Export, markdown: MarkdownOptions) -> None:
+    """ExportError for a page whose title or text no file can hold (a lone surrogate), and
+    ValueError for such an option: they come from code, as `read_export` refuses them."""
+    options = (markdown.project, *(part for pair in markdown.project_folders for part in pair))
+    if any(map(LONE_SURROGATE.search, options)):
+        raise ValueError("an option holds a lone surrogate, which no note can hold")
+    for index, page in enumerate(export.pages):
+        if LONE_SURROGATE.search(page.title) or LONE_SURROGATE.search(page.text):
+            raise ExportError(
+                f"page {index} ({shown(page.title)}): a lone surrogate, which no file can hold"
+            )
+
+
+def _write_vault(
+    export: Export,
+    folder: Path,
+    options: PageOptions,
+    recorded: Manifest | None,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+    new_files: list[Path],
+) -> VaultResult:
+    """Every note written; the folder's manifest, when it has one, brought up to date."""
+    entries = ManifestEntries(recorded)
+    written: list[str] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = converted_notes(export.pages, options, jobs)
+    with contextlib.closing(notes):
+        for page, note in zip(export.pages, notes, strict=True):
+            data = note.text.encode("utf-8")
+            if recorded is not None:
+                _move_case_renamed(folder, recorded, note.filename)
+            _write_counted(folder / note.filename, data, note.mtime, new_files)
+            entries.record(note.filename, written_entry(page, data))
+            written.append(note.filename)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(len(written), len(export.pages))
+        if recorded is not None:
+            _write_manifest(folder, entries.manifest(*fingerprint(options)), new_files)
+    return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+def _update_vault(
+    run: IncrementalRun,
+    folder: Path,
+    options: PageOptions,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+    new_files: list[Path],
+) -> VaultResult:
+    """An incremental run: the notes it converts written when they change, the notes of pages
+    gone removed, then the manifest."""
+    written: list[str] = []
+    unchanged = set(run.unconverted)
+    removed: list[str] = []
+    kept: list[KeptFile] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = converted_notes(run.pages, options, jobs)
+    with contextlib.closing(notes):
+        for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
+            match run.note_step(page, note):
+                case WriteNote(data=data, moved_from=moved_from):
+                    if moved_from is not None:
+                        rename_case(folder / moved_from, folder / note.filename)
+                    _write_counted(folder / note.filename, data, note.mtime, new_files)
+                    written.append(note.filename)
+                case NoteUnchanged(moved_from=moved_from):
+                    if moved_from is not None:
+                        rename_case(folder / moved_from, folder / note.filename)
+                        written.append(note.filename)
+                    else:
+                        unchanged.add(note.filename)
+                case KeptFile() as file:
+                    kept.append(file)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(run.pages))
+        for step in run.gone_files():
+            match step:
+                case RemoveNote(filename=filename):
+                    (folder / filename).unlink(missing_ok=True)
+                    removed.append(filename)
+                case KeptFile():
+                    kept.append(step)
+        _write_manifest(folder, run.manifest(), new_files)
+    return VaultResult(
+        run.pages_in_export,
+        tuple(written),
+        tuple(diagnostics),
+        run.in_export_order(unchanged),
+        tuple(removed),
+        tuple(kept),
+        run.full_run,
+    )
+
+
+@contextlib.contextmanager
+def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[list[Path]]:
+    """A run writing into `folder`: make it (and its missing parents), hold its lock; on any
+    failure, Ctrl-C included, remove again the files the run adds to the list given, then let
+    the lock go and remove the folders made."""
+    made = make_folder(folder)
+    new_files: list[Path] = []
+    try:
+        with folder_lock(folder, wait=wait, waiting=waiting):
+            try:
+                yield new_files
+            except BaseException:
+                with interrupts_held():
+                    remove_files(new_files)
+                raise
+    except BaseException:
+        with interrupts_held():
+            for made_folder in reversed(made):
+                with contextlib.suppress(OSError):
+                    made_folder.rmdir()
+        raise
+
+
+def _write_counted(path: Path, data: bytes, mtime: int | None, new_files: list[Path]) -> None:
+    """Write a file atomically, with the permissions of the file it replaces; one that is new
+    is added to `new_files` before it exists, so that an interrupt just after the rename still
+    finds it to remove."""
+    mode = kept_mode(path)
+    if mode is None:
+        if not path.is_symlink():
+            new_files.append(path)
+        mode = new_file_mode()
+    write_atomically(path, data, mtime, mode)
+
+
+def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
+    """Move the note the manifest records under a name that differs from `filename` only in
+    case (its page was renamed so) to `filename`, when nothing else is there."""
+    found = recorded.find(filename)
+    if found is None or found[0] == filename:
+        return
+    source, target = folder / found[0], folder / filename
+    if source.exists() and (not target.exists() or os.path.samefile(source, target)):
+        rename_case(source, target)
+
+
+def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> None:
+    """Write the folder's manifest when it changes (a run that changes nothing touches
+    nothing)."""
+    path = folder / MANIFEST_NAME
+    data = manifest_bytes(manifest)
+    try:
+        old = read_if_present(path)
+    except OSError:
+        old = None
+    if old != data:
+        _write_counted(path, data, None, new_files)
+
+
+@dataclass(frozen=True, slots=True)
+class VaultCheck:
+    """What `export_to_vault` would change in a folder, found by `check_vault` without
+    writing: the number of pages, the notes whose content would change (absent or different
+    now; for an incremental run also the notes it would remove, `new` None), the diagnostics,
+    each with the name of the file it is about, and the files an incremental run would keep."""
+
+    pages: int
+    changes: tuple[FileChange, ...]
+    diagnostics: tuple[tuple[str, Diagnostic], ...]
+    kept: tuple[KeptFile, ...] = ()
+
+
+def check_vault(
+    export: Export,
+    folder: Path,
+    markdown: MarkdownOptions | None = None,
+    run: VaultRun | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> VaultCheck:
+    """Compare the notes `export_to_vault` would write into `folder` with the files there,
+    writing nothing. Only content counts (not modification times). `markdown`, `run` and
+    `progress` as for `export_to_vault`: an incremental check gives the changes an incremental
+    run would make. Raises OSError when a file of the folder cannot be read, ManifestError
+    when its manifest is not one."""
+    run = run or VaultRun()
+    options = page_options(export, markdown)
+    jobs = run.jobs
+    if run.incremental:
+        recorded = read_manifest(folder / MANIFEST_NAME)
+        steps = IncrementalRun(export, folder, options, recorded, run.force)
+        return _check_update(steps, folder, options, jobs, progress)
+    changes: list[FileChange] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = converted_notes(export.pages, options, jobs)
+    with contextlib.closing(notes):
+        for done, note in enumerate(notes, 1):
+            change = compare_file(folder / note.filename, note.text.encode("utf-8"))
+            if change.changed:
+                changes.append(change)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(export.pages))
+    return VaultCheck(len(export.pages), tuple(changes), tuple(diagnostics))
+
+
+def _check_update(
+    run: IncrementalRun,
+    folder: Path,
+    options: PageOptions,
+    jobs: int | None,
+    progress: Callable[[int, int], None] | None,
+) -> VaultCheck:
+    """The changes an incremental run would make, made by none."""
+    changes: list[FileChange] = []
+    kept: list[KeptFile] = []
+    diagnostics: list[tuple[str, Diagnostic]] = []
+    notes = converted_notes(run.pages, options, jobs)
+    with contextlib.closing(notes):
+        for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
+            match run.note_step(page, note):
+                case WriteNote(data=data, old=old, moved_from=str() as moved_from):
+                    changes.append(FileChange(folder / moved_from, old, None))
+                    changes.append(FileChange(folder / note.filename, None, data))
+                case WriteNote(data=data, old=old):
+                    changes.append(FileChange(folder / note.filename, old, data))
+                case NoteUnchanged(moved_from=str() as moved_from):
+                    data = note.text.encode("utf-8")
+                    changes.append(FileChange(folder / moved_from, data, None))
+                    changes.append(FileChange(folder / note.filename, None, data))
+                case KeptFile() as file:
+                    kept.append(file)
+            diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
+            if progress is not None:
+                progress(done, len(run.pages))
+    for step in run.gone_files():
+        match step:
+            case RemoveNote(filename=filename, old=old, unread=unread):
+                changes.append(FileChange(folder / filename, old, None, unread))
+            case KeptFile():
+                kept.append(step)
+    return VaultCheck(run.pages_in_export, tuple(changes), tuple(diagnostics), tuple(kept))

@@ -1,0 +1,381 @@
+"""A vault (a folder of Markdown notes) read into a Cosense import.
+
+`vault_to_import` reads every note of a vault and gives the pages of a Cosense import
+(`{"pages": [{"title", "lines"}]}`), with links resolved as Obsidian resolves them and written
+as links to the titles of the notes they find; `write_import` writes it atomically.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import posixpath
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from ..ast import (
+    Block,
+    Decoration,
+    Document,
+    Embed,
+    Heading,
+    Inline,
+    Line,
+    NumberList,
+    PageLink,
+    Quote,
+    Strong,
+    Table,
+)
+from ..diagnostics import Diagnostic
+from ..filenames import page_key
+from ..files import (
+    IrregularFileError,
+    error_reason,
+    folder_lock,
+    kept_mode,
+    new_file_mode,
+    read_regular,
+    write_atomically,
+)
+from ..scrapbox.report import scrapbox_diagnostics
+from ..scrapbox.writer import write_scrapbox
+from .export import LONE_SURROGATE, ImportPage, ImportResult, import_bytes, shown
+from .pages import NOTE_EXTENSION
+
+__all__ = ["VaultError", "vault_to_import", "write_import"]
+
+_SKIPPED_FOLDERS = frozenset({".obsidian", ".trash"})
+
+
+class VaultError(ValueError):
+    """A vault that cannot be read; the message is one line naming the file."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Note:
+    path: str  # inside the vault, `/` separated, with `.md`
+    title: str  # from the front matter or the file name, before duplicates are renamed
+    document: Document
+
+
+def vault_to_import(
+    folder: Path,
+    *,
+    flavor: Literal["obsidian", "markdown"] = "obsidian",
+    project: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Read every note (`*.md`) under `folder` and make a Cosense import of them.
+
+    Notes are taken in the order of their paths; hidden folders (`.obsidian`, `.trash`) and
+    hidden files are skipped, as Obsidian does. A page's title is the front matter `title`, else
+    the file name without `.md`. Titles are unique as Cosense reads them (`page_key`): of notes
+    with one title, the first keeps it and the others get the name of their folder after it,
+    `Title (Folder)`, reported as `duplicate-title`.
+
+    Links to notes (`[[Folder/Note]]`, `[[note#heading|alias]]`, `[x](Note.md)`, embeds) are
+    resolved as Obsidian does (see `_NoteIndex`) and written as links to the title of the note
+    they find; a link that finds no note stays as written. `project` is the Scrapbox project of
+    icons written without one. Raises VaultError (one line) for a folder or note that cannot be
+    read, or a note that is not UTF-8; never for what a note says.
+
+    `progress`, when given, is called with the steps done and the steps in all after each step:
+    reading a note is one step, making its page another.
+    """
+    paths, diagnostics = _note_paths(folder)
+    steps = 2 * len(paths)
+    notes: list[_Note] = []
+    for done, path in enumerate(paths, 1):
+        try:
+            notes.append(_read_note(folder, path, flavor, project))
+        except IrregularFileError as error:
+            diagnostics.append(
+                (path, Diagnostic("skipped", 0, f"{error_reason(error)}: not imported"))
+            )
+        if progress is not None:
+            progress(done, steps)
+    titles, renamed = _unique_titles(notes)
+    index = _NoteIndex(tuple(note.path for note in notes), tuple(titles))
+    pages: list[ImportPage] = []
+    # Notes skipped count as made, for the progress.
+    made = len(paths) - len(notes)
+    for note, title in zip(notes, titles, strict=True):
+        note_diagnostics: list[Diagnostic] = []
+        if note.document.title is not None and note.document.title != note.title:
+            note_diagnostics.append(
+                Diagnostic(
+                    "title-line",
+                    1,
+                    f"the title {shown(note.document.title)} holds a line break: written as "
+                    f"{shown(note.title)}",
+                )
+            )
+        if note.path in renamed:
+            note_diagnostics.append(
+                Diagnostic(
+                    "duplicate-title",
+                    1,
+                    f"{renamed[note.path]} has the title {shown(note.title)} too: this page is "
+                    f"{shown(title)}",
+                )
+            )
+        document = _with_resolved_links(note.document, note.path, title, index)
+        document = dataclasses.replace(document, title=title)
+        text = write_scrapbox(document)
+        note_diagnostics.extend(scrapbox_diagnostics(document))
+        pages.append(ImportPage(title, tuple(text.split("\n"))))
+        diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
+        if progress is not None:
+            progress(len(paths) + made + len(pages), steps)
+    return ImportResult(tuple(note.path for note in notes), tuple(pages), tuple(diagnostics))
+
+
+def write_import(
+    result: ImportResult,
+    path: Path,
+    *,
+    wait: bool = True,
+    waiting: Callable[[], None] | None = None,
+) -> None:
+    """Write the import JSON to `path` whole or not at all: UTF-8, characters as they are
+    (not `\\u` escapes), indented by 2, with a final newline; a file replaced keeps its
+    permissions. One run at a time writes into the folder of `path`: `wait` and `waiting` as
+    for `export_to_vault`. Raises OSError, FolderLockedError, and ValueError for a page that
+    holds a lone surrogate (`import_bytes`)."""
+    data = import_bytes(result)
+    with folder_lock(path.parent, wait=wait, waiting=waiting):
+        mode = kept_mode(path)
+        write_atomically(path, data, None, new_file_mode() if mode is None else mode)
+
+
+def _note_paths(folder: Path) -> tuple[list[str], list[tuple[str, Diagnostic]]]:
+    """The notes under `folder`, `/` separated, sorted; hidden folders and files skipped, and
+    so are the notes and folders whose names are not UTF-8 (no page title can hold them), each
+    with a diagnostic (its path shown with `\\x` escapes)."""
+    if not folder.is_dir():
+        reason = "no such folder" if not folder.exists() else "not a folder"
+        raise VaultError(f"{folder}: {reason}")
+    errors: list[OSError] = []
+    paths: list[str] = []
+    skipped: list[tuple[str, Diagnostic]] = []
+    for root, folders, files in os.walk(folder, onerror=errors.append):
+        inside = Path(root).relative_to(folder).as_posix()
+        prefix = "" if inside == "." else f"{inside}/"
+        visible = sorted(
+            name for name in folders if not name.startswith(".") and name not in _SKIPPED_FOLDERS
+        )
+        folders[:] = [name for name in visible if not LONE_SURROGATE.search(name)]
+        skipped.extend(
+            (_shown_path(prefix + name), _skipped("the folder's name is not UTF-8: its notes are"))
+            for name in visible
+            if LONE_SURROGATE.search(name)
+        )
+        for name in files:
+            if not name.lower().endswith(NOTE_EXTENSION) or name.startswith("."):
+                continue
+            if LONE_SURROGATE.search(name):
+                skipped.append((_shown_path(prefix + name), _skipped("the name is not UTF-8:")))
+            else:
+                paths.append(prefix + name)
+    if errors:
+        error = errors[0]
+        raise VaultError(f"{error.filename}: cannot read: {error.strerror or error}")
+    skipped.sort(key=lambda item: item[0].split("/"))
+    return sorted(paths, key=lambda path: path.split("/")), skipped
+
+
+def _skipped(why: str) -> Diagnostic:
+    return Diagnostic("skipped", 0, f"{why} not imported")
+
+
+def _shown_path(path: str) -> str:
+    """A path read from the file system, its bytes that are not UTF-8 shown as `\\xNN`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
+    """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
+    a symbolic link out of the vault, VaultError for a note that cannot be read or is not
+    UTF-8."""
+    from .. import read
+
+    file = folder / path
+    try:
+        data = read_regular(file, folder)
+    except IrregularFileError:
+        raise
+    except OSError as error:
+        raise VaultError(f"{file}: cannot read: {error.strerror or error}") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as error:
+        raise VaultError(
+            f"{file}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
+        ) from None
+    document = read(text, flavor, project=project)  # type: ignore[arg-type]
+    title = document.title
+    if title is not None:
+        # A page title is one line.
+        title = " ".join(part for part in title.splitlines())
+    if title is None or not title.strip():
+        title = path.rsplit("/", 1)[-1][: -len(NOTE_EXTENSION)]
+    return _Note(path, title, document)
+
+
+def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
+    """Each note's page title, unique under `page_key`, and the notes renamed for it (by path,
+    with the path of the note that kept the title). The first note of a title keeps it; a
+    later one becomes `Title (folder)`, else `Title (folder/path)`, else `Title (N)`."""
+    first: dict[str, str] = {}
+    for note in notes:
+        first.setdefault(page_key(note.title), note.path)
+    taken = set(first)
+    titles: list[str] = []
+    renamed: dict[str, str] = {}
+    # The number to try next for `Title (N)`, by the title's key: every lower one is taken
+    # (`page_key` of `T (N)` is the key of T and `_(N)`), so many notes of one title take
+    # linear time.
+    numbers: dict[str, int] = {}
+    for note in notes:
+        key = page_key(note.title)
+        if first[key] == note.path:
+            titles.append(note.title)
+            continue
+        folder = note.path.rpartition("/")[0]
+        candidates = [f"{note.title} ({folder.rpartition('/')[2]})", f"{note.title} ({folder})"]
+        title = next(
+            (c for c in candidates if folder and page_key(c) not in taken),
+            None,
+        )
+        number = numbers.get(key, 2)
+        while title is None:
+            candidate = f"{note.title} ({number})"
+            title = candidate if page_key(candidate) not in taken else None
+            number += 1
+        numbers[key] = number
+        taken.add(page_key(title))
+        titles.append(title)
+        renamed[note.path] = first[key]
+    return titles, renamed
+
+
+def _link_key(path: str) -> str:
+    """How Obsidian compares a link with a note's path: without case, in one normal form."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
+
+
+class _NoteIndex:
+    """Which note a link names, by Obsidian's rules.
+
+    A link's target (without `#section`, a leading `/` or a final `.md`) names a note by its
+    path from the vault's root, by a path relative to the linking note when it starts with
+    `./` or `../`, or by its file name or a final part of its path (`Folder/Note`); when several
+    notes match, the one nearest the root (fewest folders, then first by path) wins. Matching
+    ignores case and Unicode normal form. Spaces around a target count: a vault written from an
+    export links `[[x ]]` for Scrapbox's `[x ]`, another page than `x`.
+
+    The final parts are a tree of path parts from the last one up (one node per part of each
+    note's path, so it takes linear space), each node holding the note that wins among those
+    whose paths end so: a link is resolved in the time of its own parts.
+    """
+
+    def __init__(self, paths: tuple[str, ...], titles: tuple[str, ...]) -> None:
+        self._titles: dict[str, str] = {}
+        self._by_path: dict[str, str] = {}
+        # Node 0 is the root; a child is found by (node, part).
+        self._children: dict[tuple[int, str], int] = {}
+        self._winner: dict[int, str] = {}
+        for path, title in zip(paths, titles, strict=True):
+            self._titles[path] = title
+            self._by_path[_link_key(path[: -len(NOTE_EXTENSION)])] = path
+        for path in sorted(paths, key=lambda path: (path.count("/"), path.split("/"))):
+            node = 0
+            for part in reversed(_link_key(path[: -len(NOTE_EXTENSION)]).split("/")):
+                node = self._children.setdefault((node, part), len(self._children) + 1)
+                self._winner.setdefault(node, path)
+
+    def title(self, target: str, source: str) -> str | None:
+        """The title of the note `target` names in a link from the note `source`, or None."""
+        if target[-len(NOTE_EXTENSION) :].lower() == NOTE_EXTENSION:
+            target = target[: -len(NOTE_EXTENSION)]
+        if target.startswith(("./", "../")):
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
+        key = _link_key(target.lstrip("/"))
+        if not key:
+            return None
+        path = self._by_path.get(key)
+        if path is None:
+            path = self._ending_in(key)
+        return None if path is None else self._titles[path]
+
+    def _ending_in(self, key: str) -> str | None:
+        """The winning note whose path (without `.md`, as a key) ends with `/` + `key`."""
+        node = 0
+        for part in reversed(key.split("/")):
+            found = self._children.get((node, part))
+            if found is None:
+                return None
+            node = found
+        return self._winner[node]
+
+
+def _with_resolved_links(
+    document: Document, source: str, title: str, index: _NoteIndex
+) -> Document:
+    """`document` with every link to a note of the vault made a link to its title."""
+
+    def link(node: PageLink) -> PageLink:
+        if not node.path:
+            # Read as a page title already (`[[a-b|a/b]]` as the export writes it).
+            return node
+        if not node.target.startswith("#"):
+            found = index.title(node.target, source)
+        else:
+            # `[[#heading]]`: a part of the note itself.
+            found = title
+            node = dataclasses.replace(node, target="", section=node.target[1:])
+        if found is None:
+            return node
+        if node.alias and page_key(node.alias) == page_key(found):
+            # The text shown is a name of the same page: Scrapbox can show it.
+            return PageLink(node.alias, node.section)
+        if node.target and page_key(node.target) == page_key(found):
+            return PageLink(node.target, node.section, node.alias)
+        return PageLink(found, node.section, node.alias)
+
+    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        return tuple(inline(node) for node in nodes)
+
+    def inline(node: Inline) -> Inline:
+        match node:
+            case PageLink():
+                return link(node)
+            case Embed(target=target, size=size):
+                page = target.partition("#")[0]
+                found = index.title(page, source) if page else None
+                return node if found is None else Embed(found, size)
+            case Decoration(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Strong(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Quote(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case NumberList(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+        return node
+
+    def block(node: Block) -> Block:
+        match node:
+            case Line(children=children) | Heading(children=children):
+                return dataclasses.replace(node, children=inlines(children))
+            case Table(rows=rows):
+                return dataclasses.replace(
+                    node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
+                )
+        return node
+
+    return dataclasses.replace(document, blocks=tuple(block(node) for node in document.blocks))

@@ -1,0 +1,145 @@
+"""The worker pool: one function applied to many items in worker processes, the results in the
+items' order. It knows nothing of what the function does (converting pages, for `vault`).
+
+Items go to the workers in chunks, a bounded number ahead of the one being given back, so that
+results do not pile up in memory. Ctrl-C is the calling process's to handle: closing the
+iterator (or an error, Ctrl-C included) cancels what is left and stops the workers, and a
+worker ends with its parent process however that ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any, TypeVar
+
+from ..files import interrupts_held
+
+__all__ = ["default_jobs", "run_in_workers"]
+
+Item = TypeVar("Item")
+Shared = TypeVar("Shared")
+Result = TypeVar("Result")
+
+# At most this many items go to a worker at once; fewer when there are few items per worker, so
+# that every worker gets several chunks and the last ones end close together.
+_CHUNK_ITEMS = 100
+_CHUNKS_PER_WORKER = 8
+# Chunks handed out ahead of the one being given back, per worker: enough to keep the workers
+# busy, few enough that results do not pile up in memory.
+_CHUNKS_AHEAD = 3
+
+# What a worker process works with: the function and what every call shares, set once per
+# worker by `_start_worker`.
+_worker_task: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+# prctl's option that asks the kernel for a signal when the parent process ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use: the default number of jobs."""
+    count = getattr(os, "process_cpu_count", os.cpu_count)()
+    return count if count else 1
+
+
+def run_in_workers(
+    function: Callable[[Item, Shared], Result],
+    items: Sequence[Item],
+    shared: Shared,
+    workers: int,
+) -> Generator[Result, None, None]:
+    """`function(item, shared)` for every item in `workers` processes, the results in the
+    items' order. `function` is a module's function and `shared` is sent to each worker once
+    (both pickled). The processes are spawned (not forked), as on every platform.
+
+    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
+    the workers.
+    """
+    size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
+    chunks = (items[start : start + size] for start in range(0, len(items), size))
+    executor = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(function, shared, os.getpid()),
+    )
+    pending: deque[Future[list[Result]]] = deque()
+    finished = False
+    try:
+        for chunk in chunks:
+            # A submission may start a worker process.
+            with interrupts_held():
+                pending.append(executor.submit(_run_chunk, chunk))
+            if len(pending) >= workers * _CHUNKS_AHEAD:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+        finished = True
+    finally:
+        with interrupts_held():
+            if finished:
+                executor.shutdown(wait=True)
+            else:
+                _stop_workers(executor)
+
+
+def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int) -> None:
+    """Set up a worker process: the task of the run (sent once). Ctrl-C is the calling
+    process's to handle (it stops the workers): the worker starts with SIGINT blocked
+    (`interrupts_held`) and ignores it before unblocking it. The worker ends with its parent
+    `parent` (a process id), however that ends."""
+    global _worker_task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _end_with_parent(parent)
+    _worker_task = (function, shared)
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this process as soon as its parent process ends, even when SIGKILL lets the parent
+    stop nothing: at once through the kernel on Linux, and on any system through a thread that
+    waits for the end of the parent (its sentinel, which multiprocessing gives every child)."""
+    if sys.platform.startswith("linux"):
+        import ctypes  # here: only workers need it
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    watched = multiprocessing.parent_process()
+    if watched is not None:
+        threading.Thread(target=_exit_after, args=(watched,), daemon=True).start()
+    if os.getppid() != parent and sys.platform != "win32":
+        # The parent ended before the kernel was asked to tell (POSIX gives the orphan a new
+        # parent; Windows keeps the id, and the thread above watches there).
+        os._exit(1)
+
+
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(1)
+
+
+def _run_chunk(items: Sequence[Any]) -> list[Any]:
+    """The task on each item of a chunk, in a worker process."""
+    if _worker_task is None:
+        raise RuntimeError("_run_chunk runs in a worker started by _start_worker")
+    function, shared = _worker_task
+    return [function(item, shared) for item in items]
+
+
+def _stop_workers(executor: ProcessPoolExecutor) -> None:
+    """Cancel the work not started, and let the workers end the chunks they hold (each takes
+    well under a second) before they stop: a worker terminated while it sends its result
+    would leave half a message in the pipe, which the executor would wait on forever, and the
+    process with it as it exits."""
+    executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,153 @@
+"""The layout of the package: every module imports alone, the modules import one another only
+as the list below says (so no cycle can creep in), and no module takes another's private
+names. docs/architecture.md draws the same graph."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import pytest
+
+SOURCE = Path(__file__).resolve().parent.parent / "src"
+PACKAGE = SOURCE / "scrapconv"
+
+# What each module imports from the package (at the top or inside a function), by name
+# without `scrapconv.`. A package stands for its `__init__`.
+IMPORTS: dict[str, set[str]] = {
+    "": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.reader",
+         "markdown.reference_reader", "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
+    "__main__": {"cli"},
+    "ast": set(),
+    "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",
+            "markdown.options", "project", "scrapbox.reader", "scrapbox.report"},
+    "config": {"files"},
+    "diagnostics": set(),
+    "filenames": set(),
+    "files": set(),
+    "manifest": {"filenames", "files"},
+    "markdown": {"ast", "diagnostics", "markdown.options", "markdown.reference",
+                 "markdown.writer"},
+    "markdown.common": {"ast"},
+    "markdown.emphasis": set(),
+    "markdown.escape": set(),
+    "markdown.frontmatter": {"ast"},
+    "markdown.inline_reader": {"ast", "filenames", "markdown.emphasis", "scrapbox.inline"},
+    "markdown.options": {"filenames"},
+    "markdown.reader": {"ast", "diagnostics", "filenames", "markdown.escape",
+                        "markdown.frontmatter", "markdown.inline_reader"},
+    "markdown.reference": {"ast", "diagnostics", "filenames", "markdown.common",
+                           "markdown.escape", "markdown.options", "scrapbox.inline",
+                           "scrapbox.parser_json", "scrapbox.writer"},
+    "markdown.reference_reader": {"ast"},
+    "markdown.writer": {"ast", "diagnostics", "filenames", "markdown.common", "markdown.escape",
+                        "markdown.frontmatter", "markdown.options", "scrapbox.writer"},
+    "project": {"files", "project.export", "project.incremental", "project.pages",
+                "project.sync", "project.vault", "project.vault_import", "project.workers"},
+    "project.export": {"diagnostics"},
+    "project.incremental": {"", "filenames", "files", "manifest", "project.export",
+                            "project.pages"},
+    "project.pages": {"ast", "diagnostics", "filenames", "markdown", "markdown.options",
+                      "project.export", "project.workers", "scrapbox.reader"},
+    "project.sync": {"diagnostics", "files", "markdown", "markdown.options",
+                     "project.pages", "scrapbox.reader"},
+    "project.vault": {"diagnostics", "files", "manifest", "markdown.options", "project.export",
+                      "project.incremental", "project.pages"},
+    "project.vault_import": {"", "ast", "diagnostics", "filenames", "files", "project.export",
+                             "project.pages", "scrapbox.report", "scrapbox.writer"},
+    "project.workers": {"files"},
+    "scrapbox": set(),
+    "scrapbox.inline": {"ast"},
+    "scrapbox.parser_json": {"", "ast", "scrapbox.inline", "scrapbox.reader",
+                             "scrapbox.writer"},
+    "scrapbox.reader": {"ast", "scrapbox.inline"},
+    "scrapbox.report": {"ast", "diagnostics", "scrapbox.reader", "scrapbox.writer"},
+    "scrapbox.writer": {"ast"},
+}  # fmt: skip
+
+# The imports of the package itself that only serve it as an entry point, and are no layer:
+# `scrapconv` reads and writes through the modules below it; a module needing the version
+# or `read` imports it back, inside the function that needs it or for the version.
+ENTRY_POINTS = {"", "__main__", "cli"}
+
+
+def module_names() -> list[str]:
+    names = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        names.append(".".join(parts))
+    return names
+
+
+def module_path(name: str) -> Path:
+    base = PACKAGE.joinpath(*name.split(".")) if name else PACKAGE
+    return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+
+
+def imports_of(name: str) -> tuple[set[str], list[str]]:
+    """The package's modules `name` imports, and the private names it takes from them."""
+    tree = ast.parse(module_path(name).read_text(encoding="utf-8"))
+    package = name if module_path(name).name == "__init__.py" else name.rpartition(".")[0]
+    found: set[str] = set()
+    private: list[str] = []
+    known = set(IMPORTS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("scrapconv"):
+                    found.add(alias.name.removeprefix("scrapconv").lstrip("."))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".") if package else []
+                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
+                target = ".".join([*base, *(node.module.split(".") if node.module else [])])
+            elif node.module and node.module.startswith("scrapconv"):
+                target = node.module.removeprefix("scrapconv").lstrip(".")
+            else:
+                continue
+            for alias in node.names:
+                child = f"{target}.{alias.name}" if target else alias.name
+                if child in known:
+                    found.add(child)
+                else:
+                    found.add(target)
+                    if alias.name.startswith("_") and alias.name != "__version__":
+                        private.append(f"{target}.{alias.name}")
+    found.discard(name)
+    return found, private
+
+
+def test_the_list_names_every_module() -> None:
+    assert sorted(IMPORTS) == module_names()
+
+
+@pytest.mark.parametrize("name", module_names())
+def test_each_module_imports_what_the_list_says(name: str) -> None:
+    found, private = imports_of(name)
+    assert found == IMPORTS[name]
+    assert private == []
+
+
+def test_the_modules_form_layers_without_a_cycle() -> None:
+    graph = {
+        name: {target for target in targets if target not in ENTRY_POINTS}
+        for name, targets in IMPORTS.items()
+    }
+    order = list(TopologicalSorter(graph).static_order())
+    assert set(order) == set(IMPORTS)
+
+
+@pytest.mark.parametrize("name", [name for name in module_names() if name != "__main__"])
+def test_each_module_imports_alone(name: str) -> None:
+    module = f"scrapconv.{name}" if name else "scrapconv"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        capture_output=True,
+        env={"PYTHONPATH": str(SOURCE)},
+    )
+    assert result.returncode == 0, result.stderr.decode()
