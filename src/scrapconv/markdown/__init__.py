@@ -26,7 +26,6 @@ def write_markdown(
         from .reference import ReferenceWriter
 
         return ReferenceWriter(options).write(document)
-    from .options import MarkdownOptions
-    from .writer import MarkdownWriter
+    from .writer import MarkdownWriter, default_options
 
-    return MarkdownWriter(options or MarkdownOptions()).write(document)
+    return MarkdownWriter(options or default_options()).write(document)

@@ -440,7 +440,7 @@ def escape_line_start(text: str, *, item: bool = False) -> str:
         assert space is not None
         return character_references(space[0]) + text[space.end() :]
     if first == "[":
-        if _DEFINITION.match(text) or (item and _TASK.match(text)):
+        if ("]:" in text and _DEFINITION.match(text)) or (item and _TASK.match(text)):
             return "\\" + text
         return text
     if first in "0123456789":

@@ -119,6 +119,11 @@ class _Output:
     lone_tags: list[tuple[int, int, int]] = field(default_factory=list)
 
 
+@functools.cache
+def default_options() -> MarkdownOptions:
+    return MarkdownOptions()
+
+
 class MarkdownWriter:
     def __init__(self, options: MarkdownOptions) -> None:
         self.options = options
@@ -141,12 +146,9 @@ class MarkdownWriter:
         self.index = 0
         # Finds what the flavor's escapes look at, if a text holds any.
         self.special = special_characters(self.obsidian).search
-
-    @property
-    def _line_end(self) -> str:
-        """What may follow the last character of a paragraph or quote line: a hard break
-        in the plain flavor."""
-        return "" if self.obsidian else "\\"
+        # What may follow the last character of a paragraph or quote line: a hard break in
+        # the plain flavor.
+        self.line_end = "" if self.obsidian else "\\"
 
     def _escape(
         self,
@@ -247,7 +249,7 @@ class MarkdownWriter:
             self._list_line(line, out)
         else:
             # (In the plain flavor, the line may end in a hard break, `\`.)
-            text = self._inlines(children, line.line, out, after=self._line_end)
+            text = self._inlines(children, line.line, out, after=self.line_end)
             # (A line that starts with Markdown read from Markdown stays as it was; a tag under
             # a line of text goes on with its paragraph.)
             starts_block = not isinstance(children[0], Html) and out.last != "paragraph"
@@ -339,7 +341,7 @@ class MarkdownWriter:
                 + self._inlines(quote.children, line, out)
                 + self._inlines(children[1:], line, out)
             )
-        quoted = self._inlines((*quote.children, *children[1:]), line, out, after=self._line_end)
+        quoted = self._inlines((*quote.children, *children[1:]), line, out, after=self.line_end)
         text = quoted.lstrip(" \t")
         spacing = quoted[: len(quoted) - len(text)]
         if len(spacing) > 4:
@@ -533,7 +535,10 @@ class MarkdownWriter:
         nodes = tuple(nodes)
         if len(nodes) == 1 and nodes[0].__class__ is Text:
             # A line of text alone, the most common run.
-            return self._escape(nodes[0].text, before, after, closed=closed)
+            text = nodes[0].text
+            if self.special(text) is None:
+                return text
+            return self._escape(text, before, after, closed=closed)
         render = self._inline
         # Every node but text first, then the text, escaped knowing what stands around it.
         parts: list[str] = []
@@ -542,18 +547,18 @@ class MarkdownWriter:
         # Whether a node's Markdown depends on its neighbours (see below).
         sensitive = False
         special = self.special
-        for index, node in enumerate(nodes):
+        for node in nodes:
             cls = node.__class__
             if cls is Text:
                 if special(node.text) is None:  # type: ignore[union-attr]
                     # Nothing in it to escape, wherever it stands.
                     append(node.text)  # type: ignore[union-attr]
                     continue
+                texts.append(len(parts))
                 append("")
-                texts.append(index)
             elif cls is UrlLink and node.form == "bare":  # type: ignore[union-attr]
+                texts.append(len(parts))
                 append("")
-                texts.append(index)
                 self._check_url(node.url, line, out)  # type: ignore[union-attr]
             else:
                 append(render(node, line, out))
