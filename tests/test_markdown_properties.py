@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import html
 import re
-from collections.abc import Iterator
-from typing import Any
 
-import mistune
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -16,33 +12,23 @@ from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .documents import plain_texts
+from .judges import Flavor, reader_tokens, render
 from .test_properties import any_page, scrapbox_pages
 
-PARSE = mistune.create_markdown(
-    renderer=None,
-    plugins=["strikethrough", "table", "mistune.plugins.table.table_in_list", "mark", "math"],
-)
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLAVORS = st.sampled_from(["obsidian", "markdown"])
 
 
-def _rendered_text(markdown: str, flavor: str) -> str:
-    def walk(tokens: list[dict[str, Any]]) -> Iterator[str]:
-        for token in tokens:
-            if token["type"] in ("text", "codespan", "block_code", "inline_html", "block_html"):
-                yield token.get("raw", "")
-            yield from walk(token.get("children", []))
-
-    # Obsidian reads wikilinks before any other inline syntax; mistune has no rule for them.
-    if flavor == "obsidian":
-        markdown = re.sub(r"(?<!\\)\[\[[^\[\]]*\]\]", "W", markdown)
-    return "".join(walk(PARSE(markdown)))  # type: ignore[arg-type]
+def _rendered_text(markdown: str, flavor: Flavor) -> str:
+    """The text a reader sees, as the flavor's judge renders `markdown` (tests/judges.py)."""
+    return "".join(
+        token[1] for token in reader_tokens(render(markdown, flavor)) if token[0] == "text"
+    )
 
 
 def _visible(text: str) -> str:
-    # Whitespace may be folded or written as `&nbsp;`; compare what shows. mistune leaves
-    # character references as they are.
-    return re.sub(r"\s+", "", html.unescape(text))
+    # Whitespace may be folded or written as `&nbsp;`: compare what shows.
+    return re.sub(r"\s+", "", text)
 
 
 @SETTINGS
@@ -54,7 +40,7 @@ def _visible(text: str) -> str:
 @example(text="0\r0 [$]0http://$ [$ 0]1http://$", flavor="obsidian", has_title=False)
 @example(text="[$  ]0http://$ [$ a$b]", flavor="obsidian", has_title=False)
 def test_the_writer_keeps_every_plain_text_character(
-    text: str, flavor: str, has_title: bool
+    text: str, flavor: Flavor, has_title: bool
 ) -> None:
     document = read_scrapbox(text, has_title=has_title)
     markdown, diagnostics = write_markdown(document, MarkdownOptions(flavor=flavor, project="p"))  # type: ignore[arg-type]

@@ -41,6 +41,8 @@ class Context:
     * `in_label`: the text is a link's label, which a bracket may end or nest.
     * `closed`: nothing after `after` can pair with a delimiter of the text: it ends a link's
       label, a table cell, a heading or a list item's line. (A paragraph goes on over lines.)
+    * `enclosing`: the delimiter characters of the emphasis the text stands in, whose openers
+      a run of the text could close.
     """
 
     obsidian: bool
@@ -49,6 +51,7 @@ class Context:
     in_table: bool = False
     in_label: bool = False
     closed: bool = False
+    enclosing: str = ""
 
 
 def is_punctuation(character: str, obsidian: bool) -> bool:
@@ -125,8 +128,12 @@ def _opens(text: str, index: int, context: Context) -> bool:
         return True
     left, right = _flanking(before, after, context.obsidian)
     if text[index] == "_" and left and right:
-        # `_` opens inside a word only after punctuation.
+        # `_` opens inside a word only after punctuation, and closes only before it.
         left = is_punctuation(before, context.obsidian)
+        right = is_punctuation(after, context.obsidian)
+    if right and text[index] in context.enclosing:
+        # It could close the emphasis the text stands in.
+        return True
     return left and _closer_after(text, end, context)
 
 
@@ -367,6 +374,9 @@ def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str
     meant to)."""
     if not may_need_escape(text, context.obsidian):
         return text
+    if CONTROL.search(text):
+        # Left out (see `CONTROL`), before the rules look at the characters around others.
+        text = CONTROL.sub("", text)
     parts: list[str] = []
     last = 0
     for found in SPECIAL.finditer(text):
@@ -375,11 +385,6 @@ def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str
         if character in "\r\f":
             # A carriage return would end the line: a character reference.
             parts.append(f"{text[last:index]}&#{ord(character)};")
-            last = index + 1
-        elif character not in _RULES:
-            # A control character: no Markdown shows one, as it is or as a reference (see
-            # `has_control_characters`); left out.
-            parts.append(text[last:index])
             last = index + 1
         elif _RULES[character](text, index, context):
             parts.append(text[last:index] + "\\")

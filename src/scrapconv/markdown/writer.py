@@ -139,6 +139,9 @@ class MarkdownWriter:
         )
         # In a table cell the `|` of a wikilink must be escaped.
         self.in_table = False
+        # The delimiter characters of the emphasis being written, which text inside it could
+        # close.
+        self.enclosing = ""
         # Whether the block being written had a control character, which is left out.
         self.left_out_control = False
         # The blocks being written, and the index of the one being written.
@@ -170,7 +173,7 @@ class MarkdownWriter:
         # (GitHub links no URL inside a link's label.)
         return escape_inline(
             text,
-            Context(self.obsidian, before, after, self.in_table, label, closed),
+            Context(self.obsidian, before, after, self.in_table, label, closed, self.enclosing),
             autolinks=not label,
         )
 
@@ -500,9 +503,13 @@ class MarkdownWriter:
             )
         level = self.options.heading_level(node.stars)
         others = node.marks.replace("*", "")
-        inner = self._decorated(
-            others, self._inlines(node.children, line, out, closed=not others), line, out
-        )
+        enclosing = self.enclosing
+        self.enclosing += _mark_delimiters(others, self.obsidian)
+        try:
+            text = self._inlines(node.children, line, out, closed=not others)
+        finally:
+            self.enclosing = enclosing
+        inner = self._decorated(others, text, line, out)
         # Markdown drops the spaces at a heading's ends: keep them as character references.
         core = inner.strip(" \t")
         start = inner.index(core) if core else len(inner)
@@ -721,9 +728,14 @@ class MarkdownWriter:
                 return image
             case Decoration(marks=marks, children=children):
                 before, after = _mark_edges(marks, self.obsidian)
-                inner = self._inlines(
-                    children, line, out, after_space=False, before=before, after=after
-                )
+                enclosing = self.enclosing
+                self.enclosing += _mark_delimiters(marks, self.obsidian)
+                try:
+                    inner = self._inlines(
+                        children, line, out, after_space=False, before=before, after=after
+                    )
+                finally:
+                    self.enclosing = enclosing
                 return self._decorated(marks, inner, line, out)
             case Code(text=text):
                 if not text:
@@ -749,7 +761,14 @@ class MarkdownWriter:
             case Formula():
                 return self._formula(node, line, out)
             case Strong(children=children):
-                inner = self._inlines(children, line, out, after_space=False, before="*", after="*")
+                enclosing = self.enclosing
+                self.enclosing += "*"
+                try:
+                    inner = self._inlines(
+                        children, line, out, after_space=False, before="*", after="*"
+                    )
+                finally:
+                    self.enclosing = enclosing
                 return _emphasis("**", inner)
             case NumberList(numbers=numbers, children=children):
                 prefix = "".join(f"{number}. " for number in numbers)
@@ -1129,6 +1148,14 @@ def _keep_tags_inline(out: _Output) -> None:
             # (Right after the tag: the plain flavor may have ended the line with a `\`.)
             line = out.lines[index]
             out.lines[index] = line[:end] + "<!---->" + line[end:]
+
+
+def _mark_delimiters(marks: str, obsidian: bool) -> str:
+    """The delimiter characters the Markdown of a decoration's marks holds."""
+    stars = marks.count("*")
+    delimiters = {"/": "*", "-": "~", "+": "=" if obsidian else ""}
+    found = "_" if stars == 1 else ""
+    return found + "".join(delimiters.get(mark, "") for mark in _distinct_marks(marks))
 
 
 def _mark_edges(marks: str, obsidian: bool) -> tuple[str, str]:
