@@ -457,14 +457,15 @@ def _matching_close(tokens: list[Token], start: int, tag: str) -> int | None:
     return None
 
 
-def _decorated(mark: str, children: tuple[Inline, ...]) -> Inline:
+def _decorated(mark: str, children: tuple[Inline, ...], delimiter: str = "") -> Inline:
     """`children` under one more decoration mark; nested marks merge as Scrapbox writes
-    them (`[*/ x]`), the outer mark first."""
+    them (`[*/ x]`), the outer mark first. `delimiter`: `_` for italics written `_x_`."""
     if len(children) == 1 and isinstance(children[0], Decoration):
-        return Decoration(mark + children[0].marks, children[0].children)
+        inner = children[0]
+        return Decoration(mark + inner.marks, inner.children, delimiter or inner.delimiter)
     if mark == "*" and len(children) == 1 and isinstance(children[0], Strong):
         return Decoration("**", children[0].children)
-    return Decoration(mark, children)
+    return Decoration(mark, children, delimiter)
 
 
 def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
@@ -486,7 +487,8 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
             else:
                 yield Code(code)
         case "emphasis":
-            yield _decorated("/", _children(token, context))
+            underscore = "_" if token.get("marker") == "_" else ""
+            yield _decorated("/", _children(token, context), underscore)
         case "strong":
             children = _children(token, context)
             if token.get("marker") == "_":

@@ -39,7 +39,7 @@ from ..ast import (
 from ..diagnostics import Diagnostic
 from ..filenames import ProjectFolders
 from .escape import LONE_TAG
-from .frontmatter import UnreadFrontMatter, field_text, load_fields, meta_value
+from .frontmatter import UnreadFrontMatter, read_fields
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
@@ -121,7 +121,9 @@ def read_markdown_with_diagnostics(
             )
         )
     reader.read()
-    return Document(front.title, tuple(reader.blocks), front.meta), tuple(diagnostics)
+    written = "".join(row + "\n" for row in rows[: front.end]) if not front.unread else ""
+    document = Document(front.title, tuple(reader.blocks), front.meta, written)
+    return document, tuple(diagnostics)
 
 
 # --- front matter ----------------------------------------------------------------------------
@@ -147,11 +149,7 @@ def _front_matter(rows: list[str]) -> _FrontMatter:
     else:
         return _FrontMatter()
     try:
-        data = load_fields("\n".join(rows[1:end]))
-        title = data.pop("title", None)
-        if title is not None:
-            title = field_text(title)
-        meta = tuple(Property(field_text(key), meta_value(value)) for key, value in data.items())
+        title, meta = read_fields("\n".join(rows[1:end]))
     except UnreadFrontMatter as error:
         return _FrontMatter(end=end + 1, unread=str(error))
     return _FrontMatter(title, meta, end + 1)
@@ -218,8 +216,15 @@ class _BlockReader:
             # A lazy line: it goes on with the paragraph of the item or quote above.
             depth = len(self.levels)
             children = self._inline(_without_hard_break(rest))
-            self.blocks.append(Line(" " * depth, children, number, continued=True))
+            margin = row[: len(row) - len(rest)] if depth else None
+            self.blocks.append(Line(" " * depth, children, number, continued=True, margin=margin))
             self.index += 1
+            return
+        if self.levels and column >= self.levels[0].content:
+            # Text of an outer item, after an empty line: the items deeper than it end.
+            while column < self.levels[-1].content:
+                self.levels.pop()
+            self._list_content(len(self.levels), column, rest, number)
             return
         self.levels.clear()
         if column >= 4:
@@ -241,7 +246,7 @@ class _BlockReader:
             self.last = "heading"
             self.index += 1
         elif _is_rule(rest):
-            self.blocks.append(Line("", (Icon(_RULE_ICON),), number))
+            self.blocks.append(Line("", (Icon(_RULE_ICON),), number, rule=rest.rstrip(" \t")))
             self.last = "rule"
             self.index += 1
         elif self._table_starts(rest):
@@ -414,6 +419,8 @@ class _BlockReader:
             self.blocks.pop()
 
     def _list_item(self, column: int, rest: str, number: int) -> None:
+        row = self.rows[self.index]
+        margin = row[: len(row) - len(rest)]
         # A numbered item after a numbered sibling goes on with its list.
         numbered_sibling = False
         while self.levels and column < self.levels[-1].content:
@@ -425,7 +432,9 @@ class _BlockReader:
         # Where the item's text starts: the row is cut once, after the last marker (cutting
         # it after each marker of `- - - … x` took time quadratic in the markers).
         start = 0
+        markers = 0
         while (marker := _MARKER.match(rest, start)) is not None:
+            markers += 1
             bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
@@ -438,6 +447,7 @@ class _BlockReader:
                 # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
                 top_level_number = marker[1].endswith(")")
                 break
+        spacing = rest[len(bullet_mark) : start] if markers == 1 else ""
         rest = rest[start:]
         if (
             ordinal
@@ -468,7 +478,17 @@ class _BlockReader:
             children = (NumberList((ordinal,), children),)
         indent = " " * (depth - 1 if top_level_number else depth)
         bullet = "" if ordinal or bullet_mark == "-" else bullet_mark
-        self.blocks.append(Line(indent, children, number, bullet=bullet))
+        self.blocks.append(
+            Line(
+                indent,
+                children,
+                number,
+                bullet=bullet,
+                # (After `- - x`, the writer's own margins.)
+                margin=margin if markers == 1 else None,
+                spacing=_marker_spacing(spacing),
+            )
+        )
         self.index += 1
 
     def _drop_ordered_separator(self) -> None:
@@ -484,7 +504,10 @@ class _BlockReader:
         if self._table_starts(rest):
             self._table(" " * depth, self.levels[-1].content, number)
             return
-        self.blocks.append(Line(" " * depth, self._item_children(rest), number, continued=True))
+        row = self.rows[self.index]
+        margin = row[: len(row) - len(rest)]
+        children = self._item_children(rest)
+        self.blocks.append(Line(" " * depth, children, number, continued=True, margin=margin))
         self.index += 1
 
     def _item_children(self, rest: str) -> tuple[Inline, ...]:
@@ -553,7 +576,9 @@ class _BlockReader:
         language, _, name = info.partition(" ")
         filename = name if name.strip() else language.rstrip(" \t")
         self.blocks.append(
-            CodeBlock(indent, filename, tuple(lines), None, number, continued and bool(indent))
+            CodeBlock(
+                indent, filename, tuple(lines), None, number, continued and bool(indent), marks
+            )
         )
         self.last = "list" if indent else "code"
 
@@ -573,9 +598,8 @@ class _BlockReader:
         header = _dedent(self.rows[self.index], column)
         rows = [self._cells(header)]
         # The row after the header is the delimiter row (`| --- |`, `| :-: |`).
-        alignments = tuple(
-            _alignment(cell.strip()) for cell in _cells(_dedent(self.rows[self.index + 1], column))
-        )
+        delimiter_row = _dedent(self.rows[self.index + 1], column).rstrip(" \t")
+        alignments = tuple(_alignment(cell.strip()) for cell in _cells(delimiter_row))
         self.index += 2
         while self.index < len(self.rows):
             row = _dedent(self.rows[self.index], column)
@@ -587,7 +611,9 @@ class _BlockReader:
         name, number = self._table_name(indent, number)
         if not any(alignments):
             alignments = ()
-        self.blocks.append(Table(indent, name, tuple(rows), None, number, alignments))
+        self.blocks.append(
+            Table(indent, name, tuple(rows), None, number, alignments, delimiter_row)
+        )
         # The writer ends a table with an empty line.
         if self.index < len(self.rows) and not self.rows[self.index].strip(" \t"):
             self.index += 1
@@ -617,6 +643,12 @@ class _BlockReader:
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()
         return "", number
+
+
+def _marker_spacing(spacing: str) -> str:
+    """The spaces after a list marker as `Line` keeps them: two to four spaces, after which
+    the item's text starts; "" for the writer's own one space (or other whitespace)."""
+    return spacing if 1 < len(spacing) <= 4 and not spacing.strip(" ") else ""
 
 
 def _is_rule(text: str) -> bool:
