@@ -374,6 +374,9 @@ class _BlockReader:
         above = self.blocks[-1]
         if not isinstance(above, Line) or not above.children or self.index == 0:
             return False
+        if _is_heading_item(above):
+            # A heading is no paragraph to go on with.
+            return False
         if not self.rows[self.index - 1].strip(" \t"):
             return False
         return not (
@@ -601,12 +604,9 @@ class _BlockReader:
         delimiter_row = _dedent(self.rows[self.index + 1], column).rstrip(" \t")
         alignments = tuple(_alignment(cell.strip()) for cell in _cells(delimiter_row))
         self.index += 2
-        while self.index < len(self.rows):
-            row = _dedent(self.rows[self.index], column)
-            if not _CELL_SPLIT.search(row) or not row.strip(" \t"):
-                # (GFM's rows need no pipe at either end.)
-                break
-            rows.append(self._cells(row))
+        while self.index < len(self.rows) and not _ends_table(self.rows[self.index], column):
+            # (GFM's rows need no pipe at either end, nor any at all.)
+            rows.append(self._cells(_dedent(self.rows[self.index], column)))
             self.index += 1
         name, number = self._table_name(indent, number)
         if not any(alignments):
@@ -649,6 +649,31 @@ def _marker_spacing(spacing: str) -> str:
     """The spaces after a list marker as `Line` keeps them: two to four spaces, after which
     the item's text starts; "" for the writer's own one space (or other whitespace)."""
     return spacing if 1 < len(spacing) <= 4 and not spacing.strip(" ") else ""
+
+
+def _is_heading_item(line: Line) -> bool:
+    """Whether `line` is a numbered item whose text is a heading (`1. ### x`)."""
+    match line.children[0]:
+        case NumberList(children=(Html(raw=raw), *_)):
+            return raw.startswith("#")
+    return False
+
+
+def _ends_table(row: str, column: int) -> bool:
+    """Whether `row` ends a table whose rows start at `column` rather than being one more
+    row: an empty line, a line left of the table or indented as code, or one that starts
+    another block (GFM)."""
+    indent, rest = _column(row)
+    if not rest or not column <= indent < column + 4:
+        return True
+    return bool(
+        rest.startswith(">")
+        or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
+        or _FENCE.match(rest)
+        or _MARKER.match(rest)
+        or _HEADING.fullmatch(rest)
+        or _is_rule(rest)
+    )
 
 
 def _is_rule(text: str) -> bool:

@@ -385,9 +385,10 @@ class MarkdownWriter:
                 if number.numbers[1:]
                 else number.children
             )
-            text = escape_line_start(
-                self._inlines((*inner, *children[1:]), line.line, out, closed=True), item=True
-            )
+            text = self._inlines((*inner, *children[1:]), line.line, out, closed=True)
+            if not (inner and isinstance(inner[0], Html)):
+                # (Markdown read from Markdown, `1. ### x`, stays as it was.)
+                text = escape_line_start(text, item=True)
         elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
