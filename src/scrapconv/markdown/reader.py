@@ -385,8 +385,8 @@ class _BlockReader:
             or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
             or _FENCE.match(rest)
             or _HEADING.fullmatch(rest)
+            # (A `--` or `==` line cannot underline a lazy line: it goes on with it.)
             or _is_rule(rest)
-            or _SETEXT.fullmatch(rest)
         )
 
     def _setext(self, underline: str, row: str) -> bool:
@@ -493,6 +493,23 @@ class _BlockReader:
             )
         )
         self.index += 1
+        if not ordinal and (_HTML_BLOCK_TAG.match(rest) or LONE_TAG.fullmatch(rest)):
+            self._html_in_item(depth)
+
+    def _html_in_item(self, depth: int) -> None:
+        """The rows of an HTML block that an item's text starts (a tag alone, a block-level
+        tag): up to an empty row or one left of the item's text, each as written."""
+        content = self.levels[-1].content
+        while self.index < len(self.rows):
+            row = self.rows[self.index]
+            column, rest = _column(row)
+            if not rest or column < content:
+                break
+            margin = row[: len(row) - len(rest)]
+            self.blocks.append(
+                Line(" " * depth, (Html(rest),), self.index + 1, continued=True, margin=margin)
+            )
+            self.index += 1
 
     def _drop_ordered_separator(self) -> None:
         # A list starting at another number than 1 cannot interrupt text: the writer put an

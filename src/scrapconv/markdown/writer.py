@@ -237,9 +237,10 @@ class MarkdownWriter:
         self.in_table = False
         # Whether the block being written had a control character, which is left out.
         self.left_out_control = False
-        # The depth of the block after the one being written, and the block before it.
+        # The depth of the block after the one being written, and the blocks around it.
         self.next_depth = 0
         self.previous: Block | None = None
+        self.following: Block | None = None
 
     @property
     def _line_end(self) -> str:
@@ -277,6 +278,7 @@ class MarkdownWriter:
             following = blocks[index + 1] if index + 1 < len(blocks) else None
             self.next_depth = len(following.indent) if following is not None else 0
             self.previous = blocks[index - 1] if index else None
+            self.following = following
             match block:
                 case Line(indent=indent, continued=False) if indent:
                     self._list_line(block, out)
@@ -403,7 +405,8 @@ class MarkdownWriter:
             )
         prefix, content = self._open_item(depth, marker, out, line.margin)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
-        if _is_lone_tag(text):
+        if _is_lone_tag(text) and not _starts_with_html(self.following):
+            # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
 
     def _continued_line(self, line: Line, out: _Output) -> None:
@@ -418,7 +421,10 @@ class MarkdownWriter:
                 quote = " " * column + quote
             out.lines.append(quote)
             return
-        text = escape_line_start(self._inlines(line.children, line.line, out))
+        text = self._inlines(line.children, line.line, out)
+        if not _starts_with_html(line):
+            # (A line of an HTML block read from Markdown stays as it was.)
+            text = escape_line_start(text)
         if line.indent and out.levels and out.last in ("list", "blank"):
             depth = min(len(line.indent), len(out.levels))
             column = out.levels[depth - 1][1]
@@ -1288,6 +1294,17 @@ def _right_flanking(before: str, after: str, obsidian: bool) -> bool:
         or not after
         or is_whitespace(after)
         or is_punctuation(after, obsidian)
+    )
+
+
+def _starts_with_html(block: Block | None) -> bool:
+    """Whether `block` is a line that goes on with an item and starts with Markdown read from
+    Markdown (a line of an HTML block)."""
+    return (
+        isinstance(block, Line)
+        and block.continued
+        and bool(block.children)
+        and isinstance(block.children[0], Html)
     )
 
 
