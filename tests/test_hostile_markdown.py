@@ -135,6 +135,8 @@ def test_a_run_alone_in_a_pair_is_closed_with_it() -> None:
         # 116 s for 300 kB: each `^[` looked for its `]` to the end of the line.
         ("^[", 300_000),
         ("[^", 300_000),
+        # Each `~~` that cannot close (after punctuation, before a letter) is judged once.
+        ("~~a。~~b ", 300_000),
     ],
 )
 def test_openers_without_closers_read_in_time(unit: str, size: int) -> None:
