@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -97,7 +98,19 @@ def test_emphasis_pairs_as_mistunes_own_pass(text: str, obsidian: bool) -> None:
     ours = read_inline(text, context)
     with mock.patch.object(_InlineParser, "finalize_tokens", InlineParser.finalize_tokens):
         mistunes = read_inline(text, context)
-    assert ours == mistunes
+    # (mistune's pass does not tell `_x_` from `*x*`; ours keeps it for the writer.)
+    assert _without_delimiters(ours) == mistunes
+
+
+def _without_delimiters(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    return tuple(
+        replace(node, children=_without_delimiters(node.children), delimiter="")
+        if isinstance(node, Decoration)
+        else replace(node, children=_without_delimiters(node.children))
+        if isinstance(node, Strong)
+        else node
+        for node in nodes
+    )
 
 
 def test_a_run_alone_in_a_pair_is_closed_with_it() -> None:
@@ -105,7 +118,10 @@ def test_a_run_alone_in_a_pair_is_closed_with_it() -> None:
     # it as the opener of the last `**`, fails, and so leaves the first `*` unpaired.
     children = read_inline("*a**a**_********_**", InlineContext())
     assert children == (
-        Decoration("/", (Text("a"), Strong((Text("a"),)), Decoration("/", (Text("********"),)))),
+        Decoration(
+            "/",
+            (Text("a"), Strong((Text("a"),)), Decoration("/", (Text("********"),), "_")),
+        ),
         Text("*"),
     )
 
@@ -119,6 +135,8 @@ def test_a_run_alone_in_a_pair_is_closed_with_it() -> None:
         # 116 s for 300 kB: each `^[` looked for its `]` to the end of the line.
         ("^[", 300_000),
         ("[^", 300_000),
+        # Each `~~` that cannot close (after punctuation, before a letter) is judged once.
+        ("~~a。~~b ", 300_000),
     ],
 )
 def test_openers_without_closers_read_in_time(unit: str, size: int) -> None:

@@ -3,10 +3,12 @@ it was written (the corpus-wide check is tests/test_corpus_markdown_roundtrip.py
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 import scrapconv
-from scrapconv.ast import Line, UrlLink
+from scrapconv.ast import CodeBlock, Line, Text, UrlLink
 
 FORMS = [
     pytest.param("> [!tip]+ Title\n> body\n", id="callout"),
@@ -56,6 +58,14 @@ FORMS = [
     pytest.param(
         '[a #tag b](https://x.com) [**a** `b`](https://y.com "t")\n', id="markup in a label"
     ),
+    pytest.param("- a\n\t- b\n  - c\n-   d\n1.  e\n", id="list margins and spacing"),
+    pytest.param("- a\nlazy\n  - b\n\n  more of a\n", id="continued lines as written"),
+    pytest.param("~~~js\ncode\n~~~\n\n`````md\n```\n`````\n", id="fences as written"),
+    pytest.param("\n| a | b |\n|-|:-:|\n| 1 | 2 |\n\n", id="delimiter row as written"),
+    pytest.param('---\ntitle: "T"\naliases:\n---\nbody\n', id="front matter as written"),
+    pytest.param("---\n---\nbody\n", id="empty front matter"),
+    pytest.param("a\n\n---\n\n* * *\n", id="thematic breaks as written"),
+    pytest.param("_a_ and *b*, in_word_ and __c__\n", id="underscore emphasis"),
 ]
 
 
@@ -64,11 +74,35 @@ def test_form_comes_back(text: str) -> None:
     assert scrapconv.write(scrapconv.read(text, "obsidian"), "obsidian") == text
 
 
-def test_a_lazy_line_of_a_list_item_is_written_under_the_item() -> None:
-    # The same paragraph of the same item, written where it belongs.
-    assert scrapconv.write(scrapconv.read("- item\nlazy\n", "obsidian"), "obsidian") == (
-        "- item\n  lazy\n"
+def test_a_lazy_line_keeps_its_place_and_goes_under_the_item_without_one() -> None:
+    document = scrapconv.read("- item\nlazy\n", "obsidian")
+    assert scrapconv.write(document, "obsidian") == "- item\nlazy\n"
+    # A tree that does not say where the line stood: the same paragraph of the same item,
+    # written where it belongs.
+    unplaced = replace(
+        document, blocks=tuple(replace(block, margin=None) for block in document.blocks)
     )
+    assert scrapconv.write(unplaced, "obsidian") == "- item\n  lazy\n"
+
+
+def test_forms_as_written_give_way_where_they_would_change_the_note() -> None:
+    document = scrapconv.read("- a\n\t- b\n\n~~~\nx\n~~~\n\n---\n", "obsidian")
+    first, second, _, code, *rest = document.blocks
+    assert isinstance(second, Line) and second.margin == "\t"
+    assert isinstance(code, CodeBlock) and code.fence == "~~~"
+    changed = replace(
+        document,
+        blocks=(
+            first,
+            # Now an item of the outer list, which its tab would put under `a`; a fence in
+            # the code; a paragraph line right above the `---`.
+            replace(second, indent=" "),
+            replace(code, lines=("~~~",)),
+            Line("", (Text("text"),)),
+            *rest[1:],
+        ),
+    )
+    assert scrapconv.write(changed, "obsidian") == "- a\n- b\n````\n~~~\n````\ntext\n***\n"
 
 
 def test_scrapbox_gets_the_text_and_a_diagnostic_for_each_form_it_lacks() -> None:

@@ -63,6 +63,8 @@ class Decoration:
 
     marks: str
     children: tuple[Inline, ...]
+    # Markdown: `_` for italics written `_x_`, "" for the writer's own `*x*`.
+    delimiter: str = ""
 
     @property
     def stars(self) -> int:
@@ -289,6 +291,11 @@ class Line:
     a paragraph; Scrapbox has no such lines and shows it as a line of its own. `bullet` is
     the marker of a Markdown list item written with `*` or `+` (two lists side by side differ
     in it), or "" (`-`, the writer's own).
+
+    `margin` and `spacing` are a Markdown list item's whitespace before and after its marker
+    as written (`\t- x`, `-   x`), which the writer keeps where they give the same list;
+    None and "" leave both to the writer. `rule` is a thematic break as Markdown wrote it
+    (`---`, `* * *`), which the line's one icon stands for; "" for the writer's own.
     """
 
     indent: str
@@ -296,6 +303,9 @@ class Line:
     line: int = 0
     continued: bool = False
     bullet: str = ""
+    margin: str | None = None
+    spacing: str = ""
+    rule: str = ""
 
     @property
     def depth(self) -> int:
@@ -317,6 +327,8 @@ class CodeBlock:
     line: int = 0
     # Markdown: the block goes on with the list item above (like `Line.continued`).
     continued: bool = False
+    # Markdown: the opening fence as written (`~~~`, `````), or "" for the writer's own.
+    fence: str = ""
 
     @property
     def content(self) -> str:
@@ -334,6 +346,8 @@ class Table:
     line: int = 0
     # Markdown: each column's alignment, `left`, `center`, `right` or "" (Scrapbox has none).
     alignments: tuple[str, ...] = ()
+    # Markdown: the delimiter row as written (`|:--|--:|`), or "" for the writer's own.
+    delimiter_row: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,11 +388,16 @@ class Property:
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """A page. `title` is None when the source had no title line."""
+    """A page. `title` is None when the source had no title line.
+
+    `front_matter` is a Markdown front matter block as written, `---` lines included, which
+    the writer writes again as long as it holds `title` and `meta`; "" when there was none.
+    """
 
     title: str | None
     blocks: tuple[Block, ...]
     meta: tuple[Property, ...] = ()
+    front_matter: str = ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -84,6 +84,21 @@ def link_destination(url: str) -> str:
     return url
 
 
+def fence_holds(fence: str, lines: tuple[str, ...], info: str) -> bool:
+    """Whether `fence` opens a code block of `lines` and `info` that only the same fence
+    closes: longer than any run of its character that starts a line of the code."""
+    mark = fence[0]
+    if mark == "`" and "`" in info:
+        return False
+    runs = (
+        len(found[1])
+        for line in lines
+        for part in line.split("\r")
+        if (found := _FENCE_LIKE.match(part)) and found[1][0] == mark
+    )
+    return len(fence) > max(runs, default=0)
+
+
 def fence_for(lines: tuple[str, ...], info: str) -> str:
     """A fence longer than any fence-like run that starts a line of the code (a carriage
     return starts a line too)."""

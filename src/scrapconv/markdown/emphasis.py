@@ -272,7 +272,11 @@ class _Line:
         while part != closer.part:
             children.append(self.parts[part])
             part = self.following[part]
-        node = self._add({"type": "strong" if used == 2 else "emphasis", "children": children})
+        token: Token = {"type": "strong" if used == 2 else "emphasis", "children": children}
+        if used == 1:
+            # Which character, for italics written again as they were.
+            token["marker"] = opener.marker
+        node = self._add(token)
         self.depths[node] = contents + 1
         self.following.append(closer.part)
         self.following[opener.part] = node

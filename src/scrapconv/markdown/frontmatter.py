@@ -56,11 +56,15 @@ _PLAIN_CHARACTERS = re.compile(
 )
 
 
-def front_matter(title: str | None, meta: tuple[Property, ...] = ()) -> str:
-    """YAML front matter holding the page title, then the other fields in their order."""
+def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
+    """YAML front matter holding the page title, then the other fields in their order;
+    `written`, a block as a note wrote it, when it holds just those."""
+    if written and _holds(written, title, meta):
+        return written
     if meta:
         return _front_matter_with_fields(title, meta)
-    assert title is not None
+    if title is None:
+        return ""
     line = _plain_title_line(title)
     if line is None:
         import yaml  # imported here: most titles do not need it
@@ -257,6 +261,24 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.MappingNode):
         return [part for pair in node.value for part in pair]
     return []
+
+
+def read_fields(text: str) -> tuple[str | None, tuple[Property, ...]]:
+    """The title and the other fields of a front matter's lines (the YAML between the `---`
+    lines). Raises UnreadFrontMatter as `load_fields` does."""
+    data = load_fields(text)
+    title = data.pop("title", None)
+    meta = tuple(Property(field_text(key), meta_value(value)) for key, value in data.items())
+    return (None if title is None else field_text(title)), meta
+
+
+def _holds(written: str, title: str | None, meta: tuple[Property, ...]) -> bool:
+    """Whether the front matter block `written` holds `title` and `meta` (no more)."""
+    lines = written.split("\n")
+    try:
+        return read_fields("\n".join(lines[1:-2])) == (title, meta)
+    except UnreadFrontMatter:
+        return False
 
 
 def field_text(value: object) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from html.entities import html5 as html5_references
 from typing import Any, Literal
@@ -52,6 +52,7 @@ from ..filenames import (
 )
 from ..scrapbox.inline import is_image_url
 from .emphasis import finalize_emphasis
+from .escape import is_punctuation, is_whitespace
 
 Token = dict[str, Any]
 
@@ -95,6 +96,9 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # backslash, on the same line.
 _STRONG_UNDERSCORE = r"__(?![\s_])"
 _UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
+# A `~~` that may open a strikethrough, as far as a pattern tells (see `_can_open_tildes`).
+_TILDES = r"~~(?=[^\s~])"
+_TILDES_OPENING = re.compile(_TILDES)
 # A URL in running text ends at a space, and before `*`, `~`, `$` and a closing `__`: the
 # writer puts a URL holding them in angle brackets.
 _BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
@@ -169,6 +173,78 @@ def _parse_strong_underscore(
     children = _render_nested(inline, state, state.src[m.end() : closing])
     state.append_token({"type": "strong", "children": children, "marker": "_"})
     return closing + 2
+
+
+def _strikethrough_rule(obsidian: bool) -> Any:
+    """`~~x~~`, opened and closed only where CommonMark's flanking rules let a run of `~`
+    open and close (as the flavor's renderer reads it): `。~~これ` closes nothing."""
+
+    def punctuation(character: str) -> bool:
+        return is_punctuation(character, obsidian)
+
+    def parse(inline: InlineParser, m: re.Match[str], state: InlineState) -> int | None:
+        src, start = state.src, m.start()
+        if not _can_open_tildes(src, start, punctuation) or state.depth >= inline.max_nested_level:
+            return None
+        close = _closing_tildes(state, m.end(), punctuation)
+        if close is None or _opener_between(state, m.end(), close, punctuation):
+            # (A closer pairs with the nearest opener before it: one in between takes it.)
+            return None
+        children = _render_nested(inline, state, src[m.end() : close])
+        state.append_token({"type": "strikethrough", "children": children})
+        return close + 2
+
+    return parse
+
+
+def _can_open_tildes(src: str, start: int, punctuation: Callable[[str], bool]) -> bool:
+    """Whether the `~~` at `start`, which a character other than whitespace follows, can
+    open: before punctuation, only after whitespace or punctuation."""
+    before = src[start - 1] if start else " "
+    return not punctuation(src[start + 2]) or is_whitespace(before) or punctuation(before)
+
+
+def _opener_between(
+    state: InlineState, start: int, end: int, punctuation: Callable[[str], bool]
+) -> bool:
+    """Whether a `~~` that can open stands between `start` and `end`; the openers of a text
+    are found once (`state.env`)."""
+    found: dict[str, list[int]] = state.env.setdefault("opening_tildes", {})
+    src = state.src
+    openers = found.get(src)
+    if openers is None:
+        openers = found[src] = [
+            match.start()
+            for match in _TILDES_OPENING.finditer(src)
+            if _can_open_tildes(src, match.start(), punctuation)
+        ]
+    index = bisect_left(openers, start)
+    return index < len(openers) and openers[index] < end
+
+
+def _closing_tildes(
+    state: InlineState, start: int, punctuation: Callable[[str], bool]
+) -> int | None:
+    """The first `~~` after `start` that can close: not after whitespace, and after
+    punctuation only before whitespace or punctuation. Each candidate is judged once a text
+    (`state.env`), so that openers without a closer take no time quadratic in their number."""
+    judged: dict[tuple[str, int], int | None] = state.env.setdefault("closing_tildes", {})
+    src = state.src
+    candidate = state.delimiters.find("~~", start, formatting=True)
+    passed: list[int] = []
+    while candidate is not None:
+        if (src, candidate) in judged:
+            candidate = judged[(src, candidate)]
+            break
+        before = src[candidate - 1]
+        after = src[candidate + 2] if candidate + 2 < len(src) else " "
+        if not (punctuation(before) and not (is_whitespace(after) or punctuation(after))):
+            break
+        passed.append(candidate)
+        candidate = state.delimiters.find("~~", candidate, formatting=True)
+    for position in passed:
+        judged[(src, position)] = candidate
+    return candidate
 
 
 def _parse_bare_url(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
@@ -335,6 +411,7 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
     )
     inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
     inline.register("bare_url", _BARE_URL, _parse_bare_url, before="escape")
+    inline.register("strikethrough", _TILDES, _strikethrough_rule(obsidian))
     if obsidian:
         inline.register("wikilink", _WIKILINK, _parse_wikilink, before="link")
         inline.register("comment", _COMMENT, _parse_comment, before="escape")
@@ -464,14 +541,15 @@ def _matching_close(tokens: list[Token], start: int, tag: str) -> int | None:
     return None
 
 
-def _decorated(mark: str, children: tuple[Inline, ...]) -> Inline:
+def _decorated(mark: str, children: tuple[Inline, ...], delimiter: str = "") -> Inline:
     """`children` under one more decoration mark; nested marks merge as Scrapbox writes
-    them (`[*/ x]`), the outer mark first."""
+    them (`[*/ x]`), the outer mark first. `delimiter`: `_` for italics written `_x_`."""
     if len(children) == 1 and isinstance(children[0], Decoration):
-        return Decoration(mark + children[0].marks, children[0].children)
+        inner = children[0]
+        return Decoration(mark + inner.marks, inner.children, delimiter or inner.delimiter)
     if mark == "*" and len(children) == 1 and isinstance(children[0], Strong):
         return Decoration("**", children[0].children)
-    return Decoration(mark, children)
+    return Decoration(mark, children, delimiter)
 
 
 def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
@@ -493,7 +571,8 @@ def _node(token: Token, context: InlineContext) -> Iterator[Inline]:
             else:
                 yield Code(code)
         case "emphasis":
-            yield _decorated("/", _children(token, context))
+            underscore = "_" if token.get("marker") == "_" else ""
+            yield _decorated("/", _children(token, context), underscore)
         case "strong":
             children = _children(token, context)
             if token.get("marker") == "_":

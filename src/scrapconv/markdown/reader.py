@@ -39,7 +39,7 @@ from ..ast import (
 from ..diagnostics import Diagnostic
 from ..filenames import ProjectFolders
 from .escape import LONE_TAG
-from .frontmatter import UnreadFrontMatter, field_text, load_fields, meta_value
+from .frontmatter import UnreadFrontMatter, read_fields
 from .inline_reader import InlineContext, read_inline
 
 Flavor = Literal["obsidian", "markdown"]
@@ -121,7 +121,9 @@ def read_markdown_with_diagnostics(
             )
         )
     reader.read()
-    return Document(front.title, tuple(reader.blocks), front.meta), tuple(diagnostics)
+    written = "".join(row + "\n" for row in rows[: front.end]) if not front.unread else ""
+    document = Document(front.title, tuple(reader.blocks), front.meta, written)
+    return document, tuple(diagnostics)
 
 
 # --- front matter ----------------------------------------------------------------------------
@@ -147,11 +149,7 @@ def _front_matter(rows: list[str]) -> _FrontMatter:
     else:
         return _FrontMatter()
     try:
-        data = load_fields("\n".join(rows[1:end]))
-        title = data.pop("title", None)
-        if title is not None:
-            title = field_text(title)
-        meta = tuple(Property(field_text(key), meta_value(value)) for key, value in data.items())
+        title, meta = read_fields("\n".join(rows[1:end]))
     except UnreadFrontMatter as error:
         return _FrontMatter(end=end + 1, unread=str(error))
     return _FrontMatter(title, meta, end + 1)
@@ -218,8 +216,15 @@ class _BlockReader:
             # A lazy line: it goes on with the paragraph of the item or quote above.
             depth = len(self.levels)
             children = self._inline(_without_hard_break(rest))
-            self.blocks.append(Line(" " * depth, children, number, continued=True))
+            margin = row[: len(row) - len(rest)] if depth else None
+            self.blocks.append(Line(" " * depth, children, number, continued=True, margin=margin))
             self.index += 1
+            return
+        if self.levels and column >= self.levels[0].content:
+            # Text of an outer item, after an empty line: the items deeper than it end.
+            while column < self.levels[-1].content:
+                self.levels.pop()
+            self._list_content(len(self.levels), column, rest, number)
             return
         self.levels.clear()
         if column >= 4:
@@ -241,7 +246,7 @@ class _BlockReader:
             self.last = "heading"
             self.index += 1
         elif _is_rule(rest):
-            self.blocks.append(Line("", (Icon(_RULE_ICON),), number))
+            self.blocks.append(Line("", (Icon(_RULE_ICON),), number, rule=rest.rstrip(" \t")))
             self.last = "rule"
             self.index += 1
         elif self._table_starts(rest):
@@ -369,6 +374,9 @@ class _BlockReader:
         above = self.blocks[-1]
         if not isinstance(above, Line) or not above.children or self.index == 0:
             return False
+        if _is_heading_item(above):
+            # A heading is no paragraph to go on with.
+            return False
         if not self.rows[self.index - 1].strip(" \t"):
             return False
         return not (
@@ -377,8 +385,8 @@ class _BlockReader:
             or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
             or _FENCE.match(rest)
             or _HEADING.fullmatch(rest)
+            # (A `--` or `==` line cannot underline a lazy line: it goes on with it.)
             or _is_rule(rest)
-            or _SETEXT.fullmatch(rest)
         )
 
     def _setext(self, underline: str, row: str) -> bool:
@@ -414,6 +422,8 @@ class _BlockReader:
             self.blocks.pop()
 
     def _list_item(self, column: int, rest: str, number: int) -> None:
+        row = self.rows[self.index]
+        margin = row[: len(row) - len(rest)]
         # A numbered item after a numbered sibling goes on with its list.
         numbered_sibling = False
         while self.levels and column < self.levels[-1].content:
@@ -425,7 +435,9 @@ class _BlockReader:
         # Where the item's text starts: the row is cut once, after the last marker (cutting
         # it after each marker of `- - - … x` took time quadratic in the markers).
         start = 0
+        markers = 0
         while (marker := _MARKER.match(rest, start)) is not None:
+            markers += 1
             bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
@@ -438,6 +450,7 @@ class _BlockReader:
                 # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
                 top_level_number = marker[1].endswith(")")
                 break
+        spacing = rest[len(bullet_mark) : start] if markers == 1 else ""
         rest = rest[start:]
         if (
             ordinal
@@ -468,8 +481,35 @@ class _BlockReader:
             children = (NumberList((ordinal,), children),)
         indent = " " * (depth - 1 if top_level_number else depth)
         bullet = "" if ordinal or bullet_mark == "-" else bullet_mark
-        self.blocks.append(Line(indent, children, number, bullet=bullet))
+        self.blocks.append(
+            Line(
+                indent,
+                children,
+                number,
+                bullet=bullet,
+                # (After `- - x`, the writer's own margins.)
+                margin=margin if markers == 1 else None,
+                spacing=_marker_spacing(spacing),
+            )
+        )
         self.index += 1
+        if not ordinal and (_HTML_BLOCK_TAG.match(rest) or LONE_TAG.fullmatch(rest)):
+            self._html_in_item(depth)
+
+    def _html_in_item(self, depth: int) -> None:
+        """The rows of an HTML block that an item's text starts (a tag alone, a block-level
+        tag): up to an empty row or one left of the item's text, each as written."""
+        content = self.levels[-1].content
+        while self.index < len(self.rows):
+            row = self.rows[self.index]
+            column, rest = _column(row)
+            if not rest or column < content:
+                break
+            margin = row[: len(row) - len(rest)]
+            self.blocks.append(
+                Line(" " * depth, (Html(rest),), self.index + 1, continued=True, margin=margin)
+            )
+            self.index += 1
 
     def _drop_ordered_separator(self) -> None:
         # A list starting at another number than 1 cannot interrupt text: the writer put an
@@ -484,7 +524,10 @@ class _BlockReader:
         if self._table_starts(rest):
             self._table(" " * depth, self.levels[-1].content, number)
             return
-        self.blocks.append(Line(" " * depth, self._item_children(rest), number, continued=True))
+        row = self.rows[self.index]
+        margin = row[: len(row) - len(rest)]
+        children = self._item_children(rest)
+        self.blocks.append(Line(" " * depth, children, number, continued=True, margin=margin))
         self.index += 1
 
     def _item_children(self, rest: str) -> tuple[Inline, ...]:
@@ -553,7 +596,9 @@ class _BlockReader:
         language, _, name = info.partition(" ")
         filename = name if name.strip() else language.rstrip(" \t")
         self.blocks.append(
-            CodeBlock(indent, filename, tuple(lines), None, number, continued and bool(indent))
+            CodeBlock(
+                indent, filename, tuple(lines), None, number, continued and bool(indent), marks
+            )
         )
         self.last = "list" if indent else "code"
 
@@ -573,21 +618,19 @@ class _BlockReader:
         header = _dedent(self.rows[self.index], column)
         rows = [self._cells(header)]
         # The row after the header is the delimiter row (`| --- |`, `| :-: |`).
-        alignments = tuple(
-            _alignment(cell.strip()) for cell in _cells(_dedent(self.rows[self.index + 1], column))
-        )
+        delimiter_row = _dedent(self.rows[self.index + 1], column).rstrip(" \t")
+        alignments = tuple(_alignment(cell.strip()) for cell in _cells(delimiter_row))
         self.index += 2
-        while self.index < len(self.rows):
-            row = _dedent(self.rows[self.index], column)
-            if not _CELL_SPLIT.search(row) or not row.strip(" \t"):
-                # (GFM's rows need no pipe at either end.)
-                break
-            rows.append(self._cells(row))
+        while self.index < len(self.rows) and not _ends_table(self.rows[self.index], column):
+            # (GFM's rows need no pipe at either end, nor any at all.)
+            rows.append(self._cells(_dedent(self.rows[self.index], column)))
             self.index += 1
         name, number = self._table_name(indent, number)
         if not any(alignments):
             alignments = ()
-        self.blocks.append(Table(indent, name, tuple(rows), None, number, alignments))
+        self.blocks.append(
+            Table(indent, name, tuple(rows), None, number, alignments, delimiter_row)
+        )
         # The writer ends a table with an empty line.
         if self.index < len(self.rows) and not self.rows[self.index].strip(" \t"):
             self.index += 1
@@ -617,6 +660,37 @@ class _BlockReader:
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()
         return "", number
+
+
+def _marker_spacing(spacing: str) -> str:
+    """The spaces after a list marker as `Line` keeps them: two to four spaces, after which
+    the item's text starts; "" for the writer's own one space (or other whitespace)."""
+    return spacing if 1 < len(spacing) <= 4 and not spacing.strip(" ") else ""
+
+
+def _is_heading_item(line: Line) -> bool:
+    """Whether `line` is a numbered item whose text is a heading (`1. ### x`)."""
+    match line.children[0]:
+        case NumberList(children=(Html(raw=raw), *_)):
+            return raw.startswith("#")
+    return False
+
+
+def _ends_table(row: str, column: int) -> bool:
+    """Whether `row` ends a table whose rows start at `column` rather than being one more
+    row: an empty line, a line left of the table or indented as code, or one that starts
+    another block (GFM)."""
+    indent, rest = _column(row)
+    if not rest or not column <= indent < column + 4:
+        return True
+    return bool(
+        rest.startswith(">")
+        or (rest.startswith("<") and (rest.startswith("<!--") or _HTML_BLOCK_TAG.match(rest)))
+        or _FENCE.match(rest)
+        or _MARKER.match(rest)
+        or _HEADING.fullmatch(rest)
+        or _is_rule(rest)
+    )
 
 
 def _is_rule(text: str) -> bool:

@@ -59,6 +59,7 @@ from .common import (
     autolink,
     code_language,
     fence_for,
+    fence_holds,
     is_rule_icon,
     link_destination,
 )
@@ -87,7 +88,7 @@ _URL_TEXT = re.compile(r"[^\s\x00-\x1f\x7f]+")
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
 # The marker of a numbered item that may start a list right under text.
-_FIRST_NUMBER = re.compile(r"0*1[.)] ")
+_FIRST_NUMBER = re.compile(r"0*1[.)] +")
 # Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
 _NEIGHBOUR_SENSITIVE = frozenset((Decoration, Strong, HashTag))
 
@@ -153,6 +154,17 @@ class MarkdownWriter:
         # the plain flavor.
         self.line_end = "" if self.obsidian else "\\"
 
+    @property
+    def previous(self) -> Block | None:
+        """The block before the one being written."""
+        return self.blocks[self.index - 1] if self.index else None
+
+    @property
+    def following(self) -> Block | None:
+        """The block after the one being written."""
+        index = self.index + 1
+        return self.blocks[index] if index < len(self.blocks) else None
+
     def _escape(
         self,
         text: str,
@@ -210,8 +222,8 @@ class MarkdownWriter:
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
         body = "".join(line + "\n" for line in out.lines)
-        if document.title is not None or document.meta:
-            body = front_matter(document.title, document.meta) + body
+        if document.title is not None or document.meta or document.front_matter:
+            body = front_matter(document.title, document.meta, document.front_matter) + body
         return body, out.diagnostics
 
     def _top_level(self, out: _Output, kind: str, text: str) -> None:
@@ -244,8 +256,10 @@ class MarkdownWriter:
         elif (heading := self._heading(children, line.line, out)) is not None:
             self._top_level(out, "heading", heading)
         elif len(children) == 1 and isinstance(children[0], Icon) and is_rule_icon(children[0]):
-            # `***`, unlike `---`, cannot turn the line above into a heading.
-            self._top_level(out, "rule", "***")
+            # `***`, unlike `---`, cannot turn the line above into a heading: a rule as
+            # written only where nothing above it could be one.
+            keeps = line.rule and (line.rule[0] != "-" or out.last != "paragraph")
+            self._top_level(out, "rule", line.rule if keeps else "***")
         elif isinstance(children[0], Quote):
             self._top_level(out, "quote", self._quote(children, line.line, out))
         elif isinstance(children[0], NumberList):
@@ -266,18 +280,19 @@ class MarkdownWriter:
         children = line.children
         # A numbered line at the top level is an item at depth 1.
         depth = len(line.indent) or 1
-        bullet = f"{line.bullet or '-'} "
+        spacing = line.spacing or " "
+        bullet = f"{line.bullet or '-'}{spacing}"
         if not children:
             # An empty item may follow an item at its depth, an empty line or a heading, but
             # cannot start a list right under text, which it would make a heading; and with
             # nothing in it, the items under it would show on its line, as a skipped level.
-            following = self.index + 1
-            next_depth = len(self.blocks[following].indent) if following < len(self.blocks) else 0
+            following = self.following
+            next_depth = len(following.indent) if following is not None else 0
             bare = next_depth <= depth and (
                 (out.last_solid == "list" and len(out.levels) >= depth)
                 or out.last in ("start", "blank", "heading", "code")
             )
-            prefix, _ = self._open_item(depth, bullet, out)
+            prefix, _ = self._open_item(depth, bullet, out, line.margin)
             out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
             return
         first = children[0]
@@ -285,15 +300,16 @@ class MarkdownWriter:
             number = first
             # `1)` for a numbered line at the top level, `1.` for one in a list: both are
             # ordered lists, and the reader tells them apart.
-            marker = f"{number.numbers[0]}{'.' if line.indent else ')'} "
+            marker = f"{number.numbers[0]}{'.' if line.indent else ')'}{spacing}"
             inner: tuple[Inline, ...] = (
                 (NumberList(number.numbers[1:], number.children),)
                 if number.numbers[1:]
                 else number.children
             )
-            text = escape_line_start(
-                self._inlines((*inner, *children[1:]), line.line, out, closed=True), item=True
-            )
+            text = self._inlines((*inner, *children[1:]), line.line, out, closed=True)
+            if not (inner and isinstance(inner[0], Html)):
+                # (Markdown read from Markdown, `1. ### x`, stays as it was.)
+                text = escape_line_start(text, item=True)
         elif isinstance(first, Quote):
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
@@ -306,9 +322,10 @@ class MarkdownWriter:
             text = escape_line_start(
                 self._inlines(children, line.line, out, closed=True), item=True
             )
-        prefix, content = self._open_item(depth, marker, out)
+        prefix, content = self._open_item(depth, marker, out, line.margin)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
-        if _is_lone_tag(text):
+        if _is_lone_tag(text) and not _starts_with_html(self.following):
+            # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
 
     def _continued_line(self, line: Line, out: _Output) -> None:
@@ -323,12 +340,32 @@ class MarkdownWriter:
                 quote = " " * column + quote
             out.lines.append(quote)
             return
-        text = escape_line_start(self._inlines(line.children, line.line, out))
+        text = self._inlines(line.children, line.line, out)
+        if not _starts_with_html(line):
+            # (A line of an HTML block read from Markdown stays as it was.)
+            text = escape_line_start(text)
         if line.indent and out.levels and out.last in ("list", "blank"):
-            column = out.levels[min(len(line.indent), len(out.levels)) - 1][1]
+            depth = min(len(line.indent), len(out.levels))
+            column = out.levels[depth - 1][1]
+            margin = line.margin
+            if margin is not None and self._keeps_continued_margin(margin, depth, out):
+                out.lines.append(margin + text)
+                return
             out.lines.append(" " * column + text)
         else:
             out.lines.append(text)
+
+    def _keeps_continued_margin(self, margin: str, depth: int, out: _Output) -> bool:
+        """Whether a line that goes on with the item at `depth` may keep the `margin` a note
+        wrote: right under a line of the item's text any margin goes on with its paragraph;
+        after an empty line, it must stand within the item's content, short of code."""
+        previous = self.previous
+        if out.last == "list":
+            return isinstance(previous, Line) and bool(previous.children)
+        column = len(margin.expandtabs(4))
+        start = out.levels[depth - 1][1]
+        deeper = out.levels[depth][1] if depth < len(out.levels) else start + 4
+        return start <= column < min(start + 4, deeper)
 
     def _quote(
         self, children: tuple[Inline, ...], line: int, out: _Output, *, empty: str = _EMPTY_ITEM
@@ -367,11 +404,14 @@ class MarkdownWriter:
         # An empty quote would be no block at all and let the next line run into it.
         return ">" + spacing + (escape_line_start(text) or empty)
 
-    def _open_item(self, depth: int, marker: str, out: _Output) -> tuple[str, int]:
+    def _open_item(
+        self, depth: int, marker: str, out: _Output, margin: str | None = None
+    ) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
 
         Markdown has no list item without a parent, so missing levels (a line at depth 3
-        right under one at depth 1) become empty items on the same line: `- - x`.
+        right under one at depth 1) become empty items on the same line: `- - x`. `margin`,
+        the whitespace a note wrote before the marker, is kept where it opens the same item.
         """
         levels = out.levels
         if out.last_solid != "list":
@@ -388,6 +428,9 @@ class MarkdownWriter:
             column = max(content_column, marker_column + 4)
         else:
             column = 0
+        written = _margin_column(margin, levels, sibling) if depth - parent == 1 else None
+        if written is not None:
+            column = written
         numbered = marker[0].isdigit()
         if (
             numbered
@@ -397,7 +440,7 @@ class MarkdownWriter:
         ):
             # Only a list starting at 1 may interrupt text: start this one after a blank line.
             out.lines.append("")
-        text = " " * column
+        text = margin if written is not None and margin is not None else " " * column
         for _ in range(depth - parent - 1):
             levels.append((column, column + 2, False))
             text += "- "
@@ -417,6 +460,9 @@ class MarkdownWriter:
             # The name as written follows the language.
             info = f"{language or 'text'} {name}" if name.strip() else language
         fence = fence_for(block.lines, info)
+        if block.fence and fence_holds(block.fence, block.lines, info):
+            # The fence as written, where it still encloses the code.
+            fence = block.fence
         if block.continued and block.indent and out.levels and out.last in ("list", "blank"):
             # Inside the item above, under its text.
             column = out.levels[min(len(block.indent), len(out.levels)) - 1][1]
@@ -469,7 +515,10 @@ class MarkdownWriter:
             cells += [""] * (width - len(cells))
             out.lines.append(indent + "| " + " | ".join(cells) + " |")
             if index == 0:
-                out.lines.append(indent + "|" + _delimiter_row(table.alignments, width))
+                delimiter_row = table.delimiter_row
+                if not delimiter_row or _alignments(delimiter_row) != _padded(table, width):
+                    delimiter_row = "|" + _delimiter_row(table.alignments, width)
+                out.lines.append(indent + delimiter_row)
         out.lines.append("")
         # In a list, the items after the table go on in the same list.
         out.last = "list" if table.indent else "blank"
@@ -726,7 +775,7 @@ class MarkdownWriter:
                     )
                     return f"**{image}**"
                 return image
-            case Decoration(marks=marks, children=children):
+            case Decoration(marks=marks, children=children, delimiter=delimiter):
                 before, after = _mark_edges(marks, self.obsidian)
                 enclosing = self.enclosing
                 self.enclosing += _mark_delimiters(marks, self.obsidian)
@@ -736,7 +785,7 @@ class MarkdownWriter:
                     )
                 finally:
                     self.enclosing = enclosing
-                return self._decorated(marks, inner, line, out)
+                return self._decorated(marks, inner, line, out, delimiter)
             case Code(text=text):
                 if not text:
                     # Markdown has no empty code span: `` would show as two backticks.
@@ -821,7 +870,10 @@ class MarkdownWriter:
             return f"${_code_span(tex)}$"
         return f"${tex}$"
 
-    def _decorated(self, marks: str, inner: str, line: int, out: _Output) -> str:
+    def _decorated(
+        self, marks: str, inner: str, line: int, out: _Output, delimiter: str = ""
+    ) -> str:
+        """`inner` under the decoration `marks`; `delimiter`, `_`, for italics as written."""
         stars = marks.count("*")
         distinct = _distinct_marks(marks)
         if len(distinct) + stars - ("*" in distinct) < len(marks):
@@ -841,7 +893,7 @@ class MarkdownWriter:
                     # `__` for Scrapbox's bold (`[* x]`), since `**` is `[[x]]`.
                     inner = _emphasis("__", inner)
                 case "/":
-                    inner = _emphasis("*", inner)
+                    inner = _emphasis(delimiter or "*", inner)
                 case "-":
                     inner = _emphasis("~~", inner)
                 case "_":
@@ -984,6 +1036,39 @@ _DELIMITERS = {"left": " :--- |", "center": " :---: |", "right": " ---: |"}
 def _delimiter_row(alignments: tuple[str, ...], width: int) -> str:
     cells = (alignments + ("",) * width)[:width]
     return "".join(_DELIMITERS.get(alignment, " --- |") for alignment in cells)
+
+
+def _margin_column(
+    margin: str | None, parents: list[tuple[int, int, bool]], sibling: tuple[int, int, bool] | None
+) -> int | None:
+    """The column of a list marker after `margin`, if it stands where it opens an item under
+    `parents` (within the last one's content, short of code) and beside `sibling` (before its
+    content); else None."""
+    if margin is None:
+        return None
+    column = len(margin.expandtabs(4))
+    start = parents[-1][1] if parents else 0
+    if not start <= column < start + 4:
+        return None
+    if sibling is not None and column >= sibling[1]:
+        return None
+    return column
+
+
+def _alignments(delimiter_row: str) -> tuple[str, ...]:
+    """The column alignments a delimiter row as written gives, one a column."""
+    cells = delimiter_row.strip(" \t").removeprefix("|").removesuffix("|").split("|")
+    return tuple(
+        {(True, True): "center", (True, False): "left", (False, True): "right"}.get(
+            (cell.strip(" \t")[:1] == ":", cell.strip(" \t")[-1:] == ":"), ""
+        )
+        for cell in cells
+    )
+
+
+def _padded(table: Table, width: int) -> tuple[str, ...]:
+    """The table's alignments, one for each of its `width` columns."""
+    return (table.alignments + ("",) * width)[:width]
 
 
 def _distinct_marks(marks: str) -> list[str]:
@@ -1130,6 +1215,17 @@ def _right_flanking(before: str, after: str, obsidian: bool) -> bool:
         or not after
         or is_whitespace(after)
         or is_punctuation(after, obsidian)
+    )
+
+
+def _starts_with_html(block: Block | None) -> bool:
+    """Whether `block` is a line that goes on with an item and starts with Markdown read from
+    Markdown (a line of an HTML block)."""
+    return (
+        isinstance(block, Line)
+        and block.continued
+        and bool(block.children)
+        and isinstance(block.children[0], Html)
     )
 
 
