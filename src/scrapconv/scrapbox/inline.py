@@ -13,9 +13,13 @@ Three things make this fast and safe on any input while giving the same result:
   tried again). So the piece left of a match starts at the next pattern and the piece right
   of it at the same pattern: no pattern is searched twice over the same text.
 * A pattern whose attempt from one opening bracket may read past later ones (to the next `]`,
-  the end of a URL or of the line) is tried opener by opener (see `Opened`): after a failed
-  attempt the search goes on past the text that attempt read, where no later opener can match
-  for the same reason. A plain search would read that text again from each opener.
+  the end of a URL or of the line) is tried opener by opener (see `Opened`) in a segment with
+  more than a few `[`: after a failed attempt the search goes on past the text that attempt
+  read, where no later opener can match for the same reason. A plain search would read that
+  text again from each opener (with a few openers, a few times: it is then the faster).
+* A piece that holds a line break is not tried with the anchored patterns ending in `.*$`,
+  which cannot match it: tried at the start of each of many pieces, they would read up to
+  the same break each time.
 """
 
 from __future__ import annotations
@@ -66,6 +70,11 @@ NESTED = 1  # inside a decoration or a strong body
 QUOTED = 2  # inside a quote
 TABLE = 4  # a table cell: only icons and page links are real nodes
 REFERENCE_BUGS = 8  # reproduce the reference parser's text-losing behaviour exactly
+# Not a context of its own, but of the plan for a segment: one with more than _FEW_OPENERS
+# `[`, where the patterns that may read past later openers are searched opener by opener
+# (`Opened`). With a few, a plain search reads the segment a few times at most, and sooner.
+_MANY_OPENERS = 16
+_FEW_OPENERS = 4
 
 
 def strip_js(text: str) -> str:
@@ -99,26 +108,35 @@ class Opened:
     """A pattern searched opener by opener. `opener` matches where every match of `pattern`
     starts (and maybe elsewhere); after an attempt at an opener fails, `resume` gives a
     position such that no opener before it can match either, so that the search reads the
-    text of each failed attempt once."""
+    text of each failed attempt once. Every match ends with `closer` (and the pattern looks
+    at no text after its match), so the search ends at the last one."""
 
     pattern: str
     opener: str
     resume: Resume
+    closer: str = "]"
 
 
-def _search_from_openers(
-    pattern: re.Pattern[str], opener: re.Pattern[str], resume: Resume
-) -> Search:
+def _search_from_openers(spec: Opened, pattern: re.Pattern[str]) -> Search:
     attempt = pattern.match
-    next_opener = opener.search
+    next_opener = re.compile(spec.opener).search
+    resume = spec.resume
+    closer = spec.closer
+    width = len(closer)
+    rfind = str.rfind
 
     def search(segment: str, begin: int, end: int) -> re.Match[str] | None:
-        position = begin
-        while (opened := next_opener(segment, position, end)) is not None:
+        last = rfind(segment, closer, begin, end)
+        if last < 0:
+            return None
+        # Without text after the last closer, an attempt fails there rather than at the end.
+        end = last + width
+        opened = next_opener(segment, begin, end)
+        while opened is not None:
             found = attempt(segment, opened.start(), end)
             if found is not None:
                 return found
-            position = resume(segment, opened, end)
+            opened = next_opener(segment, resume(segment, opened, end), end)
         return None
 
     return search
@@ -130,7 +148,7 @@ def _compile(spec: str | Opened) -> tuple[re.Pattern[str], Search]:
         pattern = re.compile(spec)
         return pattern, pattern.search
     pattern = re.compile(spec.pattern)
-    return pattern, _search_from_openers(pattern, re.compile(spec.opener), spec.resume)
+    return pattern, _search_from_openers(spec, pattern)
 
 
 # What JavaScript's `.` does not match.
@@ -336,6 +354,7 @@ def formula(match: re.Match[str], context: int) -> list[Inline]:
         f"{_CASELESS}\\[\\[https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}\\]\\]",
         f"{_CASELESS}\\[\\[{_URL}",
         _past_opener,
+        closer="]]",
     ),
     f"\\[\\[{_GYAZO}\\]\\]",
     on_nested=False,
@@ -374,6 +393,7 @@ def _icon(inner: str, *, strong: bool) -> Icon:
         f"\\[\\[(?:[^\\[]|\\[[^\\[]){_DOT}*?\\]*\\]\\]",
         r"\[\[(?:[^\[]|\[[^\[])",
         _past_line_break,
+        closer="]]",
     ),
     on_nested=False,
     on_quoted=True,
@@ -591,6 +611,7 @@ def _plan(context: int) -> tuple[_Entry, ...]:
         quoted = bool(context & QUOTED)
         table = bool(context & TABLE)
         reference = bool(context & REFERENCE_BUGS)
+        by_openers = bool(context & _MANY_OPENERS)
         patterns = [
             (pattern, search, r)
             for r in RULES
@@ -604,7 +625,7 @@ def _plan(context: int) -> tuple[_Entry, ...]:
         plan = tuple(
             _Entry(
                 index,
-                pattern.match if r.starts else search,
+                pattern.match if r.starts else search if by_openers else pattern.search,
                 r.build,
                 table and not r.in_table,
                 r.starts,
@@ -694,7 +715,8 @@ def _parse_pieces(segment: str, context: int) -> list[Inline]:
     """The general parse of a non-empty segment, piece by piece."""
     # A piece holds no trigger its segment lacks, so the segment's bits serve every piece.
     bits = _trigger_bits(segment) << 9
-    cache = _CANDIDATES.get(context) or _CANDIDATES.setdefault(context, {})
+    plan = context | _MANY_OPENERS if segment.count("[") > _FEW_OPENERS else context
+    cache = _CANDIDATES.get(plan) or _CANDIDATES.setdefault(plan, {})
     anchor_class = _ANCHOR_CLASS.get
     out: list[Inline] = []
     # Pieces are bounds within the segment, never copies, so that a line of a million
@@ -725,7 +747,7 @@ def _parse_pieces(segment: str, context: int) -> list[Inline]:
         key = bits | start << 3 | anchor
         candidates = cache.get(key)
         if candidates is None:
-            candidates = _candidates(context, key)
+            candidates = _candidates(plan, key)
         found = None
         for entry in candidates:
             found = entry.find(segment, begin, end)
