@@ -94,14 +94,16 @@ def summary(found: re.Match[str] | None) -> tuple[tuple[int, int], dict[str, str
     return None if found is None else (found.span(), found.groupdict())
 
 
+# Each pattern with its searches for a segment with many `[` and with a few.
 SEARCHED = [
     (rule.name, pattern, search)
     for rule in RULES
     if not rule.starts
-    for pattern, search in (
+    for pattern, searches in (
         *zip(rule.patterns, rule.searches, strict=True),
         *zip(rule.reference_patterns, rule.reference_searches, strict=True),
     )
+    for search in (searches.many, searches.few)
 ]
 # The anchored patterns that end in `.*$`.
 RUNNING_TO_THE_END = [

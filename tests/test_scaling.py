@@ -78,6 +78,8 @@ GYAZO = "https://gyazo.com/" + "0123456789abcdef" * 2
 # closer from every opener to the end of the line, or to the closer.
 SCRAPBOX_SHAPES: dict[str, Callable[[int], str]] = {
     "decorations [*": repeated("[* " + WORD, before="a ] "),
+    "a decoration [* never closed": repeated(WORD, before="a ] [* "),
+    "a formula [$ never closed": repeated(WORD, before="a ] [$ "),
     "formulas [$": repeated("[$ " + WORD, before="a ] "),
     "coordinates [N35,E139": repeated("[N35,E139 ", before="a ] "),
     "places [x N35,E139": repeated(f"[{WORD}N35,E139 ", before="a ] "),

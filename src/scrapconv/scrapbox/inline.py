@@ -115,6 +115,19 @@ class Opened:
     opener: str
     resume: Resume
     closer: str = "]"
+    # Searched this way even in a segment with a few `[`, for a pattern that repeats a group:
+    # Python's regular expression engine keeps a state for each repetition, which makes a long
+    # failing attempt slow (and slower per character once those states outgrow the cache),
+    # and this search, ending at the last closer, makes none.
+    always: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Searches:
+    """How to search for one pattern in a segment with many `[`, and with a few."""
+
+    many: Search
+    few: Search
 
 
 def _search_from_openers(spec: Opened, pattern: re.Pattern[str]) -> Search:
@@ -142,13 +155,14 @@ def _search_from_openers(spec: Opened, pattern: re.Pattern[str]) -> Search:
     return search
 
 
-def _compile(spec: str | Opened) -> tuple[re.Pattern[str], Search]:
+def _compile(spec: str | Opened) -> tuple[re.Pattern[str], Searches]:
     """A pattern and how to search for it."""
     if isinstance(spec, str):
         pattern = re.compile(spec)
-        return pattern, pattern.search
+        return pattern, Searches(pattern.search, pattern.search)
     pattern = re.compile(spec.pattern)
-    return pattern, _search_from_openers(spec, pattern)
+    by_openers = _search_from_openers(spec, pattern)
+    return pattern, Searches(by_openers, by_openers if spec.always else pattern.search)
 
 
 # What JavaScript's `.` does not match.
@@ -171,8 +185,8 @@ def _past_bracket_body(segment: str, opened: re.Match[str], end: int) -> int:
 
 
 def _past_opener(segment: str, opened: re.Match[str], end: int) -> int:
-    """For a pattern whose opener reads a run (a URL, text up to `]`) that decides the match
-    for every opener inside the run as for this one, or more strictly."""
+    """For a pattern whose opener holds no other opener, or reads a run (a URL, text up to
+    `]`) that decides the match for every opener inside it as for this one, or more strictly."""
     return opened.end()
 
 
@@ -194,9 +208,9 @@ class InlineRule:
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
-    searches: tuple[Search, ...]
+    searches: tuple[Searches, ...]
     reference_patterns: tuple[re.Pattern[str], ...]
-    reference_searches: tuple[Search, ...]
+    reference_searches: tuple[Searches, ...]
     build: Build
     on_nested: bool
     on_quoted: bool
@@ -312,7 +326,10 @@ _DECORATION_OPENER = r"""\[[!"#%&'()*+,\-./{|}<>_~]+ """
 @rule(
     "decoration",
     Opened(
-        _DECORATION_OPENER + r"(?:\[[^\[\]]+\]|[^\]])+\]", _DECORATION_OPENER, _past_bracket_body
+        _DECORATION_OPENER + r"(?:\[[^\[\]]+\]|[^\]])+\]",
+        _DECORATION_OPENER,
+        _past_bracket_body,
+        always=True,
     ),
     on_nested=False,
     on_quoted=True,
@@ -327,14 +344,14 @@ def decoration(match: re.Match[str], context: int) -> list[Inline]:
 
 # --- 8. formula -----------------------------------------------------------------------------
 # The reference's first pattern lets a formula run over the `]` of an earlier formula into a
-# later one ending in ` ]`; scrapconv stops it at the start of another formula (so that
-# pattern reads no further than the next opener, and needs no `Opened`).
+# later one ending in ` ]`; scrapconv stops it at the start of another formula (so an attempt
+# reads no further than the next opener).
 _FORMULA_TO_BRACKET = Opened(r"\[\$ [^\]]+\]", r"\[\$ ", _past_bracket_body)
 
 
 @rule(
     "formula",
-    f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]",
+    Opened(f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]", r"\[\$ ", _past_opener, always=True),
     _FORMULA_TO_BRACKET,
     on_nested=False,
     on_quoted=True,
@@ -611,7 +628,7 @@ def _plan(context: int) -> tuple[_Entry, ...]:
         quoted = bool(context & QUOTED)
         table = bool(context & TABLE)
         reference = bool(context & REFERENCE_BUGS)
-        by_openers = bool(context & _MANY_OPENERS)
+        many = bool(context & _MANY_OPENERS)
         patterns = [
             (pattern, search, r)
             for r in RULES
@@ -625,7 +642,7 @@ def _plan(context: int) -> tuple[_Entry, ...]:
         plan = tuple(
             _Entry(
                 index,
-                pattern.match if r.starts else search if by_openers else pattern.search,
+                pattern.match if r.starts else search.many if many else search.few,
                 r.build,
                 table and not r.in_table,
                 r.starts,
