@@ -5,13 +5,21 @@ the highest-ranked rule whose pattern matches *anywhere* wins at its leftmost ma
 before and after is parsed again. Patterns are JavaScript regular expressions translated to
 Python with JavaScript's `\\s`, `.` and `\\d` spelled out, since Python's differ.
 
-Two things make this fast and safe on any input while giving the same result:
+Three things make this fast and safe on any input while giving the same result:
 * The pieces are processed with an explicit stack, never by recursion, so a line of a
   million backticks cannot exhaust Python's stack.
 * A piece cut from a segment cannot match a pattern that found no match in the whole segment
   (no pattern here looks outside its own match, except the anchored ones, which are always
   tried again). So the piece left of a match starts at the next pattern and the piece right
   of it at the same pattern: no pattern is searched twice over the same text.
+* A pattern whose attempt from one opening bracket may read past later ones (to the next `]`,
+  the end of a URL or of the line) is tried opener by opener (see `Opened`) in a segment with
+  more than a few `[`: after a failed attempt the search goes on past the text that attempt
+  read, where no later opener can match for the same reason. A plain search would read that
+  text again from each opener (with a few openers, a few times: it is then the faster).
+* A piece that holds a line break is not tried with the anchored patterns ending in `.*$`,
+  which cannot match it: tried at the start of each of many pieces, they would read up to
+  the same break each time.
 """
 
 from __future__ import annotations
@@ -62,6 +70,11 @@ NESTED = 1  # inside a decoration or a strong body
 QUOTED = 2  # inside a quote
 TABLE = 4  # a table cell: only icons and page links are real nodes
 REFERENCE_BUGS = 8  # reproduce the reference parser's text-losing behaviour exactly
+# Not a context of its own, but of the plan for a segment: one with more than _FEW_OPENERS
+# `[`, where the patterns that may read past later openers are searched opener by opener
+# (`Opened`). With a few, a plain search reads the segment a few times at most, and sooner.
+_MANY_OPENERS = 16
+_FEW_OPENERS = 4
 
 
 def strip_js(text: str) -> str:
@@ -84,16 +97,120 @@ def _expand_class(spec: str) -> str:
 JS_WHITESPACE_CHARACTERS = _expand_class(JS_WHITESPACE)
 
 Build = Callable[[re.Match[str], int], list[Inline]]
+# A search of a segment between two positions in it, as `re.Pattern.search` does it.
+Search = Callable[[str, int, int], re.Match[str] | None]
+# Where to look for the next opener after a failed attempt at `opened`, given the end.
+Resume = Callable[[str, re.Match[str], int], int]
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A pattern searched opener by opener. `opener` matches where every match of `pattern`
+    starts (and maybe elsewhere); after an attempt at an opener fails, `resume` gives a
+    position such that no opener before it can match either, so that the search reads the
+    text of each failed attempt once. Every match ends with `closer` (and the pattern looks
+    at no text after its match), so the search ends at the last one."""
+
+    pattern: str
+    opener: str
+    resume: Resume
+    closer: str = "]"
+    # Searched this way even in a segment with a few `[`, for a pattern that repeats a group:
+    # Python's regular expression engine keeps a state for each repetition, which makes a long
+    # failing attempt slow (and slower per character once those states outgrow the cache),
+    # and this search, ending at the last closer, makes none.
+    always: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Searches:
+    """How to search for one pattern in a segment with many `[`, and with a few."""
+
+    many: Search
+    few: Search
+
+
+def _search_from_openers(spec: Opened, pattern: re.Pattern[str]) -> Search:
+    attempt = pattern.match
+    next_opener = re.compile(spec.opener).search
+    resume = spec.resume
+    closer = spec.closer
+    width = len(closer)
+    rfind = str.rfind
+
+    def search(segment: str, begin: int, end: int) -> re.Match[str] | None:
+        last = rfind(segment, closer, begin, end)
+        if last < 0:
+            return None
+        # Without text after the last closer, an attempt fails there rather than at the end.
+        end = last + width
+        opened = next_opener(segment, begin, end)
+        while opened is not None:
+            found = attempt(segment, opened.start(), end)
+            if found is not None:
+                return found
+            opened = next_opener(segment, resume(segment, opened, end), end)
+        return None
+
+    return search
+
+
+def _compile(spec: str | Opened) -> tuple[re.Pattern[str], Searches]:
+    """A pattern and how to search for it."""
+    if isinstance(spec, str):
+        pattern = re.compile(spec)
+        return pattern, Searches(pattern.search, pattern.search)
+    pattern = re.compile(spec.pattern)
+    by_openers = _search_from_openers(spec, pattern)
+    return pattern, Searches(by_openers, by_openers if spec.always else pattern.search)
+
+
+# What JavaScript's `.` does not match.
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
+
+
+def _past_line_break(segment: str, opened: re.Match[str], end: int) -> int:
+    """For a pattern whose `.*?` after the opener found no closer before a line break: an
+    opener that starts 4 or more characters before the break has its `.*?` start at or before
+    the break (and not before this one's), so it finds no closer there either."""
+    stop = _LINE_BREAK.search(segment, opened.end(), end)
+    return end if stop is None else max(opened.start() + 1, stop.start() - 3)
+
+
+def _past_bracket_body(segment: str, opened: re.Match[str], end: int) -> int:
+    """For a pattern whose body after the opener is anything up to a `]`: it fails on a body
+    that starts with `]` (this opener only), or when no `]` follows (every later opener)."""
+    body = opened.end()
+    return body if body < end and segment[body] == "]" else end
+
+
+def _past_opener(segment: str, opened: re.Match[str], end: int) -> int:
+    """For a pattern whose opener holds no other opener, or reads a run (a URL, text up to
+    `]`) that decides the match for every opener inside it as for this one, or more strictly."""
+    return opened.end()
+
+
+def _past_label(segment: str, opened: re.Match[str], end: int) -> int:
+    """For a pattern where whitespace after the opener starts a label that runs to the next
+    `]`: the characters next to that `]` decide the match for this opener and for every later
+    one before that `]`."""
+    label = opened.end()
+    if label < end and segment[label] in JS_WHITESPACE_CHARACTERS:
+        closer = segment.find("]", label, end)
+        return end if closer < 0 else closer
+    return label
 
 
 @dataclass(frozen=True, slots=True)
 class InlineRule:
-    """One syntax. `patterns` are tried in order; `reference_patterns` replace them when the
-    reference parser's bugs are reproduced."""
+    """One syntax. `patterns` are tried in order, each found by its search in `searches`;
+    the reference ones replace them when the reference parser's bugs are reproduced."""
 
     name: str
     patterns: tuple[re.Pattern[str], ...]
+    searches: tuple[Searches, ...]
     reference_patterns: tuple[re.Pattern[str], ...]
+    reference_searches: tuple[Searches, ...]
     build: Build
     on_nested: bool
     on_quoted: bool
@@ -109,25 +226,28 @@ RULES: list[InlineRule] = []
 
 def rule(
     name: str,
-    *patterns: str,
+    *patterns: str | Opened,
     on_nested: bool,
     on_quoted: bool,
     in_table: bool = False,
     starts: str = "",
     triggers: tuple[str, ...] = ("[",),
-    reference: tuple[str, ...] | None = None,
+    reference: tuple[str | Opened, ...] | None = None,
 ) -> Callable[[Build], Build]:
     """Register the decorated builder as the next rule in precedence order."""
 
     def register(build: Build) -> Build:
-        compiled = tuple(re.compile(p) for p in patterns)
+        compiled = tuple(_compile(p) for p in patterns)
+        reference_compiled = (
+            compiled if reference is None else tuple(_compile(p) for p in reference)
+        )
         RULES.append(
             InlineRule(
                 name=name,
-                patterns=compiled,
-                reference_patterns=(
-                    compiled if reference is None else tuple(re.compile(p) for p in reference)
-                ),
+                patterns=tuple(pattern for pattern, _ in compiled),
+                searches=tuple(search for _, search in compiled),
+                reference_patterns=tuple(pattern for pattern, _ in reference_compiled),
+                reference_searches=tuple(search for _, search in reference_compiled),
                 build=build,
                 on_nested=on_nested,
                 on_quoted=on_quoted,
@@ -200,9 +320,17 @@ def blank(match: re.Match[str], context: int) -> list[Inline]:
 # --- 7. decoration --------------------------------------------------------------------------
 
 
+_DECORATION_OPENER = r"""\[[!"#%&'()*+,\-./{|}<>_~]+ """
+
+
 @rule(
     "decoration",
-    r"""\[[!"#%&'()*+,\-./{|}<>_~]+ (?:\[[^\[\]]+\]|[^\]])+\]""",
+    Opened(
+        _DECORATION_OPENER + r"(?:\[[^\[\]]+\]|[^\]])+\]",
+        _DECORATION_OPENER,
+        _past_bracket_body,
+        always=True,
+    ),
     on_nested=False,
     on_quoted=True,
     triggers=("[", " ", "]"),
@@ -216,15 +344,19 @@ def decoration(match: re.Match[str], context: int) -> list[Inline]:
 
 # --- 8. formula -----------------------------------------------------------------------------
 # The reference's first pattern lets a formula run over the `]` of an earlier formula into a
-# later one ending in ` ]`; scrapconv stops it at the start of another formula.
+# later one ending in ` ]`; scrapconv stops it at the start of another formula (so an attempt
+# reads no further than the next opener).
+_FORMULA_TO_BRACKET = Opened(r"\[\$ [^\]]+\]", r"\[\$ ", _past_bracket_body)
+
+
 @rule(
     "formula",
-    f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]",
-    r"\[\$ [^\]]+\]",
+    Opened(f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]", r"\[\$ ", _past_opener, always=True),
+    _FORMULA_TO_BRACKET,
     on_nested=False,
     on_quoted=True,
     triggers=("[$ ", "]"),
-    reference=(f"\\[\\$ {_DOT}+? \\]", r"\[\$ [^\]]+\]"),
+    reference=(Opened(f"\\[\\$ {_DOT}+? \\]", r"\[\$ ", _past_line_break), _FORMULA_TO_BRACKET),
 )
 def formula(match: re.Match[str], context: int) -> list[Inline]:
     raw = match[0]
@@ -235,7 +367,12 @@ def formula(match: re.Match[str], context: int) -> list[Inline]:
 # --- 9. strongImage -------------------------------------------------------------------------
 @rule(
     "strongImage",
-    f"{_CASELESS}\\[\\[https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}\\]\\]",
+    Opened(
+        f"{_CASELESS}\\[\\[https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}\\]\\]",
+        f"{_CASELESS}\\[\\[{_URL}",
+        _past_opener,
+        closer="]]",
+    ),
     f"\\[\\[{_GYAZO}\\]\\]",
     on_nested=False,
     on_quoted=True,
@@ -269,7 +406,12 @@ def _icon(inner: str, *, strong: bool) -> Icon:
 # --- 11. strong -----------------------------------------------------------------------------
 @rule(
     "strong",
-    f"\\[\\[(?:[^\\[]|\\[[^\\[]){_DOT}*?\\]*\\]\\]",
+    Opened(
+        f"\\[\\[(?:[^\\[]|\\[[^\\[]){_DOT}*?\\]*\\]\\]",
+        r"\[\[(?:[^\[]|\[[^\[])",
+        _past_line_break,
+        closer="]]",
+    ),
     on_nested=False,
     on_quoted=True,
     triggers=("[[", "]]"),
@@ -289,10 +431,11 @@ _IS_GYAZO_REFERENCE = re.compile(r"^https?://(?:[0-9a-z-]\.)?gyazo\.com/[0-9a-f]
 
 @rule(
     "image",
-    f"{_CASELESS}\\[{_IMAGE_URL}(?:{_S}+{_URL})?\\]",
-    f"{_CASELESS}\\[{_URL}{_S}+{_IMAGE_URL}\\]",
+    # A URL after `[` ends at the first whitespace or `]`, wherever it starts.
+    Opened(f"{_CASELESS}\\[{_IMAGE_URL}(?:{_S}+{_URL})?\\]", f"{_CASELESS}\\[{_URL}", _past_opener),
+    Opened(f"{_CASELESS}\\[{_URL}{_S}+{_IMAGE_URL}\\]", f"{_CASELESS}\\[{_URL}", _past_opener),
     f"\\[{_GYAZO}(?:/raw)?(?:{_S}+{_URL})?\\]",
-    f"\\[{_URL}{_S}+{_GYAZO}(?:/raw)?\\]",
+    Opened(f"\\[{_URL}{_S}+{_GYAZO}(?:/raw)?\\]", f"\\[{_URL}", _past_opener),
     on_nested=True,
     on_quoted=True,
     triggers=("[", "]", "://"),
@@ -336,9 +479,10 @@ URL_AT_END = re.compile(f"https?://[^{JS_WHITESPACE}\\]]+$")
 
 @rule(
     "link",
-    f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]",
+    Opened(f"\\[{_URL}{_S}+[^\\]]*{_NS}\\]", f"\\[{_URL}", _past_label),
+    # The label stops at `[`: an attempt reads no further than the next opener and one URL.
     f"\\[[^\\[\\]]*{_NS}{_S}+{_URL}\\]",
-    f"\\[{_URL}\\]",
+    Opened(f"\\[{_URL}\\]", f"\\[{_URL}", _past_opener),
     on_nested=True,
     on_quoted=True,
     triggers=("[", "]", "http"),
@@ -405,8 +549,18 @@ def icon(match: re.Match[str], context: int) -> list[Inline]:
 # --- 15. googleMap --------------------------------------------------------------------------
 @rule(
     "googleMap",
-    f"\\[(?P<place>[^\\]]*{_NS})(?P<separator>{_S}+)(?P<coordinates>{_COORDINATES})\\]",
-    f"\\[(?P<coordinates>{_COORDINATES})(?:(?P<separator>{_S}+)(?P<place>[^\\]]*{_NS}))?\\]",
+    # Whether the place before the coordinates can start after an opener depends only on
+    # where the text up to the next `]` ends: so for the openers before that `]` alike.
+    Opened(
+        f"\\[(?P<place>[^\\]]*{_NS})(?P<separator>{_S}+)(?P<coordinates>{_COORDINATES})\\]",
+        r"\[[^\]]*",
+        _past_opener,
+    ),
+    Opened(
+        f"\\[(?P<coordinates>{_COORDINATES})(?:(?P<separator>{_S}+)(?P<place>[^\\]]*{_NS}))?\\]",
+        f"\\[{_COORDINATES}",
+        _past_label,
+    ),
     on_nested=False,
     on_quoted=True,
     triggers=("[", ",", "]"),
@@ -473,22 +627,28 @@ def _plan(context: int) -> tuple[_Entry, ...]:
         nested = bool(context & NESTED)
         quoted = bool(context & QUOTED)
         table = bool(context & TABLE)
+        reference = bool(context & REFERENCE_BUGS)
+        many = bool(context & _MANY_OPENERS)
         patterns = [
-            (pattern, r)
+            (pattern, search, r)
             for r in RULES
             if (r.on_nested or not nested) and (r.on_quoted or not quoted)
-            for pattern in (r.reference_patterns if context & REFERENCE_BUGS else r.patterns)
+            for pattern, search in zip(
+                r.reference_patterns if reference else r.patterns,
+                r.reference_searches if reference else r.searches,
+                strict=True,
+            )
         ]
         plan = tuple(
             _Entry(
                 index,
-                pattern.match if r.starts else pattern.search,
+                pattern.match if r.starts else search.many if many else search.few,
                 r.build,
                 table and not r.in_table,
                 r.starts,
                 _bits(r.triggers),
             )
-            for index, (pattern, r) in enumerate(patterns)
+            for index, (pattern, search, r) in enumerate(patterns)
         )
         _PLANS[context] = plan
     return plan
@@ -524,8 +684,13 @@ def _trigger_bits(piece: str) -> int:
 _CANDIDATES: dict[int, dict[int, tuple[_Entry, ...]]] = {}
 
 # The first characters anchored patterns start with, numbered; 0 for every other character.
-_ANCHOR_CLASS = {">": 1, "?": 2, "$": 3, "%": 3, "#": 5} | {digit: 4 for digit in "0123456789"}
-_ANCHOR_STARTS = ("", ">", "?", "$%", "0123456789", "#")
+# Those numbered above 1 start patterns that end in `.*$`, which no line break can be part of.
+_ANCHOR_CLASS = {"#": 1, ">": 2, "?": 3, "$": 4, "%": 4} | {digit: 5 for digit in "0123456789"}
+_ANCHOR_STARTS = ("", "#", ">", "?", "$%", "0123456789")
+# What JavaScript's `.` does not match but Python's `$` does not match before either: a piece
+# holding one of these cannot match a pattern ending in `.*$`. (Python's `$` also matches
+# before a newline at the end, and no segment holds a newline.)
+_BREAK_BEFORE_END = re.compile("[\r\u2028\u2029]")
 
 
 def _candidates(context: int, key: int) -> tuple[_Entry, ...]:
@@ -567,12 +732,16 @@ def _parse_pieces(segment: str, context: int) -> list[Inline]:
     """The general parse of a non-empty segment, piece by piece."""
     # A piece holds no trigger its segment lacks, so the segment's bits serve every piece.
     bits = _trigger_bits(segment) << 9
-    cache = _CANDIDATES.get(context) or _CANDIDATES.setdefault(context, {})
+    plan = context | _MANY_OPENERS if segment.count("[") > _FEW_OPENERS else context
+    cache = _CANDIDATES.get(plan) or _CANDIDATES.setdefault(plan, {})
     anchor_class = _ANCHOR_CLASS.get
     out: list[Inline] = []
     # Pieces are bounds within the segment, never copies, so that a line of a million
     # matches takes linear time.
     stack: list[_Pending] = [(0, len(segment), 0)]
+    # The first line break at or after the start of the piece last checked for one. Pieces
+    # come in the order of their starts, so looking for breaks reads the segment once.
+    next_break = -1
     while stack:
         item = stack.pop()
         if item.__class__ is list:
@@ -583,10 +752,19 @@ def _parse_pieces(segment: str, context: int) -> list[Inline]:
             # the fastest, but narrows the type only where it holds.
             assert isinstance(item, tuple)
         begin, end, start = item
-        key = bits | start << 3 | anchor_class(segment[begin], 0)
+        anchor = anchor_class(segment[begin], 0)
+        if anchor > 1:
+            if next_break < begin:
+                found_break = _BREAK_BEFORE_END.search(segment, begin)
+                next_break = len(segment) if found_break is None else found_break.start()
+            if next_break < end:
+                # A pattern ending in `.*$` would read the piece up to the break in vain; a
+                # piece after each of many matches would read it again.
+                anchor = 0
+        key = bits | start << 3 | anchor
         candidates = cache.get(key)
         if candidates is None:
-            candidates = _candidates(context, key)
+            candidates = _candidates(plan, key)
         found = None
         for entry in candidates:
             found = entry.find(segment, begin, end)
