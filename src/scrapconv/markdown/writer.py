@@ -66,6 +66,7 @@ from .common import (
 from .escape import (
     CONTROL,
     LONE_TAG,
+    SPECIAL,
     Context,
     character_references,
     escape_inline,
@@ -177,6 +178,9 @@ class MarkdownWriter:
         """`text` escaped where it stands: between `before` and `after` (see `Context`), or
         as a link's whole label."""
         if self.special(text) is None:
+            return text
+        if label and SPECIAL.search(text) is None:
+            # (Only a URL GitHub would link is left, and GitHub links none in a label.)
             return text
         if CONTROL.search(text):
             self.left_out_control = True
@@ -685,8 +689,11 @@ class MarkdownWriter:
         following = link.label[:1] or after
         if (
             _URL_TEXT.fullmatch(url)
-            and escape_inline(url, Context(self.obsidian, before, following), autolinks=False)
-            == url
+            and (
+                SPECIAL.search(url) is None
+                or escape_inline(url, Context(self.obsidian, before, following), autolinks=False)
+                == url
+            )
             and (self.obsidian or _gfm_autolink_ends(url, before, following))
         ):
             return url + self._escape(link.label, url[-1:], after)
