@@ -225,7 +225,7 @@ class MarkdownWriter:
         _keep_tags_inline(out)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
-        body = "".join(line + "\n" for line in out.lines)
+        body = "\n".join(out.lines) + "\n" if out.lines else ""
         if document.title is not None or document.meta or document.front_matter:
             body = front_matter(document.title, document.meta, document.front_matter) + body
         return body, out.diagnostics
