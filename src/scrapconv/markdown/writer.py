@@ -100,6 +100,8 @@ _LANGUAGE_NAME = re.compile(r"[0-9A-Za-z+#_-]+")
 _BACKTICKS = re.compile(r"`+")
 # What Markdown could read as markup in TeX: escapes, emphasis, code, links, HTML.
 _TEX_MARKUP = re.compile(r"[\\_*`~\[\]<&]")
+# A title's `.md`, in any case, which Obsidian would take for the note's own.
+_MD_SUFFIXES = (".md", ".mD", ".Md", ".MD")
 _CLOSING_SEQUENCE = re.compile(r"(?:^|[ \t])(#+)$")
 
 
@@ -956,7 +958,7 @@ class MarkdownWriter:
         filename = self._filename(line_link(target)[0])
         if self.obsidian and not ("[" in target or "]" in target):
             # (A wikilink cannot show a bracket: a tag's name may hold one.)
-            if filename[-3:].lower() == ".md":
+            if filename.endswith(_MD_SUFFIXES):
                 # Obsidian takes a link's `.md` for the note's own: `[[README.md]]` would go
                 # to the note README.
                 filename += ".md"
