@@ -17,6 +17,10 @@ the same without it. Removing a device means:
 * `comment` (`<!---->`): nothing;
 * `angle-url` (`](<url>)`): `](url)`.
 
+Each device is judged on the part of the page around it, rendered alone: its top-level block
+(or top-level list item) and the ones on either side, which is where a change that joins or
+splits blocks shows; the whole body when the page has link reference definitions or footnotes.
+
 Measure the corpus with `python -m tests.devices [--flavor obsidian|markdown] [--export X]
 [--examples N]`.
 """
