@@ -6,12 +6,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..ast import Document
     from ..diagnostics import Diagnostic
     from .options import MarkdownOptions
+    from .writer import MarkdownWriter
 
 __all__ = ["write_markdown"]
 
@@ -26,6 +29,12 @@ def write_markdown(
         from .reference import ReferenceWriter
 
         return ReferenceWriter(options).write(document)
+    return _faithful_writer()(options).write(document)
+
+
+@cache
+def _faithful_writer() -> Callable[[MarkdownOptions | None], MarkdownWriter]:
+    """The faithful writer for some options (the default ones when None), imported once."""
     from .writer import MarkdownWriter, default_options
 
-    return MarkdownWriter(options or default_options()).write(document)
+    return lambda options: MarkdownWriter(options or default_options())

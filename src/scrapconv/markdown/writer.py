@@ -434,7 +434,11 @@ class MarkdownWriter:
             column = max(content_column, marker_column + 4)
         else:
             column = 0
-        written = _margin_column(margin, levels, sibling) if depth - parent == 1 else None
+        written = (
+            _margin_column(margin, levels, sibling)
+            if margin is not None and depth - parent == 1
+            else None
+        )
         if written is not None:
             column = written
         numbered = marker[0].isdigit()
