@@ -137,19 +137,22 @@ def _opens(text: str, index: int, context: Context) -> bool:
     return left and _closer_after(text, end, context)
 
 
+def _ends_container(context: Context) -> bool:
+    """Whether nothing after the text can pair with a delimiter in it."""
+    return context.closed and context.after == ("]" if context.in_label else "")
+
+
 def _closer_after(text: str, end: int, context: Context) -> bool:
     """Whether a run of the character before `end` that could close stands after `end`, or
     may stand after the text."""
-    if not context.closed or context.after != ("]" if context.in_label else ""):
+    if not _ends_container(context):
         return True
     return _last_closers(text, context.obsidian).get(text[end - 1], -1) >= end
 
 
 def _closes_before(text: str, end: int, context: Context) -> bool:
     """Whether a closed text has no `]]` after `end`, which a `[[` there would need."""
-    if not context.closed or context.after != ("]" if context.in_label else ""):
-        return False
-    return _last_double_bracket(text) < end
+    return _ends_container(context) and _last_double_bracket(text) < end
 
 
 @functools.lru_cache(maxsize=256)
@@ -363,16 +366,11 @@ def special_characters(obsidian: bool) -> re.Pattern[str]:
     return SPECIAL if obsidian else _SPECIAL_OR_URL
 
 
-def may_need_escape(text: str, obsidian: bool) -> bool:
-    """Whether `text` holds anything a rule may escape."""
-    return special_characters(obsidian).search(text) is not None
-
-
 def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str:
     """`text` as Markdown that renders as exactly `text` where `context` says it stands;
     without `autolinks`, a URL in it may still become a link on GitHub (for a URL that is
     meant to)."""
-    if not may_need_escape(text, context.obsidian):
+    if special_characters(context.obsidian).search(text) is None:
         return text
     if CONTROL.search(text):
         # Left out (see `CONTROL`), before the rules look at the characters around others.

@@ -8,9 +8,10 @@ reports, as diagnostics, everything it cannot say in Markdown.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -156,6 +157,16 @@ class MarkdownWriter:
         # What may follow the last character of a paragraph or quote line: a hard break in
         # the plain flavor.
         self.line_end = "" if self.obsidian else "\\"
+
+    @contextlib.contextmanager
+    def _inside(self, delimiters: str) -> Iterator[None]:
+        """Write what is inside emphasis written with `delimiters` (see `enclosing`)."""
+        enclosing = self.enclosing
+        self.enclosing += delimiters
+        try:
+            yield
+        finally:
+            self.enclosing = enclosing
 
     @property
     def previous(self) -> Block | None:
@@ -562,12 +573,8 @@ class MarkdownWriter:
             )
         level = self.options.heading_level(node.stars)
         others = node.marks.replace("*", "")
-        enclosing = self.enclosing
-        self.enclosing += _mark_delimiters(others, self.obsidian)
-        try:
+        with self._inside("".join(_mark_characters(others, self.obsidian))):
             text = self._inlines(node.children, line, out, closed=not others)
-        finally:
-            self.enclosing = enclosing
         inner = self._decorated(others, text, line, out)
         # Markdown drops the spaces at a heading's ends: keep them as character references.
         core = inner.strip(" \t")
@@ -789,15 +796,19 @@ class MarkdownWriter:
                     return f"**{image}**"
                 return image
             case Decoration(marks=marks, children=children, delimiter=delimiter):
-                before, after = _mark_edges(marks, self.obsidian)
-                enclosing = self.enclosing
-                self.enclosing += _mark_delimiters(marks, self.obsidian)
-                try:
+                characters = _mark_characters(marks, self.obsidian, delimiter)
+                # The innermost mark's delimiter stands around the text, or an HTML tag's `>`
+                # and `<`.
+                edge = characters[-1] if characters else ""
+                with self._inside("".join(characters)):
                     inner = self._inlines(
-                        children, line, out, after_space=False, before=before, after=after
+                        children,
+                        line,
+                        out,
+                        after_space=False,
+                        before=edge or ">",
+                        after=edge or "<",
                     )
-                finally:
-                    self.enclosing = enclosing
                 return self._decorated(marks, inner, line, out, delimiter)
             case Code(text=text):
                 if not text:
@@ -823,14 +834,10 @@ class MarkdownWriter:
             case Formula():
                 return self._formula(node, line, out)
             case Strong(children=children):
-                enclosing = self.enclosing
-                self.enclosing += "*"
-                try:
+                with self._inside("*"):
                     inner = self._inlines(
                         children, line, out, after_space=False, before="*", after="*"
                     )
-                finally:
-                    self.enclosing = enclosing
                 return _emphasis("**", inner)
             case NumberList(numbers=numbers, children=children):
                 prefix = "".join(f"{number}. " for number in numbers)
@@ -1259,31 +1266,24 @@ def _keep_tags_inline(out: _Output) -> None:
             out.lines[index] = line[:end] + "<!---->" + line[end:]
 
 
-def _mark_delimiters(marks: str, obsidian: bool) -> str:
-    """The delimiter characters the Markdown of a decoration's marks holds."""
+def _mark_characters(marks: str, obsidian: bool, italic: str = "") -> list[str]:
+    """The delimiter character of the Markdown `_decorated` writes for each of `marks`,
+    outermost first; "" for a mark written as an HTML tag."""
     stars = marks.count("*")
-    delimiters = {"/": "*", "-": "~", "+": "=" if obsidian else ""}
-    found = "_" if stars == 1 else ""
-    return found + "".join(delimiters.get(mark, "") for mark in _distinct_marks(marks))
-
-
-def _mark_edges(marks: str, obsidian: bool) -> tuple[str, str]:
-    """The characters written right before and after the text of a decoration: those of
-    its innermost mark's delimiters (see `_decorated`)."""
-    distinct = _distinct_marks(marks)
-    innermost = distinct[-1] if distinct else ""
-    if marks.count("*") > 1 and innermost == "*":
-        return ">", "<"
-    match innermost:
-        case "*":
-            return "_", "_"
-        case "/":
-            return "*", "*"
-        case "-":
-            return "~", "~"
-        case "+" if obsidian:
-            return "=", "="
-    return ">", "<"
+    found = []
+    for mark in _distinct_marks(marks):
+        match mark:
+            case "*" if stars == 1:
+                found.append("_")
+            case "/":
+                found.append(italic or "*")
+            case "-":
+                found.append("~")
+            case "+" if obsidian:
+                found.append("=")
+            case _:
+                found.append("")
+    return found
 
 
 def _first_character(node: Inline) -> str:
