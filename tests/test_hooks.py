@@ -85,7 +85,11 @@ def test_check_exits_1_and_writes_nothing(tmp_path: Path) -> None:
     result = sync("--check", "page.sb", "new.sb", cwd=tmp_path)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr == "2 files, 2 would change\n"
+    assert result.stderr.splitlines() == [
+        "page.md: out of date",
+        "new.md: missing",
+        "2 files, 2 would change",
+    ]
     assert (tmp_path / "page.md").read_text(encoding="utf-8") == "stale\n"
     assert not (tmp_path / "new.md").exists()
     assert sync("page.sb", "new.sb", cwd=tmp_path).returncode == 0
@@ -112,11 +116,63 @@ def test_diff_prints_a_unified_diff_and_writes_nothing(tmp_path: Path) -> None:
     assert result.stdout.startswith("--- page.md\n")
 
 
-def test_exit_non_zero_on_change(tmp_path: Path) -> None:
+def test_exit_non_zero_on_change_names_each_note_written(tmp_path: Path) -> None:
     (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
-    assert sync("--exit-non-zero-on-change", "page.sb", cwd=tmp_path).returncode == 1
+    (tmp_path / "my page.sb").write_text("My page", encoding="utf-8")
+    first = sync("--exit-non-zero-on-change", "page.sb", "my page.sb", cwd=tmp_path)
+    assert first.returncode == 1
+    assert first.stderr.splitlines() == [
+        "page.md: written",
+        "my page.md: written",
+        "2 files, 2 changed",
+        "Add the notes written and commit again: git add page.md 'my page.md'",
+    ]
     assert (tmp_path / "page.md").read_text(encoding="utf-8") == NOTE
-    assert sync("--exit-non-zero-on-change", "page.sb", cwd=tmp_path).returncode == 0
+    second = sync("--exit-non-zero-on-change", "page.sb", "my page.sb", cwd=tmp_path)
+    assert (second.returncode, second.stderr) == (0, "2 files, 0 changed\n")
+
+
+def test_a_note_named_alone_stands_for_the_page_beside_it(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    (tmp_path / "README.md").write_text("Not a note of a page\n", encoding="utf-8")
+    # A missing note is written from its page; a Markdown file without a page is left alone.
+    result = sync("page.md", "README.md", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "1 file, 1 changed\n")
+    assert (tmp_path / "page.md").read_text(encoding="utf-8") == NOTE
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "Not a note of a page\n"
+    # A page and its note named together are one file.
+    result = sync("--check", "page.md", "page.sb", "README.md", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (0, "1 file, 0 would change\n")
+    assert sync("README.md", cwd=tmp_path).stderr == "0 files, 0 changed\n"
+
+
+def test_a_note_edited_by_hand_is_reported_and_kept(tmp_path: Path) -> None:
+    (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
+    edited = NOTE + "- added in the note\n"
+    note = tmp_path / "page.md"
+    note.write_text(edited, encoding="utf-8")
+    kept = (
+        "page.md: edited by hand (page.sb gives other text): kept; make the change in page.sb, "
+        "or sync page.sb itself to overwrite it"
+    )
+    for mode, summary in (
+        (["--check"], "1 file, 0 would change, 1 kept"),
+        (["--exit-non-zero-on-change"], "1 file, 0 changed, 1 kept"),
+        ([], "1 file, 0 changed, 1 kept"),
+    ):
+        result = sync(*mode, "page.md", cwd=tmp_path)
+        assert result.returncode == 1, mode
+        assert result.stderr.splitlines() == [kept, summary], mode
+        assert note.read_text(encoding="utf-8") == edited, mode
+    # --diff shows what syncing the page would do to it.
+    result = sync("--diff", "page.md", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stdout.endswith(" - a [[link]]\n-- added in the note\n")
+    # The page named is the source of truth: its note is overwritten, and named.
+    result = sync("--exit-non-zero-on-change", "page.sb", "page.md", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == "page.md: written"
+    assert note.read_text(encoding="utf-8") == NOTE
 
 
 def test_no_files_is_nothing_to_do(tmp_path: Path) -> None:
@@ -128,12 +184,21 @@ def test_no_files_is_nothing_to_do(tmp_path: Path) -> None:
     ("files", "args", "message"),
     [
         ({}, ["missing.sb"], "missing.sb: cannot read: No such file or directory"),
-        ({"n.md": b"x"}, ["n.md"], "n.md: not a Scrapbox page: give FILE.sb or FILE.scrapbox"),
+        (
+            {"n.txt": b"x"},
+            ["n.txt"],
+            "n.txt: not a Scrapbox page or its note: give FILE.sb, FILE.scrapbox or FILE.md",
+        ),
         ({"bad.sb": b"T\n\xff"}, ["bad.sb"], "bad.sb: not UTF-8 text (byte 2: 0xff)"),
         ({"dir.sb": None}, ["dir.sb"], "dir.sb: cannot read: Is a directory"),
         (
             {"x.sb": b"X", "x.scrapbox": b"X"},
             ["x.sb", "x.scrapbox"],
+            "x.md: the note of both x.sb and x.scrapbox",
+        ),
+        (
+            {"x.sb": b"X", "x.scrapbox": b"X"},
+            ["x.md"],
             "x.md: the note of both x.sb and x.scrapbox",
         ),
         ({"f.sb": b"F", "f.md": None}, ["f.sb"], "f.md: cannot read: Is a directory"),
