@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -254,23 +257,35 @@ def git(*args: str, cwd: Path) -> None:
     )
 
 
-def try_repo(hook: str, repo: Path) -> subprocess.CompletedProcess[str]:
-    """Run `hook` of this checkout on page.sb in `repo`. try-repo installs the hook (`pip
-    install .` of the checkout, with its tracked and staged changes) in a new store each time."""
-    environment = {**os.environ, "PRE_COMMIT_COLOR": "never"}
+def pre_commit(
+    *args: str, cwd: Path, home: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "PRE_COMMIT_COLOR": "never", **(home or {})}
     environment.pop("PRE_COMMIT", None)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--files", "page.sb"],
-        cwd=repo,
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,
     )
 
 
+def try_repo(hook: str, repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    """Run `hook` of this checkout on `files` (page.sb by default) in `repo`. try-repo installs
+    the hook (`pip install .` of the checkout, with its tracked and staged changes) in a new
+    store each time."""
+    names = files or ("page.sb",)
+    return pre_commit("try-repo", str(ROOT), hook, "--files", *names, cwd=repo)
+
+
 @pytest.fixture
 def notes(tmp_path: Path) -> Path:
     """A git repository of notes holding one committed page, page.sb."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed: the hooks run in a git repository")
+    if importlib.util.find_spec("pre_commit") is None:
+        pytest.skip("pre-commit is not installed (it is in the test extra: pip install '.[test]')")
     assert (ROOT / ".git").exists(), f"{ROOT} is not a git checkout: pre-commit needs one"
     git("init", "-q", cwd=tmp_path)
     (tmp_path / "page.sb").write_text(PAGE, encoding="utf-8")
@@ -279,10 +294,12 @@ def notes(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path) -> None:
+def test_the_fixing_hook_writes_names_and_fails_once_then_passes(notes: Path) -> None:
     first = try_repo("scrapconv", notes)
     assert first.returncode == 1, first.stdout + first.stderr
     assert "Failed" in first.stdout
+    assert "page.md: written\n" in first.stdout
+    assert "Add the notes written and commit again: git add page.md\n" in first.stdout
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
     second = try_repo("scrapconv", notes)
     assert second.returncode == 0, second.stdout + second.stderr
@@ -291,21 +308,96 @@ def test_the_fixing_hook_writes_and_fails_once_then_passes(notes: Path) -> None:
     git("add", "page.md", cwd=notes)
     git("commit", "-q", "-m", "The note", cwd=notes)
     (notes / "page.sb").write_text(PAGE + "\n more", encoding="utf-8")
-    assert try_repo("scrapconv", notes).returncode == 1
+    stale = try_repo("scrapconv", notes)
+    assert stale.returncode == 1
+    assert "page.md: written\n" in stale.stdout
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE + "- more\n"
     assert try_repo("scrapconv", notes).returncode == 0
 
 
-def test_the_check_hook_fails_without_writing(notes: Path) -> None:
+def test_the_check_hook_names_each_note_without_writing(notes: Path) -> None:
     missing = try_repo("scrapconv-check", notes)
     assert missing.returncode == 1, missing.stdout + missing.stderr
+    assert "page.md: missing\n1 file, 1 would change\n" in missing.stdout
     assert not (notes / "page.md").exists()
     (notes / "page.md").write_text("stale\n", encoding="utf-8")
     stale = try_repo("scrapconv-check", notes)
     assert stale.returncode == 1, stale.stdout + stale.stderr
-    assert "1 file, 1 would change" in stale.stdout
+    assert "page.md: out of date\n1 file, 1 would change\n" in stale.stdout
     assert (notes / "page.md").read_text(encoding="utf-8") == "stale\n"
     (notes / "page.md").write_text(NOTE, encoding="utf-8")
     current = try_repo("scrapconv-check", notes)
     assert current.returncode == 0, current.stdout + current.stderr
     assert (notes / "page.md").read_text(encoding="utf-8") == NOTE
+
+
+def test_both_hooks_report_a_note_edited_by_hand_and_keep_it(notes: Path) -> None:
+    (notes / "page.md").write_text(NOTE, encoding="utf-8")
+    (notes / "README.md").write_text("A repository of notes\n", encoding="utf-8")
+    git("add", "page.md", "README.md", cwd=notes)
+    git("commit", "-q", "-m", "The note", cwd=notes)
+    edited = NOTE + "- added in the note\n"
+    (notes / "page.md").write_text(edited, encoding="utf-8")
+    git("add", "page.md", cwd=notes)
+    # What pre-commit passes for this commit: the note alone (its page is unchanged), and a
+    # Markdown file that is no page's note, which the hooks leave alone.
+    for hook in ("scrapconv", "scrapconv-check"):
+        result = try_repo(hook, notes, "page.md", "README.md")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "page.md: edited by hand (page.sb gives other text): kept" in result.stdout
+        assert (notes / "page.md").read_text(encoding="utf-8") == edited
+
+
+# ---------------------------------------------------------------------------------------------
+# The README's .pre-commit-config.yaml, as a user writes it
+
+
+def readme_config() -> str:
+    """The .pre-commit-config.yaml the README shows."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"```yaml\n(repos:\n.*?)```", readme, re.DOTALL)
+    assert found, "README.md shows no .pre-commit-config.yaml"
+    return found.group(1)
+
+
+def published_copy(folder: Path) -> str:
+    """A repository holding this checkout's files as they are (committed or not), as its
+    repository would after a push; its URL."""
+    git("init", "-q", cwd=folder)
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, text=True
+    ).stdout.split("\0")
+    for name in filter(None, tracked):
+        source = ROOT / name
+        if source.is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, folder / name)
+    git("add", "-A", cwd=folder)
+    git("commit", "-q", "-m", "scrapconv", cwd=folder)
+    return str(folder)
+
+
+def test_the_readme_config_works_as_written(
+    notes: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    config = readme_config()
+    assert "rev: COMMIT" in config
+    url = published_copy(tmp_path_factory.mktemp("scrapconv"))
+    # The README's URL is a placeholder for the repository's: this copy stands for it.
+    written = re.sub(r"repo: \S+", f"repo: {url}", config, count=1)
+    (notes / ".pre-commit-config.yaml").write_text(written, encoding="utf-8")
+    home = {"PRE_COMMIT_HOME": str(tmp_path_factory.mktemp("store"))}
+    # `pre-commit autoupdate` fills in the rev the README leaves for it: the newest commit, as
+    # no release is tagged.
+    update = pre_commit("autoupdate", cwd=notes, home=home)
+    assert update.returncode == 0, update.stdout + update.stderr
+    newest = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=url, capture_output=True, check=True, text=True
+    ).stdout.strip()
+    assert f"rev: {newest}" in (notes / ".pre-commit-config.yaml").read_text(encoding="utf-8")
+    first = pre_commit("run", "--files", "page.sb", cwd=notes, home=home)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "page.md: written\n" in first.stdout
+    assert "---\ntitle: Page\n---\n" in (notes / "page.md").read_text(encoding="utf-8")
+    second = pre_commit("run", "--files", "page.sb", cwd=notes, home=home)
+    assert second.returncode == 0, second.stdout + second.stderr
