@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import scrapconv
+from scrapconv.project import SyncTarget, sync_targets
 
 COMMAND = [sys.executable, "-c", "from scrapconv.cli import main; main()"]
 ROOT = Path(__file__).resolve().parents[1]
@@ -181,6 +182,43 @@ def test_a_note_edited_by_hand_is_reported_and_kept(tmp_path: Path) -> None:
 def test_no_files_is_nothing_to_do(tmp_path: Path) -> None:
     result = sync(cwd=tmp_path)
     assert (result.returncode, result.stderr) == (0, "0 files, 0 changed\n")
+
+
+def test_sync_targets_pair_each_note_with_its_page(tmp_path: Path) -> None:
+    for name in ("a.sb", "b.scrapbox", "c.sb", "README.md"):
+        (tmp_path / name).write_text("T", encoding="utf-8")
+    (tmp_path / "d.sb").mkdir()  # a folder, not a page
+    named = [
+        tmp_path / name
+        for name in ("b.md", "a.sb", "README.md", "a.md", "c.md", "d.md", "b.scrapbox")
+    ]
+    assert sync_targets(named) == (
+        # b's note came first; its page, named later, makes it a page named.
+        SyncTarget(tmp_path / "b.scrapbox", page_named=True),
+        SyncTarget(tmp_path / "a.sb", page_named=True),
+        SyncTarget(tmp_path / "c.sb", page_named=False),
+    )
+    assert sync_targets([tmp_path / "gone" / "x.md"]) == ()
+
+
+def test_sync_targets_list_each_folder_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Many notes of one folder cost one listing, not one each: linear in the files named.
+    count = 2000
+    for number in range(count):
+        (tmp_path / f"p{number}.sb").write_text("T", encoding="utf-8")
+    listings = []
+    scandir = os.scandir
+
+    def counted(path: str | Path) -> object:
+        listings.append(path)
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", counted)
+    targets = sync_targets([tmp_path / f"p{number}.md" for number in range(count)])
+    assert len(targets) == count
+    assert listings == [tmp_path]
 
 
 @pytest.mark.parametrize(
