@@ -288,9 +288,16 @@ def test_the_report_of_a_vault_and_of_sync(tmp_path: Path) -> None:
     assert result.stderr.decode().splitlines()[-1] == "1 file, 1 changed, 2 diagnostics"
     assert reported_lines(report) == result.stderr.decode().splitlines()[:-1]
     assert reported_lines(report)[0].startswith(f"{source}:2: ")
-    assert summary(report) == {"files": 1, "files_written": 1, "diagnostics": 2}
+    assert summary(report) == {"files": 1, "files_written": 1, "files_kept": 0, "diagnostics": 2}
     run("sync", "--check", "--report", report, source)
-    assert summary(report) == {"files": 1, "files_would_change": 0, "diagnostics": 2}
+    assert summary(report) == {
+        "files": 1, "files_would_change": 0, "files_kept": 0, "diagnostics": 2
+    }  # fmt: skip
+    # A note edited by hand, named without its page, is kept and counted.
+    note = source.with_suffix(".md")
+    note.write_text(note.read_text(encoding="utf-8") + "edit\n", encoding="utf-8")
+    assert run("sync", "--report", report, note).returncode == 1
+    assert summary(report) == {"files": 1, "files_written": 0, "files_kept": 1, "diagnostics": 2}
 
 
 def test_the_report_goes_to_standard_output_only_where_nothing_else_does(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -794,7 +795,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
 @click.option(
     "--check",
     is_flag=True,
-    help="Write nothing; exit 1 if any note would change, 0 if none would.",
+    help="Write nothing; name each note missing or out of date and exit 1 if there is one.",
 )
 @click.option(
     "--diff",
@@ -805,7 +806,8 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
     "--exit-non-zero-on-change",
     "fail_on_change",
     is_flag=True,
-    help="Exit 1 when a note was written (for pre-commit: a new note is no change git sees).",
+    help="Name each note written and exit 1 if there is one (for pre-commit: a new note is "
+    "no change git sees).",
 )
 @_if_locked_option
 @_config_option
@@ -827,16 +829,21 @@ def sync_command(
     """Keep the note beside each Scrapbox page up to date: FILE.sb (or FILE.scrapbox) is
     converted into FILE.md, which is written (whole, atomically) only when its content changes.
 
+    A note FILE.md named without its page stands for the page beside it (and is left out when
+    there is none); as its page is taken to be unchanged, a note that differs from what the
+    page gives was edited by hand: it is reported and kept, never overwritten.
+
     Exit status: 0 (also when notes were written, unless --exit-non-zero-on-change); 1 with
-    --check when a note would change; 2 on an error (one line), such as a page that cannot be
-    read, in which case nothing is written. A summary goes to standard error.
+    --check when a note would change, and when a note edited by hand was kept; 2 on an error
+    (one line), such as a page that cannot be read, in which case nothing is written. A summary
+    goes to standard error.
 
     \b
     Examples:
       scrapconv sync --to obsidian --project myproject notes/*.sb
-      scrapconv sync --check notes/*.sb
+      scrapconv sync --check notes/*.sb notes/*.md
     """
-    from .project import SyncError, sync_page, write_change
+    from .project import SyncError, sync_page, sync_targets, write_change
 
     if report == "-" and diff:
         raise click.UsageError("--report -: standard output carries the diffs; give a file")
@@ -852,14 +859,13 @@ def sync_command(
         project_folders=project_folders,
     )
     dry_run = _DryRun(check, diff)
-    # A page named twice is synced once.
-    pages = list({file.resolve(): file for file in reversed(files)}.values())[::-1]
     synced: list[PageSync] = []
     try:
+        targets = sync_targets(files)
         with _ProgressBar("Converting pages") as progress:
-            for file in pages:
-                synced.append(sync_page(file, options))
-                progress(len(synced), len(pages))
+            for pending in targets:
+                synced.append(sync_page(pending.page, options, page_named=pending.page_named))
+                progress(len(synced), len(targets))
     except SyncError as error:
         raise InputError(str(error)) from None
     sources: dict[Path, Path] = {}
@@ -871,7 +877,8 @@ def sync_command(
         (str(page.source), diagnostic) for page in synced for diagnostic in page.diagnostics
     ]
     _print_diagnostics(diagnostics)
-    changes = tuple(page.change for page in synced if page.change.changed)
+    kept = tuple(page for page in synced if page.hand_edited)
+    changes = tuple(page.change for page in synced if page.change.changed and not page.hand_edited)
     if not dry_run and changes:
         # One run at a time writes into a folder; folders are locked in one order, so that
         # two runs each waiting for the other's cannot be.
@@ -886,19 +893,54 @@ def sync_command(
                     raise InputError(
                         f"{change.path}: cannot write: {error.strerror or error}"
                     ) from None
-    dry_run.show(changes)
+    dry_run.show(tuple(page.change for page in synced if page.change.changed))
+    _print_kept_notes(kept)
+    if check or fail_on_change:
+        _print_changed_notes(changes, written=not dry_run)
     click.echo(
         f"{_count(len(synced), 'file')}, {len(changes)} "
         f"{'would change' if dry_run else 'changed'}"
+        + (f", {len(kept)} kept" if kept else "")
         + (f", {_count(len(diagnostics), 'diagnostic')}" if diagnostics else ""),
         err=True,
     )
+    if fail_on_change and changes and not dry_run:
+        notes = " ".join(shlex.quote(str(change.path)) for change in changes)
+        click.echo(f"Add the notes written and commit again: git add {notes}", err=True)
     changed = "files_would_change" if dry_run else "files_written"
-    counts = {"files": len(synced), changed: len(changes), "diagnostics": len(diagnostics)}
+    counts = {
+        "files": len(synced),
+        changed: len(changes),
+        "files_kept": len(kept),
+        "diagnostics": len(diagnostics),
+    }
     _write_report(report, counts, diagnostics, lock)
     dry_run.exit(changes)
-    if fail_on_change and changes:
+    if kept or (fail_on_change and changes):
         sys.exit(1)
+
+
+def _print_kept_notes(kept: tuple[PageSync, ...]) -> None:
+    """One line on standard error for each note kept as edited by hand."""
+    for page in kept:
+        click.echo(
+            f"{page.change.path}: edited by hand ({page.source} gives other text): kept; "
+            f"make the change in {page.source}, or sync {page.source} itself to overwrite it",
+            err=True,
+        )
+
+
+def _print_changed_notes(changes: tuple[FileChange, ...], *, written: bool) -> None:
+    """One line on standard error naming each note written, or each that is missing or out
+    of date (--check), so that a hook's output says which files to look at."""
+    for change in changes:
+        if written:
+            state = "written"
+        elif change.old is None and change.unread is None:
+            state = "missing"
+        else:
+            state = "out of date"
+        click.echo(f"{change.path}: {state}", err=True)
 
 
 class _DryRun:

@@ -9,7 +9,8 @@ kept beside Scrapbox-notation pages. One module per job:
 * `vault`: an export written into a folder (`export_to_vault`) or compared with it
   (`check_vault`);
 * `vault_import`: a vault read into a Cosense import (`vault_to_import`, `write_import`);
-* `sync`: the note beside one page (`sync_page`).
+* `sync`: the note beside one page (`sync_page`), and the pages of the files named
+  (`sync_targets`).
 
 Files are written whole or not at all, by `scrapconv.files`. This package re-exports the public
 names of its modules.
@@ -30,7 +31,16 @@ from .export import (
 )
 from .incremental import FullRun, KeepReason, KeptFile
 from .pages import PageOptions, VaultNote, convert_page, vault_notes
-from .sync import SCRAPBOX_EXTENSIONS, PageSync, SyncError, SyncOptions, note_path, sync_page
+from .sync import (
+    SCRAPBOX_EXTENSIONS,
+    PageSync,
+    SyncError,
+    SyncOptions,
+    SyncTarget,
+    note_path,
+    sync_page,
+    sync_targets,
+)
 from .vault import VaultCheck, VaultResult, VaultRun, check_vault, export_to_vault
 from .vault_import import VaultError, vault_to_import, write_import
 from .workers import default_jobs
@@ -50,6 +60,7 @@ __all__ = [
     "PageSync",
     "SyncError",
     "SyncOptions",
+    "SyncTarget",
     "VaultCheck",
     "VaultError",
     "VaultNote",
@@ -65,6 +76,7 @@ __all__ = [
     "note_path",
     "read_export",
     "sync_page",
+    "sync_targets",
     "vault_notes",
     "vault_to_import",
     "write_change",
