@@ -493,6 +493,7 @@ class _BlockReader:
                 # (After `- - x`, the writer's own margins.)
                 margin=margin if markers == 1 else None,
                 spacing=_marker_spacing(spacing),
+                opens=markers - 1,
             )
         )
         self.index += 1
