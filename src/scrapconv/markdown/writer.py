@@ -997,12 +997,12 @@ class MarkdownWriter:
         shows both alike). Whitespace other than one space between them stays in the
         label."""
         url, label, separator = link.url, link.label, link.separator
-        if not label:
-            return f"[{self._escape(url, label=True)}]({link_destination(url)})"
-        spacing = "" if separator == " " else separator
         title = _link_title(link.title) if link.title else ""
         if link.label_markdown:
             return f"[{link.label_markdown}]({link_destination(url)}{title})"
+        if not label:
+            return f"[{self._escape(url, label=True)}]({link_destination(url)})"
+        spacing = "" if separator == " " else separator
         label = link.lead + label + spacing if link.form == "label_url" else spacing + label
         return f"[{self._escape(label, label=True)}]({link_destination(url)}{title})"
 
