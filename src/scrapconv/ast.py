@@ -296,6 +296,9 @@ class Line:
     as written (`\t- x`, `-   x`), which the writer keeps where they give the same list;
     None and "" leave both to the writer. `rule` is a thematic break as Markdown wrote it
     (`---`, `* * *`), which the line's one icon stands for; "" for the writer's own.
+    `opens` is how many items around its own a Markdown list item's row starts (`- - x`
+    after a sibling `- a` starts one: a new item holding a list), which the writer starts
+    again; 0 lets a line at depth 2 under one at depth 1 be that line's child.
     """
 
     indent: str
@@ -306,6 +309,7 @@ class Line:
     margin: str | None = None
     spacing: str = ""
     rule: str = ""
+    opens: int = 0
 
     @property
     def depth(self) -> int:

@@ -659,17 +659,18 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
             else:
                 yield PageLink(note, unquote(section), written, path=True, destination=url)
             return
+    # Markup in the label, which Scrapbox's plain label lacks, stays for Markdown.
+    styled = any(not isinstance(node, (Text, Blank)) for node in children)
+    markdown = token.get("label_markdown", "") if styled else ""
     if not label or (url in (label, token.get("label")) and not token.get("angle")):
-        yield UrlLink(url, form="bracket")
+        # (Also a URL whose `*` Markdown reads as emphasis in the label: shown so again.)
+        yield UrlLink(url, form="bracket", label_markdown=markdown)
         return
     # Whitespace at the label's edges is what stood between label and URL in Scrapbox, when
     # it was not one space.
     leading = written[: len(written) - len(written.lstrip())]
     trailing = written[len(written.rstrip()) :]
     title = token["attrs"].get("title") or ""
-    # Markup in the label, which Scrapbox's plain label lacks, stays for Markdown.
-    styled = any(not isinstance(node, (Text, Blank)) for node in children)
-    markdown = token.get("label_markdown", "") if styled else ""
     if token.get("angle") or _URL_LABEL.match(label):
         # (`[label url]` with a label that is a URL would be read with the label as the URL.)
         yield UrlLink(

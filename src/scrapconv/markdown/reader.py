@@ -178,6 +178,8 @@ class _BlockReader:
     last: str = "start"
     # The fence of a code block open inside a quote.
     quote_fence: str = ""
+    # Whether a table is open inside a quote (its rows are written as they are).
+    quote_table: bool = False
 
     def read(self) -> None:
         while self.index < len(self.rows):
@@ -191,9 +193,10 @@ class _BlockReader:
             self.index += 1
             return
         column, rest = _column(row)
-        if self.quote_fence and not rest.startswith(">"):
-            # The quote ended; so did any fence open in it.
+        if not rest.startswith(">"):
+            # The quote ended; so did any fence or table open in it.
             self.quote_fence = ""
+            self.quote_table = False
         if column >= self._content_column() + 4 and self._indented_code_starts():
             self._indented_code(self._content_column(), number)
             return
@@ -490,6 +493,7 @@ class _BlockReader:
                 # (After `- - x`, the writer's own margins.)
                 margin=margin if markers == 1 else None,
                 spacing=_marker_spacing(spacing),
+                opens=markers - 1,
             )
         )
         self.index += 1
@@ -550,6 +554,13 @@ class _BlockReader:
             if content.startswith(self.quote_fence) and not content.strip(self.quote_fence[0]):
                 self.quote_fence = ""
             return Quote((Html(body),)) if body else Quote(())
+        code = self._quoted_code(rest)
+        if code:
+            return Quote((Html(code),))
+        if self.quote_table and content and not _ends_table(content, 0):
+            # One more row of the table (GFM: any line, pipes or not).
+            return Quote((*start, Html(content)))
+        self.quote_table = False
         if fence := _FENCE.match(content):
             self.quote_fence = fence[1]
             return Quote((*start, Html(content)))
@@ -561,11 +572,61 @@ class _BlockReader:
         if block := _QUOTED_BLOCK.match(content):
             # A list item, a heading or a quote inside the quote: its marker is Markdown.
             return Quote((*start, Html(block[0]), *self._inline(content[block.end() :])))
+        if self._quoted_table_starts(content):
+            # A table inside the quote whose rows need no pipe at either end.
+            self.quote_table = True
+            return Quote((*start, Html(content)))
         if callout := _CALLOUT.match(content):
             children = self._inline(content[callout.end() :])
             return Quote((*start, Callout(callout[1], callout[2]), *children))
         return Quote(
             _join_text(Text(space), self._inline(content)) if space else self._inline(content)
+        )
+
+    def _quoted_code(self, rest: str) -> str:
+        """The row of indented code that the quote starting `rest` holds, written with spaces
+        after `>`, or "" when it holds none: four columns past the one space `>` takes,
+        unless it goes on with a paragraph of the quote. Tabs count to their stops in the
+        whole row (`- >  \t` is code, `  - >  \t` is not), so they become spaces."""
+        row = self.rows[self.index]
+        before = row[: len(row) - len(rest)] + ">"
+        body = rest[1:]
+        content = body.lstrip(" \t")
+        column = len(before.expandtabs(4))
+        width = len((before + body[: len(body) - len(content)]).expandtabs(4)) - column
+        if not content or width < 5 or self._quote_goes_on(before):
+            return ""
+        return " " * width + content
+
+    def _quote_goes_on(self, before: str) -> bool:
+        """Whether the quote row whose `>` ends `before` goes on with the paragraph of the
+        quote on the row above (no list marker starts a new item before the `>`)."""
+        if before[:-1].strip(" \t") or not self.index or not self.rows[self.index - 1].strip(" \t"):
+            return False
+        above = self.blocks[-1] if self.blocks else None
+        if not isinstance(above, Line) or not above.children:
+            return False
+        match above.children[0]:
+            case Quote(children=children):
+                # (Rows of code, fences and tables are written as they are, as `Html`.)
+                return any(
+                    not isinstance(node, (Html, Text))
+                    or (isinstance(node, Text) and node.text.strip())
+                    for node in children
+                )
+        return above.continued and self.last == "quote"
+
+    def _quoted_table_starts(self, content: str) -> bool:
+        """Whether a quote's row is the header of a table: the quote's next row is a
+        delimiter row with as many cells."""
+        if not _CELL_SPLIT.search(content) or self.index + 1 >= len(self.rows):
+            return False
+        following = _column(self.rows[self.index + 1])[1]
+        if not following.startswith(">"):
+            return False
+        delimiter = following[1:].strip(" \t")
+        return _TABLE_DELIMITER.fullmatch(delimiter) is not None and len(_cells(content)) == len(
+            _cells(delimiter)
         )
 
     def _inline(self, text: str) -> tuple[Inline, ...]:

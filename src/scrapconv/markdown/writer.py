@@ -339,7 +339,7 @@ class MarkdownWriter:
             text = escape_line_start(
                 self._inlines(children, line.line, out, closed=True), item=True
             )
-        prefix, content = self._open_item(depth, marker, out, line.margin)
+        prefix, content = self._open_item(depth, marker, out, line.margin, line.opens)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
         if _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
@@ -422,20 +422,28 @@ class MarkdownWriter:
         return ">" + spacing + (escape_line_start(text) or empty)
 
     def _open_item(
-        self, depth: int, marker: str, out: _Output, margin: str | None = None
+        self,
+        depth: int,
+        marker: str,
+        out: _Output,
+        margin: str | None = None,
+        opens: int = 0,
     ) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
 
         Markdown has no list item without a parent, so missing levels (a line at depth 3
         right under one at depth 1) become empty items on the same line: `- - x`. `margin`,
-        the whitespace a note wrote before the marker, is kept where it opens the same item.
+        the whitespace a note wrote before the marker, is kept where it opens the same item;
+        `opens` items around it are started anew on its row too (`Line.opens`).
         """
         levels = out.levels
         if out.last_solid != "list":
             # (Empty lines do not end a list: an item after them goes on with it.)
             levels.clear()
-        sibling = levels[depth - 1] if len(levels) >= depth else None
-        del levels[depth - 1 :]
+        # The outermost item the row starts.
+        first = depth - min(opens, depth - 1)
+        sibling = levels[first - 1] if len(levels) >= first else None
+        del levels[first - 1 :]
         parent = len(levels)
         if sibling is not None:
             # A sibling's marker stands where the previous one at this depth stood.
@@ -456,6 +464,8 @@ class MarkdownWriter:
         if (
             numbered
             and not _FIRST_NUMBER.fullmatch(marker)
+            # (A list that a row's new item holds interrupts no text.)
+            and first == depth
             and (sibling is None or not sibling[2])
             and out.last_solid in ("list", "paragraph", "quote")
         ):
@@ -987,12 +997,12 @@ class MarkdownWriter:
         shows both alike). Whitespace other than one space between them stays in the
         label."""
         url, label, separator = link.url, link.label, link.separator
-        if not label:
-            return f"[{self._escape(url, label=True)}]({link_destination(url)})"
-        spacing = "" if separator == " " else separator
         title = _link_title(link.title) if link.title else ""
         if link.label_markdown:
             return f"[{link.label_markdown}]({link_destination(url)}{title})"
+        if not label:
+            return f"[{self._escape(url, label=True)}]({link_destination(url)})"
+        spacing = "" if separator == " " else separator
         label = link.lead + label + spacing if link.form == "label_url" else spacing + label
         return f"[{self._escape(label, label=True)}]({link_destination(url)}{title})"
 
