@@ -4,11 +4,16 @@ it was written (the corpus-wide check is tests/test_corpus_markdown_roundtrip.py
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import scrapconv
 from scrapconv.ast import CodeBlock, Line, Text, UrlLink
+
+from .judges import render_obsidian
 
 FORMS = [
     pytest.param("> [!tip]+ Title\n> body\n", id="callout"),
@@ -59,6 +64,8 @@ FORMS = [
         '[a #tag b](https://x.com) [**a** `b`](https://y.com "t")\n', id="markup in a label"
     ),
     pytest.param("- a\n\t- b\n  - c\n-   d\n1.  e\n", id="list margins and spacing"),
+    pytest.param("1. a\n2. - b\n   - c\n3. c\n", id="a numbered item holding a list"),
+    pytest.param("* a\n* - b\n+ 2. * c\n", id="markers of the items a row starts"),
     pytest.param("- a\nlazy\n  - b\n\n  more of a\n", id="continued lines as written"),
     pytest.param("~~~js\ncode\n~~~\n\n`````md\n```\n`````\n", id="fences as written"),
     pytest.param("\n| a | b |\n|-|:-:|\n| 1 | 2 |\n\n", id="delimiter row as written"),
@@ -72,6 +79,30 @@ FORMS = [
 @pytest.mark.parametrize("text", FORMS)
 def test_form_comes_back(text: str) -> None:
     assert scrapconv.write(scrapconv.read(text, "obsidian"), "obsidian") == text
+
+
+def _one_number_at_a_time(markers: list[str]) -> bool:
+    # (`1. 2. x`, a numbered item holding a numbered list, is still read as one item whose
+    # text is `2. x`.)
+    return not any(a[0].isdigit() and b[0].isdigit() for a, b in pairwise(markers))
+
+
+# A row that starts one to three items, each marker one of the bullets or a number.
+ITEM_ROWS = st.lists(
+    st.sampled_from(["- ", "* ", "+ ", "1. ", "2. "]), min_size=1, max_size=3
+).filter(_one_number_at_a_time)
+LIST_NOTES = st.lists(
+    st.one_of(ITEM_ROWS.map(lambda markers: "".join(markers) + "x"), st.sampled_from(["", "t"])),
+    min_size=1,
+    max_size=6,
+).map(lambda rows: "\n".join(rows) + "\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=LIST_NOTES)
+def test_rows_that_start_several_items_render_the_same(text: str) -> None:
+    written = scrapconv.write(scrapconv.read(text, "obsidian"), "obsidian")
+    assert render_obsidian(written) == render_obsidian(text), written
 
 
 def test_a_lazy_line_keeps_its_place_and_goes_under_the_item_without_one() -> None:

@@ -32,6 +32,14 @@ def test_what_scrapbox_cannot_say_is_reported_with_its_line() -> None:
     ]
 
 
+def test_the_number_of_an_item_a_row_starts_around_its_own_is_reported() -> None:
+    result = scrapconv.convert("1. a\n2. - b\n* - c\n", "obsidian", "scrapbox")
+    assert result.text == " 1. a\n  b\n  c"
+    assert [(d.line, d.code, d.message) for d in result.diagnostics] == [
+        (2, "list-number", "the number '2.' of the item holding this one is left out")
+    ]
+
+
 def test_text_that_stays_text_is_not_reported() -> None:
     result = scrapconv.convert("a \\[ b # c `", "obsidian", "scrapbox")
     assert result.text == "a [ b # c `"

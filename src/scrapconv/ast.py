@@ -298,7 +298,9 @@ class Line:
     (`---`, `* * *`), which the line's one icon stands for; "" for the writer's own.
     `opens` is how many items around its own a Markdown list item's row starts (`- - x`
     after a sibling `- a` starts one: a new item holding a list), which the writer starts
-    again; 0 lets a line at depth 2 under one at depth 1 be that line's child.
+    again; 0 lets a line at depth 2 under one at depth 1 be that line's child. `opened` holds
+    the markers of those items as written, outermost first (`2.` of `2. - x`, `*` of `* - x`),
+    or () when each is `-`.
     """
 
     indent: str
@@ -310,6 +312,7 @@ class Line:
     spacing: str = ""
     rule: str = ""
     opens: int = 0
+    opened: tuple[str, ...] = ()
 
     @property
     def depth(self) -> int:

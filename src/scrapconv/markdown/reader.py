@@ -59,6 +59,9 @@ _SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
 _QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)++|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
 _CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
+# A thematic break (as `_is_rule`), for a part of a row: possessive, it fails where the first
+# other character stands, so a row of many markers is read in linear time.
+_RULE = re.compile(r"([-*_])[ \t]*+(?:\1[ \t]*+){2,}+")
 # The starts of CommonMark's HTML blocks: a block-level tag, or (when it does not interrupt a
 # paragraph) a line that is one whole tag.
 _HTML_BLOCK_TAG = re.compile(
@@ -438,9 +441,9 @@ class _BlockReader:
         # Where the item's text starts: the row is cut once, after the last marker (cutting
         # it after each marker of `- - - … x` took time quadratic in the markers).
         start = 0
-        markers = 0
+        written: list[str] = []
         while (marker := _MARKER.match(rest, start)) is not None:
-            markers += 1
+            written.append(marker[1])
             bullet_mark = marker[1]
             spaces = marker[3] or ""
             width = len(marker[1]) + (len(spaces) if 0 < len(spaces) <= 4 else 1)
@@ -448,16 +451,20 @@ class _BlockReader:
             self.levels.append(_Level(column, column + width, bool(ordinal)))
             column += width
             start = marker.end() if len(spaces) <= 4 else marker.end(1) + 1
-            if ordinal:
-                # `1)` is the writer's form of a numbered line at the top level (`1.` of one
-                # in a list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
-                top_level_number = marker[1].endswith(")")
+            # `1)` is the writer's form of a numbered line at the top level (`1.` of one in a
+            # list): an item at depth 1 in Markdown, a line at depth 0 in Scrapbox.
+            top_level_number = marker[1].endswith(")")
+            if ordinal and not _bullet_item_follows(rest, start):
                 break
+        markers = len(written)
         spacing = rest[len(bullet_mark) : start] if markers == 1 else ""
         rest = rest[start:]
+        # (The row's first marker starts the list that would interrupt text: `2.` of `2. - x`,
+        # but not of `- 2. x`.)
+        first_number = written[0][:-1] if written[0][0].isdigit() else ""
         if (
-            ordinal
-            and ordinal != "1"
+            first_number
+            and first_number != "1"
             and not numbered_sibling
             and self.last in ("list", "paragraph", "quote")
         ):
@@ -494,6 +501,7 @@ class _BlockReader:
                 margin=margin if markers == 1 else None,
                 spacing=_marker_spacing(spacing),
                 opens=markers - 1,
+                opened=_opened(written),
             )
         )
         self.index += 1
@@ -721,6 +729,20 @@ class _BlockReader:
             # No name: the empty line only kept the table from the text above.
             self.blocks.pop()
         return "", number
+
+
+def _bullet_item_follows(rest: str, start: int) -> bool:
+    """Whether a bullet item starts at `start` of `rest`, right after a numbered marker
+    (`2. - x`: the numbered item holds a list), rather than a thematic break (`2. - - -`)."""
+    marker = _MARKER.match(rest, start)
+    return marker is not None and marker[2] is None and not _RULE.fullmatch(rest, start)
+
+
+def _opened(markers: list[str]) -> tuple[str, ...]:
+    """The markers of the items a row starts around its own item, as `Line.opened` keeps
+    them: () when each is `-`, the writer's own."""
+    opened = markers[:-1]
+    return tuple(opened) if any(marker != "-" for marker in opened) else ()
 
 
 def _marker_spacing(spacing: str) -> str:

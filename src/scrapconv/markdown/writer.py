@@ -306,10 +306,10 @@ class MarkdownWriter:
             following = self.following
             next_depth = len(following.indent) if following is not None else 0
             bare = next_depth <= depth and (
-                (out.last_solid == "list" and len(out.levels) >= depth)
+                (out.last_solid == "list" and len(out.levels) >= depth - line.opens)
                 or out.last in ("start", "blank", "heading", "code")
             )
-            prefix, _ = self._open_item(depth, bullet, out, line.margin)
+            prefix, _ = self._open_item(depth, bullet, out, line.margin, line.opens, line.opened)
             out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
             return
         first = children[0]
@@ -339,7 +339,7 @@ class MarkdownWriter:
             text = escape_line_start(
                 self._inlines(children, line.line, out, closed=True), item=True
             )
-        prefix, content = self._open_item(depth, marker, out, line.margin, line.opens)
+        prefix, content = self._open_item(depth, marker, out, line.margin, line.opens, line.opened)
         out.lines.append(prefix + (text or _EMPTY_ITEM))
         if _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
@@ -428,13 +428,15 @@ class MarkdownWriter:
         out: _Output,
         margin: str | None = None,
         opens: int = 0,
+        opened: tuple[str, ...] = (),
     ) -> tuple[str, int]:
         """Open a list item at `depth`: the text before its content, and its content column.
 
         Markdown has no list item without a parent, so missing levels (a line at depth 3
         right under one at depth 1) become empty items on the same line: `- - x`. `margin`,
         the whitespace a note wrote before the marker, is kept where it opens the same item;
-        `opens` items around it are started anew on its row too (`Line.opens`).
+        `opens` items around it are started anew on its row too (`Line.opens`), with the
+        markers `opened` (`Line.opened`).
         """
         levels = out.levels
         if out.last_solid != "list":
@@ -460,24 +462,29 @@ class MarkdownWriter:
         )
         if written is not None:
             column = written
-        numbered = marker[0].isdigit()
+        # The markers of the items the row starts, outermost first: `- ` for missing levels,
+        # those it opened as written.
+        markers = ["- "] * (depth - parent - 1)
+        kept = min(len(opened), len(markers))
+        if kept:
+            markers[len(markers) - kept :] = [f"{mark} " for mark in opened[len(opened) - kept :]]
+        markers.append(marker)
+        # (A list that a row's new item holds interrupts no text: only the row's first may.)
         if (
-            numbered
-            and not _FIRST_NUMBER.fullmatch(marker)
-            # (A list that a row's new item holds interrupts no text.)
-            and first == depth
+            markers[0][0].isdigit()
+            and not _FIRST_NUMBER.fullmatch(markers[0])
             and (sibling is None or not sibling[2])
             and out.last_solid in ("list", "paragraph", "quote")
         ):
             # Only a list starting at 1 may interrupt text: start this one after a blank line.
             out.lines.append("")
         text = margin if written is not None and margin is not None else " " * column
-        for _ in range(depth - parent - 1):
-            levels.append((column, column + 2, False))
-            text += "- "
-            column += 2
+        for mark in markers[:-1]:
+            levels.append((column, column + len(mark), mark[0].isdigit()))
+            text += mark
+            column += len(mark)
         content = column + len(marker)
-        levels.append((column, content, numbered))
+        levels.append((column, content, marker[0].isdigit()))
         out.last = out.last_solid = "list"
         return text + marker, content
 

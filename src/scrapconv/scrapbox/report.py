@@ -56,7 +56,15 @@ def _block_diagnostics(block: Block) -> Iterator[Diagnostic]:
             if any(isinstance(node, Code) for node in children):
                 yield Diagnostic("heading-code", line, "code in the heading is written as text")
             yield from _node_diagnostics(children, line)
-        case Line(children=children, line=line):
+        case Line(children=children, line=line, opened=opened):
+            for mark in opened:
+                if mark[0].isdigit():
+                    # `2. - x`: Scrapbox has no numbered line without text of its own.
+                    yield Diagnostic(
+                        "list-number",
+                        line,
+                        f"the number {mark!r} of the item holding this one is left out",
+                    )
             written = _as_written(children)
             yield from _node_diagnostics(written, line)
             yield from _markup_diagnostics(written, line)
