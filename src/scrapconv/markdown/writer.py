@@ -179,6 +179,14 @@ class MarkdownWriter:
         index = self.index + 1
         return self.blocks[index] if index < len(self.blocks) else None
 
+    def _next_with_text(self) -> Block | None:
+        """The first block after the one being written that is not an empty line: an empty
+        line ends an empty item, so the items after it cannot show under the item otherwise."""
+        for block in self.blocks[self.index + 1 :]:
+            if not (isinstance(block, Line) and not block.indent and not block.children):
+                return block
+        return None
+
     def _escape(
         self,
         text: str,
@@ -303,7 +311,7 @@ class MarkdownWriter:
             # An empty item may follow an item at its depth, an empty line or a heading, but
             # cannot start a list right under text, which it would make a heading; and with
             # nothing in it, the items under it would show on its line, as a skipped level.
-            following = self.following
+            following = self._next_with_text()
             next_depth = len(following.indent) if following is not None else 0
             bare = next_depth <= depth and (
                 (out.last_solid == "list" and len(out.levels) >= depth - line.opens)
