@@ -94,10 +94,10 @@ def with_properties(document: Document) -> tuple[Document, PageDates]:
         if field in tags:
             continue
         value = field.value
-        if field.key == "aliases":
-            value = _aliases_besides(value, document.title)
-            if value is None:
+        if field.key == "aliases" and document.title is not None:
+            if _only(value, document.title):
                 continue
+            value = _without(value, document.title)
         blocks.append(Line("", _field_nodes(field.key, value, context), rows.get(field.key, 1)))
     body = document.blocks
     # Without a title, the first line of the text is the page's title: the lines go under it.
@@ -183,13 +183,19 @@ def _items(value: MetaValue) -> list[MetaValue]:
     return [value]
 
 
-def _aliases_besides(value: MetaValue, title: str | None) -> MetaValue:
-    """The aliases other than the page's title (scrapconv writes the title as an alias of a
-    note whose file name differs from it), or None when there are none of them."""
+def _only(value: MetaValue, title: str) -> bool:
+    """Whether aliases only repeat the page's title (scrapconv writes the title as an alias of
+    a note whose file name differs from it)."""
     if isinstance(value, tuple):
-        others = tuple(item for item in value if item != title)
-        return others if others or not value else None
-    return None if value == title else value
+        return bool(value) and all(item == title for item in value)
+    return value == title
+
+
+def _without(value: MetaValue, title: str) -> MetaValue:
+    """Aliases without the page's title."""
+    if isinstance(value, tuple):
+        return tuple(item for item in value if item != title)
+    return value
 
 
 def _field_nodes(key: str, value: MetaValue, context: InlineContext) -> tuple[Inline, ...]:
@@ -206,14 +212,15 @@ def _field_nodes(key: str, value: MetaValue, context: InlineContext) -> tuple[In
 
 
 def _text(value: MetaValue) -> str:
-    """A value as YAML writes it: `true`, `3`, `[a, b]`, nothing for null."""
+    """A value as YAML writes it, `true`, `3`, nothing for null; a list in a list as
+    `(a, b)` (YAML's `[a, b]` would be a link in Scrapbox)."""
     match value:
         case None:
             return ""
         case bool():
             return "true" if value else "false"
         case tuple():
-            return "[" + ", ".join(_text(item) for item in value) + "]"
+            return "(" + ", ".join(_text(item) for item in value) + ")"
     return str(value)
 
 
