@@ -75,16 +75,14 @@ def with_properties(document: Document) -> tuple[Document, PageDates]:
         return document, PageDates()
     rows = _key_rows(document.front_matter)
     blocks: list[Block] = []
-    if not document.meta and document.front_matter:
+    if document.title is None and not document.meta:
+        # Front matter that could not be read holds neither (nor does an empty block).
+        yaml_text = written_yaml(document.front_matter)
         try:
-            read_fields(written_yaml(document.front_matter))
+            read_fields(yaml_text)
         except UnreadFrontMatter:
             # (The reader reported it.)
-            blocks.append(
-                CodeBlock(
-                    "", FRONT_MATTER_BLOCK, tuple(written_yaml(document.front_matter).split("\n"))
-                )
-            )
+            blocks.append(CodeBlock("", FRONT_MATTER_BLOCK, tuple(yaml_text.split("\n")), line=2))
     dates, fields = _dates(document.meta, rows)
     tags = [field for field in fields if field.key == "tags" and _tag_names(field.value)]
     if tags:
