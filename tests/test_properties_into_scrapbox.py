@@ -22,7 +22,10 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import scrapconv
 from scrapconv.project import read_export, vault_to_import
 
 from .corpus import CORPUS, require_corpus
@@ -218,6 +221,31 @@ def test_front_matter_that_is_no_yaml_is_one_diagnostic_and_a_code_block() -> No
         [block] = [block for block in note.blocks if block["type"] == "codeBlock"][:1]
         assert block["fileName"] == "front-matter.yaml"
         assert block["content"] == note.yaml_text.removesuffix("\n")
+
+
+# --- any front matter --------------------------------------------------------------------------
+
+_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(), st.text(max_size=20)
+)
+_VALUES = st.recursive(_SCALARS, lambda inner: st.lists(inner, max_size=4), max_leaves=8)
+_KEYS = st.from_regex(r"[A-Za-z][A-Za-z0-9 _-]{0,11}", fullmatch=True).map(str.rstrip)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6), st.text(max_size=40))
+def test_any_front_matter_gives_a_line_per_field(fields: dict[str, Any], body: str) -> None:
+    text = "---\n" + yaml.safe_dump(fields, allow_unicode=True) + "---\n" + body
+    result = scrapconv.convert(text, "obsidian", "scrapbox")
+    assert "front-matter" not in [diagnostic.code for diagnostic in result.diagnostics]
+    lines = result.text.split("\n")
+    for key, value in fields.items():
+        if key in ("title", "tags") or (key in ("created", "updated") and is_date(value)):
+            continue
+        assert any(line.startswith(f"{key}:") for line in lines), (key, lines)
+    tags = expected_tags(fields.get("tags"))
+    if tags and "title" in fields:
+        assert lines[1].startswith("#"), lines
 
 
 # --- the import file -----------------------------------------------------------------------------

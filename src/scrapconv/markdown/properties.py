@@ -27,12 +27,11 @@ from ..ast import (
     Inline,
     Line,
     MetaValue,
-    PageLink,
     Property,
     Text,
 )
 from ..diagnostics import Diagnostic
-from .frontmatter import UnreadFrontMatter, read_fields, written_yaml
+from .frontmatter import UnreadFrontMatter, front_matter, read_fields, written_yaml
 from .inline_reader import InlineContext, read_inline
 
 __all__ = ["FRONT_MATTER_BLOCK", "PageDates", "dates_left_out", "with_properties"]
@@ -42,8 +41,8 @@ FRONT_MATTER_BLOCK = "front-matter.yaml"
 _DATE_KEYS = ("created", "updated")
 # A top-level key of a YAML mapping, as a front matter writes it (quoted or not).
 _KEY_ROW = re.compile(r"""(?:"([^"]*)"|'([^']*)'|([^\s#\-"'][^:]*?))[ \t]*:(?:[ \t]|$)""")
-# What ends or splits a hashtag: Scrapbox reads a link, code or another tag there.
-_NOT_IN_TAG = re.compile(r"[\s\[\]`]")
+# What cuts a hashtag short: Scrapbox reads a link or code there first.
+_NOT_IN_TAG = re.compile(r"[\[`]")
 # Tags written as one text (`tags: a, b` or `tags: a b`).
 _TAG_SEPARATOR = re.compile(r"[,\s]+")
 
@@ -75,8 +74,9 @@ def with_properties(document: Document) -> tuple[Document, PageDates]:
         return document, PageDates()
     rows = _key_rows(document.front_matter)
     blocks: list[Block] = []
-    if document.title is None and not document.meta:
-        # Front matter that could not be read holds neither (nor does an empty block).
+    # Front matter that could not be read holds no fields; nor does the title's own block (of
+    # a page converted alone), which is told apart without reading it again.
+    if not document.meta and document.front_matter != front_matter(document.title):
         yaml_text = written_yaml(document.front_matter)
         try:
             read_fields(yaml_text)
@@ -150,7 +150,7 @@ def _unix_seconds(value: MetaValue) -> int | None:
 
 def _tag_nodes(fields: list[Property]) -> tuple[Inline, ...]:
     """The tags of the `tags` fields as hashtags separated by spaces; a tag that no hashtag
-    can hold (a bracket, a backtick) as a link to its page, which is the same page."""
+    can hold (a `[`, a backtick) as its text, which the report of Scrapbox markup names."""
     names = [name for field in fields for name in _tag_names(field.value)]
     nodes: list[Inline] = []
     for name in dict.fromkeys(names):
@@ -158,7 +158,7 @@ def _tag_nodes(fields: list[Property]) -> tuple[Inline, ...]:
             nodes.append(Text(" "))
         # Cosense writes a space in a hashtag as `_`: the same page.
         tag = re.sub(r"\s+", "_", name.strip())
-        nodes.append(PageLink(name) if _NOT_IN_TAG.search(tag) else HashTag(tag))
+        nodes.append(Text(f"#{tag}") if _NOT_IN_TAG.search(tag) else HashTag(tag))
     return tuple(nodes)
 
 

@@ -43,8 +43,6 @@ from ..files import (
     read_regular,
     write_atomically,
 )
-from ..markdown.properties import dates_left_out, with_properties
-from ..markdown.reader import read_markdown_with_diagnostics
 from ..scrapbox.report import scrapbox_diagnostics
 from ..scrapbox.writer import write_scrapbox
 from .export import (
@@ -103,6 +101,9 @@ def vault_to_import(
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
     """
+    # Imported here: the Markdown reader (mistune, pyyaml) is not loaded for other commands.
+    from ..markdown.properties import dates_left_out, with_properties
+
     paths, diagnostics = _note_paths(folder)
     steps = 2 * len(paths)
     notes: list[_Note] = []
@@ -222,6 +223,8 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
     """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
     a symbolic link out of the vault, VaultError for a note that cannot be read or is not
     UTF-8."""
+    from ..markdown.reader import read_markdown_with_diagnostics
+
     file = folder / path
     try:
         data = read_regular(file, folder)
