@@ -8,7 +8,7 @@ and code for people to read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -72,10 +72,6 @@ CODES = MappingProxyType(
 )
 
 
-class UnknownCodeError(ValueError):
-    """A code that is not in `CODES`; the message names it."""
-
-
 @dataclass(frozen=True, slots=True)
 class CodeFilter:
     """Which codes a run reports: those of `select` (every code when it is None) that are not
@@ -83,16 +79,6 @@ class CodeFilter:
 
     select: frozenset[str] | None = None
     ignore: frozenset[str] = frozenset()
-
-    @classmethod
-    def of(cls, select: Iterable[str] | None, ignore: Iterable[str]) -> CodeFilter:
-        """The filter of the codes given; raises UnknownCodeError for a code not in `CODES`."""
-        chosen = None if select is None else frozenset(select)
-        left_out = frozenset(ignore)
-        for code in sorted((chosen or frozenset()) | left_out):
-            if code not in CODES:
-                raise UnknownCodeError(f"unknown diagnostic code {code!r}")
-        return cls(chosen, left_out)
 
     def keeps(self, code: str) -> bool:
         return (self.select is None or code in self.select) and code not in self.ignore
