@@ -156,7 +156,11 @@ def test_every_command_runs_as_shown(sandbox: tuple[Path, dict[str, str]]) -> No
         "My page.md", "Other page.md", "a-b.md"
     ]  # fmt: skip
     imported = json.loads((folder / "import.json").read_text(encoding="utf-8"))
-    lines = {page["title"]: page["lines"] for page in imported["pages"]}
+    # The vault's notes carry the export's dates, so the import's lines do too.
+    lines = {page["title"]: [line["text"] for line in page["lines"]] for page in imported["pages"]}
+    assert {line["created"] for page in imported["pages"] for line in page["lines"]} == {
+        1_600_000_000
+    }
     assert lines["My page"] == ["My page", "[* Heading]", " a [link] #tag [me.icon] [Other page]"]
     assert lines["Other page"] == ["Other page", "back to [My page]", "[a/b]"]
     assert (folder / "notes" / "page.md").exists()

@@ -112,6 +112,9 @@ def test_links_resolve_to_titles(tmp_path: Path) -> None:
     result = vault_to_import(make_vault(tmp_path))
     home = page(result, "Home page").lines
     assert home[1:] == (
+        # The alias, on the page's first lines, as every field of the front matter but title.
+        "aliases: home",
+        "",
         # `A/Note` names `A/Note.md` (Note (A)); `note` finds the note nearest the root, the
         # same one (the text shown is lost), and `a/b/NOTE` the other (case does not matter).
         " [Note (A)] and [Note (A)] and [Note]",
@@ -126,7 +129,6 @@ def test_links_resolve_to_titles(tmp_path: Path) -> None:
     assert page(result, "Note").lines == ("Note", "deep note [Home page]")
     assert page(result, "Note (A)").lines == ("Note (A)", "note [Home page]")
     assert codes(result, "Home.md") == [
-        "front-matter",  # aliases
         "link-section",
         "link-alias",  # [[note#Heading|shown]]
         "embed",
@@ -277,8 +279,12 @@ def test_command_converts_a_vault(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == b""
     lines = result.stderr.decode().splitlines()
-    assert lines[-1] == f"7 notes, 7 pages, {len(lines) - 1} diagnostics"
+    # One line per note and code, saying how many more of the code it stands for.
+    more = [re.search(r" \(and (\d+) more\)$", line) for line in lines[:-1]]
+    total = len(lines) - 1 + sum(int(found[1]) for found in more if found)
+    assert lines[-1] == f"7 notes, 7 pages, {total} diagnostics"
     assert len(lines) > 5
+    assert any(more)
     for line in lines[:-1]:
         assert re.fullmatch(rf"{re.escape(str(folder))}/.+\.md:\d+: [a-z-]+: .+", line), line
     assert f"{folder / 'A/Note.md'}:1: duplicate-title: " in result.stderr.decode()

@@ -23,6 +23,10 @@ Format = Literal["scrapbox", "obsidian", "markdown"]
 FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
 READABLE_FORMATS: tuple[str, ...] = ("scrapbox", "obsidian", "markdown")
 COMPAT_MODES: tuple[str, ...] = get_args(Compat)
+# How a vault's Cosense import is written: `dated`, each line of a note with dates an object
+# with its text and the note's creation and update times; `light`, each line its text.
+ImportFormat = Literal["dated", "light"]
+IMPORT_FORMATS: tuple[str, ...] = get_args(ImportFormat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +145,14 @@ def _write(
         from .scrapbox.report import scrapbox_diagnostics
         from .scrapbox.writer import write_scrapbox
 
-        return write_scrapbox(document), scrapbox_diagnostics(document)
+        left_out: list[Diagnostic] = []
+        if document.meta or document.front_matter:
+            # A note's front matter: lines at the page's start; its dates have no place.
+            from .markdown.properties import dates_left_out, with_properties
+
+            document, dates = with_properties(document)
+            left_out = dates_left_out(dates, "a page's text holds none (a vault's import does)")
+        return write_scrapbox(document), [*left_out, *scrapbox_diagnostics(document)]
     if format in ("obsidian", "markdown"):
         from .markdown import write_markdown
         from .markdown.options import MarkdownOptions
@@ -153,11 +164,13 @@ def _write(
 __all__ = [
     "COMPAT_MODES",
     "FORMATS",
+    "IMPORT_FORMATS",
     "Compat",
     "Conversion",
     "Diagnostic",
     "Document",
     "Format",
+    "ImportFormat",
     "__version__",
     "convert",
     "read",

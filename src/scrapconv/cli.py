@@ -16,13 +16,16 @@ from click.core import ParameterSource
 from . import (
     COMPAT_MODES,
     FORMATS,
+    IMPORT_FORMATS,
     READABLE_FORMATS,
     Format,
+    ImportFormat,
     __version__,
+    convert,
     guess_format,
     read,
-    write,
 )
+from .diagnostics import CODES, CodeFilter, folded
 from .markdown.options import Compat, Flavor, IconForm, MarkdownOptions
 
 if TYPE_CHECKING:
@@ -77,6 +80,50 @@ _config_option = click.option(
     default=None,
     help="The pyproject.toml whose [tool.scrapconv] settings to use (default: the nearest "
     "pyproject.toml with such a table, from the inputs' folder up to the repository's root).",
+)
+
+
+def _codes(text: str, option: str) -> frozenset[str]:
+    """The diagnostic codes of a comma-separated `text`; BadParameter for an unknown one."""
+    codes = frozenset(code.strip() for code in text.split(",") if code.strip())
+    unknown = sorted(codes - CODES.keys())
+    if unknown:
+        raise click.BadParameter(
+            f"unknown diagnostic code {unknown[0]!r} (the codes: scrapconv convert --help)",
+            param_hint=option,
+        )
+    return codes
+
+
+class _Codes(click.ParamType[str]):
+    """Comma-separated diagnostic codes, checked against the registry and kept as written."""
+
+    name = "codes"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        _codes(str(value), f"--{param.name}" if param is not None else "codes")
+        return str(value)
+
+
+_select_option = click.option(
+    "--select",
+    type=_Codes(),
+    default=None,
+    metavar="CODES",
+    help="Report only the diagnostics of these codes (comma-separated).",
+)
+_ignore_option = click.option(
+    "--ignore",
+    type=_Codes(),
+    default=None,
+    metavar="CODES",
+    help="Report no diagnostics of these codes (comma-separated); wins over --select.",
+)
+_quiet_option = click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Print only the summary line, not the diagnostics (--report still holds them).",
 )
 _report_option = click.option(
     "--report",
@@ -160,7 +207,14 @@ _FORMAT_OF_EXTENSION = {
 }
 
 
-@main.command("convert", short_help="Convert pages, an export or a vault.")
+def _codes_epilog() -> str:
+    """The list of diagnostic codes that ends `convert --help`."""
+    width = max(map(len, CODES))
+    rows = "\n".join(f"  {code:<{width}}  {meaning}" for code, meaning in CODES.items())
+    return f"\b\nDiagnostic codes (--select, --ignore):\n{rows}"
+
+
+@main.command("convert", short_help="Convert pages, an export or a vault.", epilog=_codes_epilog())
 @click.argument("inputs", nargs=-1, type=click.Path(allow_dash=True))
 @click.option(
     "--from",
@@ -230,8 +284,18 @@ _FORMAT_OF_EXTENSION = {
     is_flag=True,
     help="With --incremental: overwrite (or remove) the files it would keep.",
 )
+@click.option(
+    "--import-format",
+    type=click.Choice(IMPORT_FORMATS),
+    default=None,
+    help="For a vault: dated (default) gives each line of a note with created/updated dates "
+    "those dates; light gives lines of text only (and a dates diagnostic per dated note).",
+)
 @_if_locked_option
 @_config_option
+@_select_option
+@_ignore_option
+@_quiet_option
 @_report_option
 def convert_command(
     inputs: tuple[str, ...],
@@ -248,8 +312,12 @@ def convert_command(
     jobs: int | None,
     incremental: bool,
     force: bool,
+    import_format: str | None,
     if_locked: str,
     config_file: Path | None,
+    select: str | None,
+    ignore: str | None,
+    quiet: bool,
     report: str | None,
 ) -> None:
     """Convert INPUTS and print the result or write it with -o.
@@ -259,8 +327,9 @@ def convert_command(
     written into a Cosense import file (-o FILE.json --to scrapbox). Several pages go into one
     folder (-o FOLDER), one file each.
 
-    What the conversion lost or changed is reported on standard error, one line each. With -o,
-    --check and --diff compare the files with what would be written, and write nothing.
+    What the conversion lost or changed is reported on standard error, one line per file and
+    code (the others of a file's code counted there; --report lists each). With -o, --check
+    and --diff compare the files with what would be written, and write nothing.
 
     \b
     Examples:
@@ -300,9 +369,10 @@ def convert_command(
         compat=compat,
         jobs=jobs,
         run=(incremental, force),
+        import_format=import_format,
         dry_run=_DryRun(check, diff),
         lock=lock,
-        report=report,
+        reporting=_reporting(config, select, ignore, quiet, report),
     )
     match kind:
         case "vault":
@@ -330,9 +400,14 @@ class _Conversion:
     compat: Compat
     markdown: MarkdownOptions | None
     run: VaultRun
+    import_format: ImportFormat
     dry_run: _DryRun
     lock: _Lock
-    report: str | None
+    reporting: _Reporting
+
+    @property
+    def report(self) -> str | None:
+        return self.reporting.report
 
 
 def _conversion(
@@ -349,15 +424,17 @@ def _conversion(
     compat: str,
     jobs: int | None,
     run: tuple[bool, bool],
+    import_format: str | None,
     dry_run: _DryRun,
     lock: _Lock,
-    report: str | None,
+    reporting: _Reporting,
 ) -> _Conversion:
     """The options of a `convert` run, from the configuration and the command line (which
     wins). One rule for the settings (the keys of the configuration, the options of the same
     names): a setting that does not apply to this kind of input and output is unused, wherever
     it comes from (`jobs` applies to an export, `icons` and `headings` to Markdown output,
-    `compat` to Obsidian pages and exports, `project` where Markdown is read or written);
+    `compat` to Obsidian pages and exports, `project` where Markdown is read or written,
+    `import-format` to a vault);
     settings that apply but contradict each other are an error, wherever they come from."""
     from .project import VaultRun
 
@@ -378,6 +455,7 @@ def _conversion(
     headings = _configured(config.headings, headings)
     compat = _configured(config.compat, compat)
     jobs = _configured(config.jobs, jobs)
+    import_format = _configured(config.import_format, import_format) or "dated"
     obsidian = target == "obsidian" or (kind == "page" and "obsidian" in sources)
     if kind == "vault" or not obsidian:
         compat = "faithful"
@@ -407,9 +485,10 @@ def _conversion(
         compat=cast(Compat, compat),
         markdown=markdown,
         run=VaultRun(jobs, incremental, force),
+        import_format=cast(ImportFormat, import_format),
         dry_run=dry_run,
         lock=lock,
-        report=report,
+        reporting=reporting,
     )
 
 
@@ -498,9 +577,11 @@ def _convert_pages(
         written.append((path, text.encode("utf-8", "surrogateescape")))
         label = "<stdin>" if name == "-" else name
         diagnostics.extend((label, diagnostic) for diagnostic in page_diagnostics)
+    reporting = conversion.reporting
+    diagnostics = reporting.kept(diagnostics)
     if output is None:
         sys.stdout.write(written[0][1].decode("utf-8", "surrogateescape"))
-        _print_diagnostics(diagnostics)
+        reporting.show(diagnostics)
         _write_report(
             conversion.report,
             {"pages": 1, "diagnostics": len(diagnostics)},
@@ -510,7 +591,7 @@ def _convert_pages(
         return
     changes = tuple(_page_change(path, data) for path, data in written if path is not None)
     changed = tuple(change for change in changes if change.changed)
-    _print_diagnostics(diagnostics)
+    reporting.show(diagnostics)
     counts = {"pages": len(pages)}
     dry_run = conversion.dry_run
     if dry_run:
@@ -533,23 +614,24 @@ def _convert_page(
     text = _decoded(name, data if data is not None else _read_bytes(name))
     markdown = conversion.markdown
     reads_reference = conversion.compat == "reference" and source == "obsidian"
-    if source == "scrapbox":
-        from .scrapbox.reader import scrapbox_text
-
-        # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
-        text = scrapbox_text(text)
     compat: Compat = "reference" if reads_reference else "faithful"
-    if source == "scrapbox":
-        document = read(text, source)
-    else:
-        document = read(text, source, project=conversion.project, compat=compat)
     if markdown is None:
-        from .scrapbox.report import scrapbox_diagnostics
-
-        written, diagnostics = write(document, "scrapbox"), scrapbox_diagnostics(document)
+        # (convert reads Scrapbox text as a file holds it, and a note's front matter too.)
+        if source == "scrapbox":
+            result = convert(text, source, "scrapbox")
+        else:
+            result = convert(text, source, "scrapbox", project=conversion.project, compat=compat)
+        written, diagnostics = result.text, list(result.diagnostics)
     else:
         from .markdown import write_markdown
 
+        if source == "scrapbox":
+            from .scrapbox.reader import scrapbox_text
+
+            # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
+            document = read(scrapbox_text(text), source)
+        else:
+            document = read(text, source, project=conversion.project, compat=compat)
         written, diagnostics = write_markdown(document, markdown)
     if written and not written.endswith("\n") and not (markdown and markdown.compat == "reference"):
         written += "\n"
@@ -619,8 +701,8 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         except ManifestError as error:
             raise InputError(str(error)) from None
-        diagnostics = _labelled(output, checked.diagnostics)
-        _print_diagnostics(diagnostics)
+        diagnostics = conversion.reporting.kept(_labelled(output, checked.diagnostics))
+        conversion.reporting.show(diagnostics)
         _print_kept(output, checked.kept)
         dry_run.show(checked.changes)
         counts = {"pages": checked.pages, "files_would_change": len(checked.changes)}
@@ -650,8 +732,8 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
         ) from None
     except ManifestError as error:
         raise InputError(str(error)) from None
-    diagnostics = _labelled(output, result.diagnostics)
-    _print_diagnostics(diagnostics)
+    diagnostics = conversion.reporting.kept(_labelled(output, result.diagnostics))
+    conversion.reporting.show(diagnostics)
     _print_kept(output, result.kept)
     counts = {"pages": result.pages, "files_written": len(result.files)}
     if incremental:
@@ -739,11 +821,13 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
                 folder,
                 flavor=cast(Flavor, source),
                 project=conversion.project,
+                import_format=conversion.import_format,
                 progress=progress,
             )
     except VaultError as error:
         raise InputError(str(error)) from None
-    diagnostics = _labelled(folder, result.diagnostics)
+    reporting = conversion.reporting
+    diagnostics = reporting.kept(_labelled(folder, result.diagnostics))
     counts = {"notes": len(result.notes), "pages": len(result.pages)}
     if dry_run:
         try:
@@ -751,7 +835,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         except OSError as error:
             raise InputError(f"{output}: cannot read: {error.strerror or error}") from None
         changes = (change,) if change.changed else ()
-        _print_diagnostics(diagnostics)
+        reporting.show(diagnostics)
         dry_run.show(changes)
         click.echo(
             f"{len(result.notes)} notes, {len(result.pages)} pages, "
@@ -769,7 +853,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         raise lock.failed(error) from None
     except OSError as error:
         raise InputError(f"{_shown(output)}: cannot write: {error.strerror or error}") from None
-    _print_diagnostics(diagnostics)
+    reporting.show(diagnostics)
     click.echo(
         f"{len(result.notes)} notes, {len(result.pages)} pages, {len(diagnostics)} diagnostics",
         err=True,
@@ -811,6 +895,9 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
 )
 @_if_locked_option
 @_config_option
+@_select_option
+@_ignore_option
+@_quiet_option
 @_report_option
 def sync_command(
     files: tuple[Path, ...],
@@ -824,6 +911,9 @@ def sync_command(
     fail_on_change: bool,
     if_locked: str,
     config_file: Path | None,
+    select: str | None,
+    ignore: str | None,
+    quiet: bool,
     report: str | None,
 ) -> None:
     """Keep the note beside each Scrapbox page up to date: FILE.sb (or FILE.scrapbox) is
@@ -873,10 +963,11 @@ def sync_command(
         other = sources.setdefault(page.change.path.resolve(), page.source)
         if other is not page.source:
             raise InputError(f"{page.change.path}: the note of both {other} and {page.source}")
-    diagnostics = [
-        (str(page.source), diagnostic) for page in synced for diagnostic in page.diagnostics
-    ]
-    _print_diagnostics(diagnostics)
+    reporting = _reporting(config, select, ignore, quiet, report)
+    diagnostics = reporting.kept(
+        [(str(page.source), diagnostic) for page in synced for diagnostic in page.diagnostics]
+    )
+    reporting.show(diagnostics)
     kept = tuple(page for page in synced if page.hand_edited)
     changes = tuple(page.change for page in synced if page.change.changed and not page.hand_edited)
     if not dry_run and changes:
@@ -894,9 +985,10 @@ def sync_command(
                         f"{change.path}: cannot write: {error.strerror or error}"
                     ) from None
     dry_run.show(tuple(page.change for page in synced if page.change.changed))
-    _print_kept_notes(kept)
-    if check or fail_on_change:
-        _print_changed_notes(changes, written=not dry_run)
+    if not reporting.quiet:
+        _print_kept_notes(kept)
+        if check or fail_on_change:
+            _print_changed_notes(changes, written=not dry_run)
     click.echo(
         f"{_count(len(synced), 'file')}, {len(changes)} "
         f"{'would change' if dry_run else 'changed'}"
@@ -904,7 +996,7 @@ def sync_command(
         + (f", {_count(len(diagnostics), 'diagnostic')}" if diagnostics else ""),
         err=True,
     )
-    if fail_on_change and changes and not dry_run:
+    if fail_on_change and changes and not dry_run and not reporting.quiet:
         notes = " ".join(shlex.quote(str(change.path)) for change in changes)
         click.echo(f"Add the notes written and commit again: git add {notes}", err=True)
     changed = "files_would_change" if dry_run else "files_written"
@@ -1016,14 +1108,44 @@ def _labelled(
     return [(str(folder / path), diagnostic) for path, diagnostic in diagnostics]
 
 
-def _print_diagnostics(diagnostics: Sequence[tuple[str, Diagnostic]]) -> None:
-    """FILE:LINE: CODE: MESSAGE on standard error for each diagnostic, with its file's label."""
-    sys.stderr.write(
-        "".join(
-            f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}\n"
-            for label, diagnostic in diagnostics
+@dataclass(frozen=True, slots=True)
+class _Reporting:
+    """How a run reports: the codes it reports (--select, --ignore), whether it prints them
+    (not with --quiet) and the --report file."""
+
+    codes: CodeFilter
+    quiet: bool
+    report: str | None
+
+    def kept(self, diagnostics: list[tuple[str, Diagnostic]]) -> list[tuple[str, Diagnostic]]:
+        """The diagnostics of the codes reported."""
+        return [item for item in diagnostics if self.codes.keeps(item[1].code)]
+
+    def show(self, diagnostics: Sequence[tuple[str, Diagnostic]]) -> None:
+        """FILE:LINE: CODE: MESSAGE on standard error, one line per file and code: the first
+        diagnostic of the code, with the number of the others (the report lists each)."""
+        if self.quiet:
+            return
+        sys.stderr.write(
+            "".join(
+                f"{label}:{diagnostic.line}: {diagnostic.code}: {diagnostic.message}"
+                + (f" (and {more} more)\n" if more else "\n")
+                for label, diagnostic, more in folded(diagnostics)
+            )
         )
+
+
+def _reporting(
+    config: Settings, select: str | None, ignore: str | None, quiet: bool, report: str | None
+) -> _Reporting:
+    """How a run reports, from the configuration and the command line (which wins)."""
+    selected = _configured(config.select, select)
+    ignored = _configured(config.ignore, ignore)
+    codes = CodeFilter(
+        None if selected is None else _codes(selected, "--select"),
+        frozenset() if ignored is None else _codes(ignored, "--ignore"),
     )
+    return _Reporting(codes, quiet, report)
 
 
 # The version of the --report format; a change that could break a reader increments it.
@@ -1089,16 +1211,14 @@ def _configuration(config_file: Path | None, folders: Iterable[Path]) -> Setting
     """The settings of `config_file`, else of the nearest configuration above `folders`: each
     checked as its option checks the command line's values, and kept only where the command
     line leaves the option unset, so that the command line wins."""
-    from dataclasses import replace
-
-    from .config import ConfigError, Settings, find_settings, read_settings
+    from .config import ConfigError, find_settings, read_settings
 
     context = click.get_current_context()
     try:
         settings = find_settings(folders) if config_file is None else read_settings(config_file)
     except ConfigError as error:
         raise InputError(str(error)) from None
-    unset: dict[str, Any] = {}
+    unset: dict[str, object] = {}
     for key, value in settings.options().items():
         option = _option(context.command, key)
         try:
@@ -1109,7 +1229,7 @@ def _configuration(config_file: Path | None, folders: Iterable[Path]) -> Setting
             raise InputError(f"{settings.path}: tool.scrapconv.{key}: {error.message}") from None
         if context.get_parameter_source(option.name or key) is ParameterSource.DEFAULT:
             unset[key] = checked
-    return replace(Settings(settings.path), **unset)
+    return settings.only(unset)
 
 
 def _option(command: click.Command, key: str) -> click.Option:

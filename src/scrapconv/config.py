@@ -2,17 +2,17 @@
 the `scrapconv` command.
 
 The keys are the long option names as they are on the command line: `project`, `to`, `icons`,
-`headings`, `compat` and `jobs`. The file read is the nearest pyproject.toml with such a table,
-looked for from the inputs' folder up to the repository's root (a folder holding `.git` or
-`.hg`) or the file system's root; a pyproject.toml without the table is passed over. This
-module checks the values' types; the command checks them against each option's choices, as it
-checks the command line.
+`headings`, `compat`, `jobs`, `import-format`, `select` and `ignore`. The file read is the
+nearest pyproject.toml with such a table, looked for from the inputs' folder up to the
+repository's root (a folder holding `.git` or `.hg`) or the file system's root; a
+pyproject.toml without the table is passed over. This module checks the values' types; the
+command checks them against each option's choices, as it checks the command line.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -42,14 +42,29 @@ class Settings:
     headings: str | None = None  # comma-separated, as on the command line: "3,2,1"
     compat: str | None = None
     jobs: int | None = None
+    import_format: str | None = None
+    # Diagnostic codes, comma-separated, as on the command line: "html,link-alias".
+    select: str | None = None
+    ignore: str | None = None
 
     def options(self) -> dict[str, str | int]:
         """The options set, by long option name."""
-        values = ((key, getattr(self, key)) for key in SETTINGS)
+        values = ((key, getattr(self, _field(key))) for key in SETTINGS)
         return {key: value for key, value in values if value is not None}
 
+    def only(self, options: Mapping[str, object]) -> Settings:
+        """The settings of the same file with only `options` (by long option name) set."""
+        return Settings(self.path, **{_field(key): value for key, value in options.items()})  # type: ignore[arg-type]
 
-SETTINGS = tuple(field.name for field in fields(Settings) if field.name != "path")
+
+def _field(key: str) -> str:
+    """The field of `Settings` that holds the setting `key` (`import-format`: import_format)."""
+    return key.replace("-", "_")
+
+
+SETTINGS = tuple(field.name.replace("_", "-") for field in fields(Settings) if field.name != "path")
+# The settings that are lists, which a string of comma-separated items may give too.
+_LISTS = ("select", "ignore")
 
 
 def find_settings(folders: Iterable[Path]) -> Settings:
@@ -123,7 +138,7 @@ def _settings(path: Path, table: dict[str, Any]) -> Settings:
         if key == "jobs":
             jobs = _int_setting(value, where)
         else:
-            strings[key] = _string_setting(key, value, where)
+            strings[_field(key)] = _string_setting(key, value, where)
     return Settings(path, jobs=jobs, **strings)
 
 
@@ -134,11 +149,16 @@ def _int_setting(value: object, where: str) -> int:
 
 
 def _string_setting(key: str, value: object, where: str) -> str:
-    """`value` as a string; `headings` also as a list of levels."""
+    """`value` as a string; `headings` also as a list of levels, `select` and `ignore` as a
+    list of codes."""
     if key == "headings" and isinstance(value, list):
         if not all(type(level) is int for level in value):
             raise ConfigError(f"{where}: expected heading levels such as [3, 2, 1] or '3,2,1'")
         return ",".join(str(level) for level in value)
+    if key in _LISTS and isinstance(value, list):
+        if not all(isinstance(code, str) and "," not in code for code in value):
+            raise ConfigError(f"{where}: expected codes such as ['html', 'link-alias']")
+        return ",".join(value)
     if not isinstance(value, str):
         raise ConfigError(f"{where}: expected a string, got {_toml_type(value)}")
     return value

@@ -175,7 +175,12 @@ NESTING = 100
 
 
 class UnreadFrontMatter(ValueError):
-    """A front matter block that is not read as fields; the message says why."""
+    """A front matter block that is not read as fields; the message says why, and `row` is
+    the 0-based row of the YAML text where the error is, when it is known."""
+
+    def __init__(self, message: str, row: int | None = None) -> None:
+        super().__init__(message)
+        self.row = row
 
 
 def load_fields(text: str) -> dict[object, object]:
@@ -206,6 +211,12 @@ def load_fields(text: str) -> dict[object, object]:
         data = loader.construct_document(root)
     except UnreadFrontMatter:
         raise
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        raise UnreadFrontMatter(
+            f"it is not valid YAML: {error.problem or error.context or type(error).__name__}",
+            None if mark is None else mark.line,
+        ) from None
     except Exception as error:
         # pyyaml raises more than YAMLError on malformed values: ValueError for the date
         # 2020-13-45, AttributeError for `!!timestamp x`.
@@ -273,12 +284,17 @@ def read_fields(text: str) -> tuple[str | None, tuple[Property, ...]]:
 
 
 def _holds(written: str, title: str | None, meta: tuple[Property, ...]) -> bool:
-    """Whether the front matter block `written` holds `title` and `meta` (no more)."""
-    lines = written.split("\n")
+    """Whether the front matter block `written` holds `title` and `meta` (no more); a block
+    that cannot be read holds no title and no fields, and is kept as it is."""
     try:
-        return read_fields("\n".join(lines[1:-2])) == (title, meta)
+        return read_fields(written_yaml(written)) == (title, meta)
     except UnreadFrontMatter:
-        return False
+        return title is None and not meta
+
+
+def written_yaml(written: str) -> str:
+    """The YAML lines of a front matter block as written, without its `---` lines."""
+    return "\n".join(written.split("\n")[1:-2])
 
 
 def field_text(value: object) -> str:

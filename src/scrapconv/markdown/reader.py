@@ -115,16 +115,16 @@ def read_markdown_with_diagnostics(
     diagnostics: list[Diagnostic] = []
     if front.unread:
         # Front matter that is no YAML (a template's `{{date}}`), or YAML that is not read
-        # (aliases that expand without bound): its lines as they are.
-        end = front.end
-        reader.blocks.extend(Line("", (Html(rows[index]),), index + 1) for index in range(end))
+        # (aliases that expand without bound): kept as written, with no title and no fields.
         diagnostics.append(
             Diagnostic(
-                "front-matter", 1, f"the front matter is kept as written, not read: {front.unread}"
+                "front-matter",
+                front.unread_line,
+                f"the front matter is kept as written, not read: {front.unread}",
             )
         )
     reader.read()
-    written = "".join(row + "\n" for row in rows[: front.end]) if not front.unread else ""
+    written = "".join(row + "\n" for row in rows[: front.end])
     document = Document(front.title, tuple(reader.blocks), front.meta, written)
     return document, tuple(diagnostics)
 
@@ -135,12 +135,14 @@ def read_markdown_with_diagnostics(
 @dataclass(frozen=True, slots=True)
 class _FrontMatter:
     """The title and other fields of a front matter block, and the index of the first row
-    after it (0 without one); `unread` says why a block was not read as fields."""
+    after it (0 without one); `unread` says why a block was not read as fields, and
+    `unread_line` is the note's line where it went wrong."""
 
     title: str | None = None
     meta: tuple[Property, ...] = ()
     end: int = 0
     unread: str = ""
+    unread_line: int = 1
 
 
 def _front_matter(rows: list[str]) -> _FrontMatter:
@@ -154,7 +156,9 @@ def _front_matter(rows: list[str]) -> _FrontMatter:
     try:
         title, meta = read_fields("\n".join(rows[1:end]))
     except UnreadFrontMatter as error:
-        return _FrontMatter(end=end + 1, unread=str(error))
+        # (The YAML's first row is the note's second line.)
+        line = 1 if error.row is None else error.row + 2
+        return _FrontMatter(end=end + 1, unread=str(error), unread_line=line)
     return _FrontMatter(title, meta, end + 1)
 
 

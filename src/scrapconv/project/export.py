@@ -3,7 +3,8 @@ import, written.
 
 `read_export` checks an export completely and gives an `Export`, or raises `ExportError` with
 one line saying what is wrong, before anything is written. `import_bytes` gives the JSON of an
-`ImportResult` (`{"pages": [{"title", "lines"}]}`), as Cosense imports it.
+`ImportResult` (`{"pages": [{"title", "lines"}]}`, a line being a text, or an object with its
+text and dates where the page has dates), as Cosense imports it.
 """
 
 from __future__ import annotations
@@ -195,10 +196,19 @@ def iso_time(seconds: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ImportPage:
-    """One page of a Cosense import: its title and its lines, the first being the title."""
+    """One page of a Cosense import: its title, its lines (the first being the title) and the
+    creation and update times of its lines in Unix seconds (None: none given)."""
 
     title: str
     lines: tuple[str, ...]
+    dates: tuple[int, int] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.dates is None:
+            return {"title": self.title, "lines": list(self.lines)}
+        created, updated = self.dates
+        lines = [{"text": line, "created": created, "updated": updated} for line in self.lines]
+        return {"title": self.title, "lines": lines}
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,8 +221,9 @@ class ImportResult:
     diagnostics: tuple[tuple[str, Diagnostic], ...]
 
     def to_json(self) -> dict[str, list[dict[str, Any]]]:
-        """The Cosense import format: `{"pages": [{"title": ..., "lines": [...]}]}`."""
-        return {"pages": [{"title": page.title, "lines": list(page.lines)} for page in self.pages]}
+        """The Cosense import format: `{"pages": [{"title": ..., "lines": [...]}]}`, a line
+        being its text, or `{"text", "created", "updated"}` on a page with dates."""
+        return {"pages": [page.to_json() for page in self.pages]}
 
 
 def import_bytes(result: ImportResult) -> bytes:

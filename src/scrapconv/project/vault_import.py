@@ -2,7 +2,8 @@
 
 `vault_to_import` reads every note of a vault and gives the pages of a Cosense import
 (`{"pages": [{"title", "lines"}]}`), with links resolved as Obsidian resolves them and written
-as links to the titles of the notes they find; `write_import` writes it atomically.
+as links to the titles of the notes they find, and the notes' dates as the dates of their
+pages' lines; `write_import` writes it atomically.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .. import ImportFormat
 from ..ast import (
     Block,
     Decoration,
@@ -43,7 +45,13 @@ from ..files import (
 )
 from ..scrapbox.report import scrapbox_diagnostics
 from ..scrapbox.writer import write_scrapbox
-from .export import LONE_SURROGATE, ImportPage, ImportResult, import_bytes, shown
+from .export import (
+    LONE_SURROGATE,
+    ImportPage,
+    ImportResult,
+    import_bytes,
+    shown,
+)
 from .pages import NOTE_EXTENSION
 
 __all__ = ["VaultError", "vault_to_import", "write_import"]
@@ -60,6 +68,7 @@ class _Note:
     path: str  # inside the vault, `/` separated, with `.md`
     title: str  # from the front matter or the file name, before duplicates are renamed
     document: Document
+    diagnostics: tuple[Diagnostic, ...] = ()  # of reading it
 
 
 def vault_to_import(
@@ -67,6 +76,7 @@ def vault_to_import(
     *,
     flavor: Literal["obsidian", "markdown"] = "obsidian",
     project: str = "",
+    import_format: ImportFormat = "dated",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Read every note (`*.md`) under `folder` and make a Cosense import of them.
@@ -83,9 +93,17 @@ def vault_to_import(
     icons written without one. Raises VaultError (one line) for a folder or note that cannot be
     read, or a note that is not UTF-8; never for what a note says.
 
+    A note's front matter starts its page (`markdown.properties`). Its `created` and `updated`
+    dates are the dates of every line of its page in the `dated` import format; the `light`
+    format has lines of text only, and a `dates` diagnostic for each note whose dates it
+    leaves out.
+
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
     """
+    # Imported here: the Markdown reader (mistune, pyyaml) is not loaded for other commands.
+    from ..markdown.properties import dates_left_out, with_properties
+
     paths, diagnostics = _note_paths(folder)
     steps = 2 * len(paths)
     notes: list[_Note] = []
@@ -104,7 +122,7 @@ def vault_to_import(
     # Notes skipped count as made, for the progress.
     made = len(paths) - len(notes)
     for note, title in zip(notes, titles, strict=True):
-        note_diagnostics: list[Diagnostic] = []
+        note_diagnostics = list(note.diagnostics)
         if note.document.title is not None and note.document.title != note.title:
             note_diagnostics.append(
                 Diagnostic(
@@ -123,11 +141,15 @@ def vault_to_import(
                     f"{shown(title)}",
                 )
             )
-        document = _with_resolved_links(note.document, note.path, title, index)
-        document = dataclasses.replace(document, title=title)
+        document, dates = with_properties(dataclasses.replace(note.document, title=title))
+        times = dates.both()
+        if import_format == "light":
+            note_diagnostics.extend(dates_left_out(dates, "a light import holds none"))
+            times = None
+        document = _with_resolved_links(document, note.path, title, index)
         text = write_scrapbox(document)
         note_diagnostics.extend(scrapbox_diagnostics(document))
-        pages.append(ImportPage(title, tuple(text.split("\n"))))
+        pages.append(ImportPage(title, tuple(text.split("\n")), times))
         diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
         if progress is not None:
             progress(len(paths) + made + len(pages), steps)
@@ -201,7 +223,7 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
     """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
     a symbolic link out of the vault, VaultError for a note that cannot be read or is not
     UTF-8."""
-    from .. import read
+    from ..markdown.reader import read_markdown_with_diagnostics
 
     file = folder / path
     try:
@@ -216,14 +238,18 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
         raise VaultError(
             f"{file}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
         ) from None
-    document = read(text, flavor, project=project)  # type: ignore[arg-type]
+    document, diagnostics = read_markdown_with_diagnostics(
+        text,
+        flavor,  # type: ignore[arg-type]
+        project=project,
+    )
     title = document.title
     if title is not None:
         # A page title is one line.
         title = " ".join(part for part in title.splitlines())
     if title is None or not title.strip():
         title = path.rsplit("/", 1)[-1][: -len(NOTE_EXTENSION)]
-    return _Note(path, title, document)
+    return _Note(path, title, document, diagnostics)
 
 
 def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
