@@ -490,6 +490,15 @@ class MarkdownWriter:
             name = _LINE_BREAKING.sub("", name)
             self.left_out_control = True
         language = code_language(name)
+        lines = block.lines
+        if any("\r" in text for text in lines):
+            # Markdown ends a line at a carriage return: left out of the code.
+            for number, text in enumerate(lines, block.line + 1):
+                if "\r" in text:
+                    out.diagnostics.append(
+                        Diagnostic("control", number, "a carriage return in code is left out")
+                    )
+            lines = tuple(text.replace("\r", "") for text in lines)
         if _LANGUAGE_NAME.fullmatch(name):
             # A name that is a language (`code:py`, `code:md`): the info string as written.
             info = name
@@ -505,8 +514,8 @@ class MarkdownWriter:
                         f"the code block name {name!r}, only whitespace, is left out",
                     )
                 )
-        fence = fence_for(block.lines, info)
-        if block.fence and fence_holds(block.fence, block.lines, info):
+        fence = fence_for(lines, info)
+        if block.fence and fence_holds(block.fence, lines, info):
             # The fence as written, where it still encloses the code.
             fence = block.fence
         if block.continued and block.indent and out.levels and out.last in ("list", "blank"):
@@ -514,18 +523,18 @@ class MarkdownWriter:
             column = out.levels[min(len(block.indent), len(out.levels)) - 1][1]
             indent = " " * column
             out.lines.append(indent + fence + info)
-            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.extend(indent + text if text else "" for text in lines)
             out.lines.append(indent + fence)
             return
         if block.indent:
             first, column = self._open_item(len(block.indent), "- ", out)
             indent = " " * column
             out.lines.append(first + fence + info)
-            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.extend(indent + text if text else "" for text in lines)
             out.lines.append(indent + fence)
             return
         self._top_level(out, "code", fence + info)
-        out.lines.extend(block.lines)
+        out.lines.extend(lines)
         out.lines.append(fence)
 
     def _table(self, table: Table, out: _Output) -> None:
