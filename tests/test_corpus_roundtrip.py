@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from scrapconv.ast import GoogleMap, Image, Quote, Text, UrlLink
+from scrapconv.ast import Decoration, GoogleMap, Image, Quote, Text, UrlLink
 from scrapconv.markdown import write_markdown
 from scrapconv.markdown.escape import CONTROL
 from scrapconv.markdown.options import MarkdownOptions
@@ -35,7 +35,7 @@ FLOORS = {"obsidian": 0.995, "markdown": 0.995}
 
 # JavaScript's whitespace, which Scrapbox counts as indentation.
 _WHITESPACE = (
-    " \t\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    " \t\r\v\f\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000\ufeff"
 )
 
@@ -64,6 +64,9 @@ def _shown(node: Any) -> Any:
             return replace(node, separator=" ", lead="")
         case Image(link=link) if link:
             return replace(node, link_first=False, separator=" ")
+        case Decoration(marks=marks) if marks != "".join(sorted(marks)):
+            # A decoration's marks each add a style: their order does not show.
+            return _shown(replace(node, marks="".join(sorted(marks))))
         case GoogleMap(place=place) if place:
             return replace(node, place_first=True, separator=" ")
         case Quote(children=(Text(text=text), *rest)) if text[:1] in _WHITESPACE:
@@ -95,18 +98,35 @@ def normalized_lines(text: str) -> list[str]:
     return lines
 
 
-def changed_lines(source: str, back: str) -> frozenset[int]:
+def differences(source: str, back: str) -> list[frozenset[int]]:
+    """What changed, each as the source lines (1-based) that can account for it: a changed or
+    lost line itself; a line inserted, either line around it (it came from one of them)."""
     before, after = normalized_lines(source), normalized_lines(back)
     if before == after:
-        return frozenset()
-    changed: set[int] = set()
+        return []
+    if len(before) == len(after):
+        # As many lines as before: each change is charged to the line it is on (an alignment
+        # could take a changed line for one deleted and another inserted).
+        return [
+            frozenset((number,))
+            for number, pair in enumerate(zip(before, after, strict=True), 1)
+            if pair[0] != pair[1]
+        ]
+    found: list[frozenset[int]] = []
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     for tag, start, end, _, _ in matcher.get_opcodes():
         if tag == "equal":
             continue
-        # An inserted line is charged to the source line before it.
-        changed.update(range(start + 1, end + 1) if end > start else (max(start, 1),))
-    return frozenset(changed)
+        if end > start:
+            found.extend(frozenset((number,)) for number in range(start + 1, end + 1))
+        else:
+            found.append(frozenset(range(max(start, 1), min(start + 1, len(before)) + 1)))
+    return found
+
+
+def changed_lines(source: str, back: str) -> frozenset[int]:
+    """The source lines that differ; an inserted line is charged to the line before it."""
+    return frozenset(min(lines) for lines in differences(source, back))
 
 
 def round_trip(page: CorpusPage, flavor: str) -> RoundTrip:

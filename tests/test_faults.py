@@ -253,6 +253,37 @@ def test_ctrl_c_exits_130_and_leaves_nothing_half_written(
         assert wait_for(lambda pid=process.pid: session_processes(pid) == [], 10)
 
 
+# The command as installed (`[project.scripts]`) and as `python -m scrapconv`.
+ENTRIES = {
+    "script": [sys.executable, "-c", "from scrapconv.__main__ import main; main()"],
+    "module": [sys.executable, "-m", "scrapconv"],
+}
+
+
+@pytest.mark.parametrize("entry", sorted(ENTRIES))
+@pytest.mark.parametrize("delay", [0, 0.02, 0.05, 0.1, 0.3])
+def test_ctrl_c_while_the_command_starts_exits_130_without_a_traceback(
+    entry: str, delay: float
+) -> None:
+    # The command waits for standard input, so that the signal finds it at `delay` whatever
+    # it has done by then: importing the package (the first 0.1 s) or reading.
+    process = subprocess.Popen(
+        [*ENTRIES[entry], "convert", "--from", "scrapbox", "--to", "obsidian", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    _, error = process.communicate(timeout=TIMEOUT)
+    assert b"Traceback" not in error, error.decode()
+    # Before Python handles SIGINT (its first milliseconds, longer on a loaded machine) the
+    # signal ends the process itself, which a shell reports as 130 too.
+    assert process.returncode in (130, -signal.SIGINT)
+    if delay >= 0.3:
+        assert process.returncode == 130
+
+
 def test_the_next_run_removes_the_temporary_files_of_killed_runs(tmp_path: Path) -> None:
     left = tmp_path / ".scrapconv-0123456789ab.tmp"
     left.write_bytes(b"half a note")

@@ -18,9 +18,10 @@ PACKAGE = SOURCE / "scrapconv"
 # What each module imports from the package (at the top or inside a function), by name
 # without `scrapconv.`. A package stands for its `__init__`.
 IMPORTS: dict[str, set[str]] = {
-    "": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.properties",
-         "markdown.reader", "markdown.reference_reader", "scrapbox.reader", "scrapbox.report",
-         "scrapbox.writer"},
+    "": {"api"},
+    "api": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.properties",
+            "markdown.reader", "markdown.reference_reader", "scrapbox.reader", "scrapbox.report",
+            "scrapbox.writer"},
     "__main__": {"cli"},
     "ast": set(),
     "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",

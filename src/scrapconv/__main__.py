@@ -1,5 +1,27 @@
-"""`python -m scrapconv`: the `scrapconv` command."""
+"""`python -m scrapconv` and the `scrapconv` command.
 
-from scrapconv.cli import main
+The entry imports nothing but the package's light `__init__` before it is ready for Ctrl-C:
+an interrupt while Python imports the command ends it with exit status 130 (128 + SIGINT),
+as one while it runs does, without a traceback.
+"""
 
-main(prog_name="scrapconv")
+import sys
+
+_INTERRUPTED = 130
+
+
+def main() -> None:
+    try:
+        from scrapconv.cli import main as command
+
+        command(prog_name="scrapconv")
+    except KeyboardInterrupt:
+        import signal
+
+        # A second Ctrl-C while Python exits must not show a traceback either.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        sys.exit(_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

@@ -31,6 +31,7 @@ CODES = MappingProxyType(
     {
         "callout": "an Obsidian callout is written as a quote with its type in bold",
         "code": "an empty code span is left out",
+        "code-name": "a code block's name of whitespace only is left out",
         "control": "control characters, which Markdown cannot hold, are left out",
         "dates": "a note's created/updated dates are left out (a page's text or a light "
         "import holds none)",
@@ -67,6 +68,7 @@ CODES = MappingProxyType(
         "table-align": "a table's column alignment is left out",
         "table-cells": "a table row is padded to the widest row",
         "table-empty": "a table without rows is written as its name",
+        "table-name": "a table's name is written as a line of text above the table",
         "tag": "a tag that would not be one is written as a link",
         "title-line": "a page's title line differs from its title, or a title holds a line break",
     }

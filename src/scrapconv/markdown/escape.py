@@ -27,6 +27,23 @@ LONE_TAG = re.compile(
     r"(?:[^\s\"'=<>`]+|'[^']*'|\"[^\"]*\"))?)*[ \t]*/?>|</[A-Za-z][A-Za-z0-9-]*[ \t]*>)[ \t]*"
 )
 
+# A URL in running text, as the Obsidian flavor reads one: it ends at a space, and before
+# `*`, `~`, `$` and a closing `__`; the writer puts any other URL in angle brackets.
+BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
+# Where such a URL ends, whatever stands before.
+URL_STOP = re.compile(r"[\s<>\[\]`|\\*~$]")
+
+_TABLE_NAME_LENGTH = 80
+_SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
+
+
+def is_table_name(text: str) -> bool:
+    """Whether the line of text right above a table is read as the table's name rather than
+    as a paragraph before it: a Scrapbox table name is short (the corpus's longest has 25
+    characters) and no sentence."""
+    return len(text) <= _TABLE_NAME_LENGTH and not text.rstrip().endswith(_SENTENCE_ENDS)
+
+
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -356,14 +373,16 @@ SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-# For the plain flavor, also what GitHub links by itself.
+# Also what would read as a URL: what GitHub links by itself in the plain flavor, and a
+# bare URL in Obsidian's.
 _SPECIAL_OR_URL = re.compile(SPECIAL.pattern + "|://|ww\\.")
+_SPECIAL_OR_SCHEME = re.compile(SPECIAL.pattern + "|://")
 
 
 def special_characters(obsidian: bool) -> re.Pattern[str]:
     """What `text` holds when a rule of the flavor may escape something in it (most text
     holds nothing of it)."""
-    return SPECIAL if obsidian else _SPECIAL_OR_URL
+    return _SPECIAL_OR_SCHEME if obsidian else _SPECIAL_OR_URL
 
 
 def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str:
@@ -389,9 +408,15 @@ def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str
             last = index
     parts.append(text[last:])
     escaped = "".join(parts)
-    if autolinks and not context.obsidian and ("://" in escaped or "ww." in escaped):
+    if autolinks and context.obsidian and "://" in escaped:
+        escaped = _SCHEME.sub(_break_autolink, escaped)
+    elif autolinks and not context.obsidian and ("://" in escaped or "ww." in escaped):
         escaped = _GFM_AUTOLINK.sub(_break_autolink, escaped)
     return escaped
+
+
+# The scheme of what the Obsidian flavor reads as a bare URL (`BARE_URL`) in text.
+_SCHEME = re.compile(r"(?<![\w/])https?(?=://)")
 
 
 # What GitHub links in text by itself: `http://`, `https://` and `ftp://` URLs, and `www.`
@@ -402,8 +427,8 @@ _GFM_AUTOLINK = re.compile(
 
 
 def _break_autolink(found: re.Match[str]) -> str:
-    """The scheme or `www` with an escape after it, which keeps GitHub from linking the
-    text (`https\\://`, `www\\.`)."""
+    """The scheme or `www` with an escape after it, which keeps GitHub (or the Obsidian
+    flavor's reader) from linking the text (`https\\://`, `www\\.`)."""
     return found[0] + "\\"
 
 

@@ -52,7 +52,7 @@ from ..filenames import (
 )
 from ..scrapbox.inline import is_image_url
 from .emphasis import finalize_emphasis
-from .escape import is_punctuation, is_whitespace
+from .escape import BARE_URL, is_punctuation, is_whitespace
 
 Token = dict[str, Any]
 
@@ -99,9 +99,6 @@ _UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 # A `~~` that may open a strikethrough, as far as a pattern tells (see `_can_open_tildes`).
 _TILDES = r"~~(?=[^\s~])"
 _TILDES_OPENING = re.compile(_TILDES)
-# A URL in running text ends at a space, and before `*`, `~`, `$` and a closing `__`: the
-# writer puts a URL holding them in angle brackets.
-_BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
 _AUTOLINK = r"<https?://[^<>\s]*>"
 # A tag as Obsidian reads one: at least one character other than a digit.
 _TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
@@ -342,7 +339,8 @@ def _parse_invisible(inline: InlineParser, m: re.Match[str], state: InlineState)
 
 
 def _parse_nbsp(inline: InlineParser, m: re.Match[str], state: InlineState) -> int:
-    text = decode_references(m.group(0)).replace("\xa0", " ")
+    # `&nbsp;` stands for a space; a hexadecimal reference for its own character (U+00A0 too).
+    text = decode_references(m.group(0).replace("&nbsp;", " "))
     if text.isspace():
         state.append_token({"type": "blank", "raw": text})
     else:
@@ -410,7 +408,7 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
         "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
     )
     inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
-    inline.register("bare_url", _BARE_URL, _parse_bare_url, before="escape")
+    inline.register("bare_url", BARE_URL, _parse_bare_url, before="escape")
     inline.register("strikethrough", _TILDES, _strikethrough_rule(obsidian))
     if obsidian:
         inline.register("wikilink", _WIKILINK, _parse_wikilink, before="link")
@@ -434,7 +432,7 @@ def parse_inline_tokens(text: str, obsidian: bool = True) -> list[Token]:
 # --- tokens → nodes ---------------------------------------------------------------------------
 
 _ICON_URL = re.compile(
-    r"(?P<host>https?://[^/]+)/api/pages/(?P<project>[^/]+)/(?P<name>[^/?#]+)/icon"
+    r"(?P<host>https?://[^/]+)/api/pages/(?P<project>[^/]*)/(?P<name>[^/?#]*)/icon"
 )
 _IMG_TAG = re.compile(r"<img\s[^<>]*>", re.IGNORECASE)
 _ATTRIBUTE = re.compile(r"""([A-Za-z-]+)\s*=\s*(?:'([^']*)'|"([^"]*)")""")
@@ -641,6 +639,10 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     if label.startswith("/") and url == context.host + scrapbox_path(label):
         yield PageLink(label)
         return
+    if written.startswith("/") and url == context.host + scrapbox_path(written):
+        # A root link whose target ends in whitespace, `[/a ]`: its URL says so.
+        yield PageLink(written)
+        return
     folders = context.project_folders
     if label.startswith("/") and folders is not None and url == folders.destination(label):
         # The writer's link to the note of a page of another project in the vault.
@@ -776,7 +778,7 @@ def _inline_html(raw: str, context: InlineContext) -> Iterator[Inline]:
 
 # Obsidian's size of an image, after its alt text: `|20` or `|20x30`.
 _IMAGE_SIZE = re.compile(r"\|[0-9]+(?:x[0-9]+)?$")
-_ICON_ALT = re.compile(r"(.+)\.icon(?:\*(\d+))?")
+_ICON_ALT = re.compile(r"(.*)\.icon(?:\*(\d+))?")
 
 
 def _icon_as_written(icon: Icon, alt: str, context: InlineContext) -> Icon:

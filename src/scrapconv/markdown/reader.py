@@ -38,7 +38,7 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from ..filenames import ProjectFolders
-from .escape import LONE_TAG
+from .escape import LONE_TAG, is_table_name
 from .frontmatter import UnreadFrontMatter, read_fields
 from .inline_reader import InlineContext, read_inline
 
@@ -52,8 +52,6 @@ _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _EMPTY_ITEM = "&nbsp;"
-_TABLE_NAME_LENGTH = 80
-_SENTENCE_ENDS = (".", ":", "。", "：", "!", "?")
 # The start of a block inside a quote: further `>`, a list marker, a heading.
 # (Possessive: a megabyte of `> > >` keeps no backtracking state.)
 _QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)++|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
@@ -719,6 +717,15 @@ class _BlockReader:
             name_line = self.blocks[-2]
             if (
                 isinstance(name_line, Line)
+                and indent
+                and name_line.indent == indent
+                and not (name_line.children or name_line.continued)
+            ):
+                # The empty item, `- &nbsp;`, the writer opens for a table without a name.
+                del self.blocks[-2:]
+                return "", name_line.line
+            if (
+                isinstance(name_line, Line)
                 and name_line.indent == indent
                 and name_line.children
                 and not name_line.continued
@@ -726,7 +733,7 @@ class _BlockReader:
             ):
                 # The writer writes a name as plain text.
                 name = "".join(node.text for node in name_line.children)  # type: ignore[union-attr]
-                if _is_table_name(name):
+                if is_table_name(name):
                     del self.blocks[-2:]
                     return name, name_line.line
         if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
@@ -794,12 +801,6 @@ def _alignment(delimiter: str) -> str:
     if delimiter.startswith(":"):
         return "left"
     return "right" if delimiter.endswith(":") else ""
-
-
-def _is_table_name(text: str) -> bool:
-    """Whether a line can be a table's name rather than a paragraph before the table: a
-    Scrapbox table name is short (the corpus's longest has 25 characters) and no sentence."""
-    return len(text) <= _TABLE_NAME_LENGTH and not text.rstrip().endswith(_SENTENCE_ENDS)
 
 
 def _column(row: str) -> tuple[int, str]:

@@ -65,14 +65,17 @@ from .common import (
     link_destination,
 )
 from .escape import (
+    BARE_URL,
     CONTROL,
     LONE_TAG,
     SPECIAL,
+    URL_STOP,
     Context,
     character_references,
     escape_inline,
     escape_line_start,
     is_punctuation,
+    is_table_name,
     is_whitespace,
     special_characters,
 )
@@ -83,16 +86,22 @@ from .options import IconForm, MarkdownOptions
 _INVISIBLE = "&#8203;"
 # A character Obsidian reads as part of a tag.
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
+_OBSIDIAN_URL = re.compile(BARE_URL)
+# What a line of Markdown cannot hold as text: control characters, and CR and FF, which end it.
+_LINE_BREAKING = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 # What a bare URL may hold to be written as it is (and then only where no character of it
 # would be read as markup there): no whitespace, no control character.
 _URL_TEXT = re.compile(r"[^\s\x00-\x1f\x7f]+")
 # The content of an empty list item: Markdown cannot start a list with an empty item right
 # under text (it would continue the text, or underline it as a heading).
 _EMPTY_ITEM = "&nbsp;"
+# Three or more of one marker with only spaces between: a thematic break, not items.
+_THEMATIC_BREAK = re.compile(r"[ \t]*([-*_])(?:[ \t]*\1){2,}[ \t]*")
 # The marker of a numbered item that may start a list right under text.
 _FIRST_NUMBER = re.compile(r"0*1[.)] +")
-# Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags.
-_NEIGHBOUR_SENSITIVE = frozenset((Decoration, Strong, HashTag))
+# Nodes whose Markdown depends on their neighbours in a run: emphasis runs, tags, blanks
+# (two in a row would read as one).
+_NEIGHBOUR_SENSITIVE = frozenset((Decoration, Strong, HashTag, Blank))
 
 
 # Patterns compiled once: `re.search(pattern, …)` looks its pattern up in a cache each call.
@@ -318,6 +327,8 @@ class MarkdownWriter:
                 or out.last in ("start", "blank", "heading", "code")
             )
             prefix, _ = self._open_item(depth, bullet, out, line.margin, line.opens, line.opened)
+            # (Three bare markers, `- - -`, would be a thematic break.)
+            bare = bare and _THEMATIC_BREAK.fullmatch(prefix) is None
             out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
             return
         first = children[0]
@@ -497,16 +508,39 @@ class MarkdownWriter:
         return text + marker, content
 
     def _code_block(self, block: CodeBlock, out: _Output) -> None:
-        language = code_language(block.filename)
         name = block.filename
+        if _LINE_BREAKING.search(name):
+            # A carriage return would end the fence's line, a control character shows as
+            # nothing: left out of the name.
+            name = _LINE_BREAKING.sub("", name)
+            self.left_out_control = True
+        language = code_language(name)
+        lines = block.lines
+        if any("\r" in text for text in lines):
+            # Markdown ends a line at a carriage return: left out of the code.
+            for number, text in enumerate(lines, block.line + 1):
+                if "\r" in text:
+                    out.diagnostics.append(
+                        Diagnostic("control", number, "a carriage return in code is left out")
+                    )
+            lines = tuple(text.replace("\r", "") for text in lines)
         if _LANGUAGE_NAME.fullmatch(name):
             # A name that is a language (`code:py`, `code:md`): the info string as written.
             info = name
         else:
             # The name as written follows the language.
             info = f"{language or 'text'} {name}" if name.strip() else language
-        fence = fence_for(block.lines, info)
-        if block.fence and fence_holds(block.fence, block.lines, info):
+            if name and not name.strip():
+                # (A fence's info string drops whitespace: Markdown has no place for it.)
+                out.diagnostics.append(
+                    Diagnostic(
+                        "code-name",
+                        block.line,
+                        f"the code block name {name!r}, only whitespace, is left out",
+                    )
+                )
+        fence = fence_for(lines, info)
+        if block.fence and fence_holds(block.fence, lines, info):
             # The fence as written, where it still encloses the code.
             fence = block.fence
         if block.continued and block.indent and out.levels and out.last in ("list", "blank"):
@@ -514,18 +548,18 @@ class MarkdownWriter:
             column = out.levels[min(len(block.indent), len(out.levels)) - 1][1]
             indent = " " * column
             out.lines.append(indent + fence + info)
-            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.extend(indent + text if text else "" for text in lines)
             out.lines.append(indent + fence)
             return
         if block.indent:
             first, column = self._open_item(len(block.indent), "- ", out)
             indent = " " * column
             out.lines.append(first + fence + info)
-            out.lines.extend(indent + text if text else "" for text in block.lines)
+            out.lines.extend(indent + text if text else "" for text in lines)
             out.lines.append(indent + fence)
             return
         self._top_level(out, "code", fence + info)
-        out.lines.extend(block.lines)
+        out.lines.extend(lines)
         out.lines.append(fence)
 
     def _table(self, table: Table, out: _Output) -> None:
@@ -544,6 +578,15 @@ class MarkdownWriter:
                 Diagnostic("table-empty", table.line, "a table without rows is written as its name")
             )
             return
+        if name and (not is_table_name(table.name) or "://" in table.name):
+            # A sentence, a long line or a URL above a table is read back as text before it.
+            out.diagnostics.append(
+                Diagnostic(
+                    "table-name",
+                    table.line,
+                    f"the table name {table.name!r} is written as a line of text above the table",
+                )
+            )
         for index, row in enumerate(table.rows):
             if len(row) != width:
                 out.diagnostics.append(
@@ -692,6 +735,9 @@ class MarkdownWriter:
                 # `$x$1` is no formula: a closing `$` must not be followed by a digit. An
                 # empty HTML comment, which renderers hide, keeps them apart.
                 parts[index] = "<!---->" + parts[index]
+            if index and node.__class__ is Blank and nodes[index - 1].__class__ is Blank:
+                # `[ ][ ]`: the references of two blanks in a row would read as one blank.
+                parts[index] = "<!---->" + parts[index]
             if not _neighbour_sensitive(node):
                 continue
             if not isinstance(node, HashTag) and parts[index].lstrip(" \t")[:1] in "*_~":
@@ -732,7 +778,11 @@ class MarkdownWriter:
                 or escape_inline(url, Context(self.obsidian, before, following), autolinks=False)
                 == url
             )
-            and (self.obsidian or _gfm_autolink_ends(url, before, following))
+            and (
+                _obsidian_url_ends(url, following)
+                if self.obsidian
+                else _gfm_autolink_ends(url, before, following)
+            )
         ):
             return url + self._escape(link.label, url[-1:], after)
         return autolink(url) + self._escape(link.label, ">", after)
@@ -925,6 +975,14 @@ class MarkdownWriter:
             out.diagnostics.append(
                 Diagnostic(
                     "decoration", line, f"the repeated marks of [{marks} …] are written once"
+                )
+            )
+        if not inner.strip() and ("/" in distinct or "-" in distinct or stars == 1):
+            out.diagnostics.append(
+                Diagnostic(
+                    "decoration",
+                    line,
+                    f"[{marks} …] around whitespace only: Markdown has no emphasis of it",
                 )
             )
         # The first mark is the outermost, so that the marks read back in their order.
@@ -1132,7 +1190,7 @@ _SIZED_CLASSES = frozenset((Icon, Image))
 
 def _neighbour_sensitive(node: Inline) -> bool:
     """Whether a node's Markdown depends on its neighbours in a run: emphasis (bold images
-    and icons too) and tags."""
+    and icons too), tags and blanks."""
     cls = node.__class__
     if cls in _NEIGHBOUR_SENSITIVE:
         return True
@@ -1147,11 +1205,11 @@ def _link_title(title: str) -> str:
 def _emphasis(delimiters: str, inner: str) -> str:
     """`inner` between the opening `delimiters` and the same closing in reverse order.
 
-    Emphasis cannot start or end with a space, so spaces at its edges are written as
-    character references, which Markdown does not see as spaces; text of spaces only gets no
-    emphasis.
+    Emphasis cannot start or end with whitespace, so whitespace at its edges is written as
+    character references, which Markdown does not see as spaces; text of whitespace only gets
+    no emphasis.
     """
-    core = inner.strip(" \t")
+    core = inner.strip()
     if not delimiters or not core:
         return inner
     start = inner.index(core)
@@ -1331,6 +1389,19 @@ def _gfm_autolink_ends(url: str, before: str | None, after: str | None) -> bool:
     if after and after not in " \t<":
         return False
     return url[-1] not in "?!.,:*_~'\";)"
+
+
+def _obsidian_url_ends(url: str, after: str | None) -> bool:
+    """Whether the Obsidian flavor reads a bare `url` whole and no further (`BARE_URL`)."""
+    # (The reader leaves out a `)` that closes no `(` of the URL, so one after the URL, as
+    # around a URL in parentheses, ends it; the writer sees one character ahead only.)
+    balanced = url.count(")") <= url.count("(")
+    if after is None or (
+        after and URL_STOP.match(after) is None and not (after == ")" and balanced)
+    ):
+        return False
+    unbalanced = url.endswith(")") and not balanced
+    return not unbalanced and _OBSIDIAN_URL.fullmatch(url) is not None
 
 
 def _map_url(node: GoogleMap) -> str:
