@@ -46,6 +46,7 @@ __all__ = [
     "PagesFolderError",
     "PagesResult",
     "check_pages",
+    "export_import",
     "export_to_pages",
     "is_pages_folder",
     "page_file_texts",
@@ -323,3 +324,12 @@ def pages_import(folder: PagesFolder) -> ImportResult:
         tuple(ImportPage(page.title, tuple(page.text.split("\n"))) for page in folder.export.pages),
         folder.diagnostics,
     )
+
+
+def export_import(export: Export) -> ImportResult:
+    """The Cosense import of an export's pages: each page's lines, the title first."""
+    pages = []
+    for page in export.pages:
+        lines = page.text.split("\n")
+        pages.append(ImportPage(page.title, (page.title, *lines[1:])))
+    return ImportResult((), tuple(pages), ())
