@@ -422,8 +422,7 @@ def _conversion(
     incremental, force = run
     if (incremental or force) and (kind not in ("export", "pages") or output is None):
         raise click.UsageError(
-            "--incremental and --force apply to an export or a folder of pages into a folder "
-            "of notes (-o)"
+            "--incremental and --force apply to an export (or a folder of pages) into a folder (-o)"
         )
     if force and not incremental:
         raise click.UsageError("--force applies with --incremental")
@@ -513,7 +512,7 @@ def _folder_kind(
 ) -> tuple[InputKind, tuple[str | None, bytes | None]]:
     """What a folder is: pages (`--from scrapbox`, or `.sb` files and no `.md` directly in
     it) or a vault of notes (`--from obsidian` or `markdown`, or the rest)."""
-    from .project.sb_folder import is_pages_folder
+    from .project import is_pages_folder
 
     if source == "scrapbox":
         return "pages", (source, None)
@@ -690,7 +689,7 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
         raise InputError(str(error)) from None
     if conversion.markdown is None:
         if _is_import_file(output):
-            from .project.sb_folder import export_import
+            from .project import export_import
 
             _write_import_file(export_import(export), Path(label), "pages", conversion)
         else:
@@ -860,7 +859,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
 
 def _convert_pages_folder(folder: Path, conversion: _Conversion) -> None:
     """A folder of `.sb` pages into a folder of notes, or into one import file."""
-    from .project.sb_folder import PagesFolderError, pages_import, read_pages_folder
+    from .project import PagesFolderError, pages_import, read_pages_folder
 
     output = conversion.output
     if output is None:
@@ -889,7 +888,7 @@ def _write_pages_folder(
     """An export written into a folder of `.sb` pages, one a page, and its record; `read`
     the diagnostics of reading it."""
     from .files import FolderLockedError
-    from .project.sb_folder import check_pages, export_to_pages
+    from .project import check_pages, export_to_pages
 
     output, dry_run, lock = conversion.output, conversion.dry_run, conversion.lock
     assert output is not None
@@ -928,8 +927,14 @@ def _write_pages_folder(
 def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> None:
     """A folder of notes into a folder of notes of the other flavor."""
     from .files import FolderLockedError
-    from .project.vault_flavor import FlavorError, check_flavor, flavor_folder, write_flavor
-    from .project.vault_project import UnknownProjectError, told_project
+    from .project import (
+        FlavorError,
+        UnknownProjectError,
+        check_flavor,
+        flavor_folder,
+        told_project,
+        write_flavor,
+    )
 
     output, dry_run, lock = conversion.output, conversion.dry_run, conversion.lock
     target = cast(Flavor, conversion.target)

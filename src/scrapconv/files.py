@@ -210,6 +210,13 @@ def write_change(change: FileChange) -> None:
 
 def make_folder(folder: Path) -> list[Path]:
     """Make `folder` and its missing parents; the folders made, outermost first."""
+    missing = _missing_folders(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist, outermost first."""
     missing: list[Path] = []
     current = folder
     while not current.exists() and not current.is_symlink():
@@ -217,7 +224,6 @@ def make_folder(folder: Path) -> list[Path]:
         if current.parent == current:
             break
         current = current.parent
-    folder.mkdir(parents=True, exist_ok=True)
     return list(reversed(missing))
 
 
@@ -431,9 +437,10 @@ class FolderRun:
         self.new_folders: list[Path] = []
 
     def make_folder(self, folder: Path) -> None:
-        """Make `folder` (a folder of the run's, and its missing parents), to be removed
-        again, when empty, should the run fail."""
-        self.new_folders.extend(make_folder(folder))
+        """Make `folder` and its missing parents, each remembered before it is made, to be
+        removed again (when empty) should the run fail."""
+        self.new_folders.extend(_missing_folders(folder))
+        folder.mkdir(parents=True, exist_ok=True)
 
     def write(self, path: Path, data: bytes, mtime: int | None = None) -> None:
         """Write `path` atomically; a new file is remembered before it exists, so that an
@@ -453,22 +460,19 @@ def folder_run(
     """A run writing files into `folder`: the folder (and its missing parents) made and its
     lock held (`folder_lock`) for the block. On any failure, Ctrl-C included, the files the
     run made are removed again, then the folders it made."""
-    made = make_folder(folder)
     run = FolderRun()
     try:
+        run.make_folder(folder)
         with folder_lock(folder, wait=wait, waiting=waiting):
             try:
                 yield run
             except BaseException:
                 with interrupts_held():
                     remove_files(run.new_files)
-                    for made_folder in reversed(run.new_folders):
-                        with contextlib.suppress(OSError):
-                            made_folder.rmdir()
                 raise
     except BaseException:
         with interrupts_held():
-            for made_folder in reversed(made):
+            for made_folder in reversed(run.new_folders):
                 with contextlib.suppress(OSError):
                     made_folder.rmdir()
         raise

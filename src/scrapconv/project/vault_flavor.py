@@ -50,7 +50,6 @@ from ..files import (
 )
 from ..markdown import write_markdown
 from ..markdown.options import MarkdownOptions
-from ..markdown.reader import read_markdown_with_diagnostics
 from .export import LONE_SURROGATE
 from .note_index import NoteIndex
 from .pages import NOTE_EXTENSION
@@ -91,6 +90,9 @@ def flavor_folder(
     a regular file, or whose name is not UTF-8, is skipped with a diagnostic. Raises
     FlavorError (one line) for a folder or file that cannot be read or a note that is not
     UTF-8."""
+    # Imported here: `scrapconv.project` is imported by `sync`, which reads no Markdown.
+    from ..markdown.reader import read_markdown_with_diagnostics
+
     notes, others, diagnostics = _folder_files(folder)
     note_index = NoteIndex(tuple(notes))
     file_index = NoteIndex(tuple(others), extension="")
