@@ -294,11 +294,14 @@ def test_command_converts_a_vault(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("{vault}", "-o", "{tmp}", "--to", "scrapbox"), "is a folder"),
+        (("{vault}", "-o", "{vault}/A", "--to", "scrapbox"), "inside the vault"),
         (("{vault}", "-o", "{tmp}/no/x.json", "--to", "scrapbox"), "cannot write"),
         (("{vault}", "--to", "scrapbox"), "give it with -o FILE.json"),
-        (("{vault}", "-o", "{tmp}/x.json", "--to", "obsidian"), "give --to scrapbox"),
-        (("--from", "scrapbox", "{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox"), "--from"),
+        (("{vault}", "-o", "{tmp}/x.json", "--to", "obsidian"), "give --to markdown or scrapbox"),
+        (
+            ("--from", "scrapbox", "{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox"),
+            "no Scrapbox",
+        ),
         (("{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox", "--incremental"), "--incremental"),
     ],
 )

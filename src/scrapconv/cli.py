@@ -836,6 +836,8 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         )
     if _is_import_file(output) and output.is_dir():
         raise InputError(f"{output}: is a folder, not a file to write the import to")
+    if not _is_import_file(output):
+        _check_beside(output, folder)
     try:
         with _ProgressBar("Converting notes") as progress:
             result = vault_to_import(
@@ -948,9 +950,7 @@ def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> No
         raise click.UsageError(f"a vault converts to {target} notes in a folder: give -o FOLDER")
     if output.exists() and not output.is_dir():
         raise InputError(f"{_shown(output)}: exists and is not a folder")
-    resolved, inside = output.resolve(), folder.resolve()
-    if resolved == inside or inside in resolved.parents:
-        raise InputError(f"{_shown(output)}: is inside the vault read: give a folder beside it")
+    _check_beside(output, folder)
     project = conversion.project
     if not project:
         try:
@@ -986,6 +986,14 @@ def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> No
     _write_report(conversion.report, counts, diagnostics, lock)
     if dry_run:
         dry_run.exit(changes)
+
+
+def _check_beside(output: Path, folder: Path) -> None:
+    """A folder written from a vault is not the vault, nor inside it (where the next run
+    would read it as notes)."""
+    resolved, vault = output.resolve(), folder.resolve()
+    if resolved == vault or vault in resolved.parents:
+        raise InputError(f"{_shown(output)}: is inside the vault read: give a folder beside it")
 
 
 def _write_import_file(

@@ -221,14 +221,16 @@ def read_pages_folder(folder: Path) -> PagesFolder:
     order of their names, each page's title its first line, with the times and the project
     the folder's record keeps. A page that is not a regular file, or whose name is not UTF-8,
     is skipped with a diagnostic. Raises PagesFolderError (one line) for a folder or page that
-    cannot be read, a page that is not UTF-8, two pages of one title, or a record that is
-    not one."""
+    cannot be read, a page that is not UTF-8, two pages of one title, a record that is not
+    one, or a folder with neither pages nor a record."""
     if not folder.is_dir():
         raise PagesFolderError(
             f"{folder}: {'not a folder' if folder.exists() else 'no such folder'}"
         )
     try:
-        names = sorted(os.listdir(folder))
+        # (A folder named as a page is no page.)
+        with os.scandir(folder) as entries:
+            names = sorted(entry.name for entry in entries if not entry.is_dir())
     except OSError as error:
         raise PagesFolderError(f"{folder}: cannot read: {error.strerror or error}") from None
     project, times = _read_record(folder / RECORD_NAME)
@@ -268,6 +270,8 @@ def read_pages_folder(folder: Path) -> PagesFolder:
         created, updated = times.get(name, (None, None))
         pages.append(ExportPage(title, text, created, updated))
         files.append(name)
+    if not files and not skipped and not (folder / RECORD_NAME).exists():
+        raise PagesFolderError(f"{folder}: no Scrapbox pages (.sb, .scrapbox) in it")
     return PagesFolder(Export(project, tuple(pages)), tuple(files), tuple(skipped))
 
 

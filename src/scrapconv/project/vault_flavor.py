@@ -37,6 +37,7 @@ from ..ast import (
     Quote,
     Strong,
     Table,
+    UrlLink,
 )
 from ..diagnostics import Diagnostic
 from ..filenames import page_key, path_segment, title_to_filename
@@ -330,6 +331,10 @@ class _Links:
                     if note not in self._note_paths:
                         return node
                     return self._wikilink(note, source, section, alias)
+                case UrlLink(url=url, label=label) if url.startswith("#") and len(url) > 1:
+                    # A link to a part of the note itself, `[[#part]]` before.
+                    target = "#" + unquote(url[1:])
+                    return PageLink(target, "", "" if label in ("", target) else label, True)
                 case Image(src=src, alt=alt, link="") if _is_relative(src):
                     file = posixpath.normpath(posixpath.join(folder, unquote(src)))
                     if file in self._file_paths and self._files.path(alt, source) == file:
