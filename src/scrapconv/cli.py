@@ -167,8 +167,9 @@ _FORMAT_OF_EXTENSION = {
     type=click.Choice((*READABLE_FORMATS, EXPORT)),
     default=None,
     help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
-    "file name (.json: export, .sb or .scrapbox: scrapbox, .md: obsidian; a folder is an "
-    "obsidian vault), else by the content where it tells clearly.",
+    "file name (.json: export, .sb or .scrapbox: scrapbox, .md: obsidian; a folder of .sb "
+    "pages and no .md notes is scrapbox, another folder an obsidian vault), else by the "
+    "content where it tells clearly.",
 )
 @click.option(
     "--to",
@@ -182,8 +183,10 @@ _FORMAT_OF_EXTENSION = {
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="The folder (made when absent) to write a whole export into, one note per page; for "
-    "a vault (a folder of notes), the Cosense import file (JSON) to write.",
+    help="For a page, the file to write (or the folder, for several pages). For an export, "
+    "a vault or a folder of .sb pages: the folder (made when absent) to write into, one file "
+    "a page; with --to scrapbox, a name ending in .json is the Cosense import file to write "
+    "instead. Several exports or folders go each into its own folder inside it.",
 )
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
 @_icons_option
@@ -254,9 +257,11 @@ def convert_command(
     """Convert INPUTS and print the result or write it with -o.
 
     An input is a page (.sb, .scrapbox, .md, or - or nothing for standard input), a project
-    export (.json), written into a folder of notes (-o FOLDER), or a folder of notes (a vault),
-    written into a Cosense import file (-o FILE.json --to scrapbox). Several pages go into one
-    folder (-o FOLDER), one file each.
+    export (.json), a folder of notes (a vault) or a folder of .sb pages. An export, a vault
+    or a folder of pages is written into a folder (-o FOLDER): notes with --to obsidian or
+    markdown, .sb pages with --to scrapbox; or, with --to scrapbox and -o FILE.json, into one
+    Cosense import file. Several pages go into one folder (-o FOLDER), one file each; several
+    exports or folders each into its own folder inside -o.
 
     What the conversion lost or changed is reported on standard error, one line each. With -o,
     --check and --diff compare the files with what would be written, and write nothing.
@@ -268,6 +273,8 @@ def convert_command(
       scrapconv convert --to obsidian a.sb b.sb -o notes/
       scrapconv convert myproject.json -o vault/ --to obsidian --incremental
       scrapconv convert vault/ -o import.json --to scrapbox
+      scrapconv convert myproject.json -o pages/ --to scrapbox
+      scrapconv convert vault/ -o plain/ --to markdown
     """
     names = inputs or ("-",)
     if "-" in names and len(names) > 1:
