@@ -374,6 +374,16 @@ def test_command_several_exports_each_into_its_folder(tmp_path: Path) -> None:
     assert folder_files(tmp_path / "out" / "copy") == folder_files(
         tmp_path / "out" / "kozaneba-forum"
     )
+    # Vaults too, each into a folder of its name.
+    make_vault(tmp_path / "one")
+    make_vault(tmp_path / "two")
+    result = run(
+        "convert", tmp_path / "one", tmp_path / "two", "--to", "scrapbox", "-o", tmp_path / "sb"
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(path.name for path in (tmp_path / "sb" / "two").iterdir()) == [
+        RECORD_NAME, "Deep.sb", "Note.sb", "Top.sb"
+    ]  # fmt: skip
 
 
 def mixed_folder(tmp_path: Path) -> Path:
@@ -432,3 +442,25 @@ def test_command_errors(tmp_path: Path, args: tuple[str, ...], message: str) -> 
     assert b"Traceback" not in result.stderr
     assert message in result.stderr.decode()
     assert folder_files(tmp_path) == before
+
+
+def test_an_interrupted_run_leaves_no_folder_of_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import scrapconv.files
+
+    written: list[Path] = []
+    write = scrapconv.files.write_atomically
+
+    def interrupted(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        write(path, data, mtime, mode)
+        written.append(path)
+
+    monkeypatch.setattr(scrapconv.files, "write_atomically", interrupted)
+    pages = tuple(ExportPage(title, title) for title in "abcd")
+    with pytest.raises(KeyboardInterrupt):
+        export_to_pages(Export("p", pages), tmp_path / "new" / "pages")
+    assert len(written) == 2
+    assert list(tmp_path.iterdir()) == []

@@ -356,9 +356,8 @@ def _convert_sets(
         output / (Path(name).stem if kind == "export" else Path(name).resolve().name)
         for name, kind, _ in read
     ]
-    if "-" in (name for name, _, _ in read) or len({f.name.casefold() for f in folders}) < len(
-        folders
-    ):
+    names = {folder.name.casefold() for folder in folders}
+    if "-" in (name for name, _, _ in read) or len(names) < len(folders):
         raise click.UsageError(
             "two inputs of one name would go into one folder: convert them apart"
         )
@@ -858,12 +857,12 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
     if _is_import_file(output):
         _write_import_file(result, folder, "notes", conversion)
         return
-    from .project import Export, ExportPage
+    from .project import Export, ExportPage, told_project
 
+    # (Told already, the same way, by `vault_to_import`.)
+    project = conversion.project or told_project(folder, list(result.notes))
     pages = tuple(ExportPage(page.title, "\n".join(page.lines)) for page in result.pages)
-    _write_pages_folder(
-        Export(conversion.project, pages), conversion, _labelled(folder, result.diagnostics)
-    )
+    _write_pages_folder(Export(project, pages), conversion, _labelled(folder, result.diagnostics))
 
 
 def _convert_pages_folder(folder: Path, conversion: _Conversion) -> None:

@@ -203,13 +203,14 @@ class PagesFolder:
 
 
 def is_pages_folder(folder: Path) -> bool | None:
-    """Whether `folder` holds pages (`.sb`, `.scrapbox`) and no notes (`.md`) directly inside
-    it: True; notes and no pages: False; both: None (it could be either)."""
+    """Whether `folder` holds pages (`.sb`, `.scrapbox`, or the record of a folder of pages)
+    and no notes (`.md`) directly inside it: True; notes and no pages: False; both: None (it
+    could be either)."""
     pages = notes = False
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name.lower()
-            pages = pages or name.endswith(_PAGE_EXTENSIONS)
+            pages = pages or name.endswith(_PAGE_EXTENSIONS) or entry.name == RECORD_NAME
             notes = notes or name.endswith(".md")
     if pages and notes:
         return None
