@@ -24,6 +24,7 @@ from scrapconv.project import (
     vault_to_import,
     write_import,
 )
+from scrapconv.project.note_index import NoteIndex
 
 from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
 from .test_corpus_roundtrip import changed_lines
@@ -357,8 +358,8 @@ def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None
 
     def links(count: int) -> Callable[[], object]:
         paths = tuple(f"folder {n}/index.md" for n in range(count))
-        index = vault_import._NoteIndex(paths, tuple(f"index ({n})" for n in range(count)))
-        return lambda: [index.title("missing/index", path) for path in paths]
+        index = NoteIndex(paths)
+        return lambda: [index.path("missing/index", path) for path in paths]
 
     for work in (titles, links):
         small, large = best_time(work(800)), best_time(work(8000))
