@@ -258,7 +258,7 @@ def test_links_become_relative_markdown_links_and_come_back(tmp_path: Path) -> N
         ("Top.md", "tag"),
     ]
     # Attachments are copied; hidden folders are not read.
-    assert [path for path, _ in there.attachments] == ["Sub/pic.png", "pic.png"]
+    assert there.attachments == ("Sub/pic.png", "pic.png")
     write_flavor(there, plain)
     assert (plain / "Sub" / "pic.png").read_bytes() == b"\x89PNG sub"
     assert not (plain / ".obsidian").exists()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -67,13 +67,22 @@ class FlavorError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class FlavorFolder:
-    """A folder of notes as the other flavor: each file (its path inside the folder, `/`
-    separated) with its bytes, the notes first, in the order of their paths, then the
-    attachments; and the diagnostics, each with the path of its note."""
+    """A folder of notes as the other flavor: each note (its path inside the folder, `/`
+    separated) with its bytes, in the order of their paths; the attachments, copied as they
+    are from `folder` (read when written, so that large files are not held); and the
+    diagnostics, each with the path of its note."""
 
+    folder: Path
     notes: tuple[tuple[str, bytes], ...]
-    attachments: tuple[tuple[str, bytes], ...]
+    attachments: tuple[str, ...]
     diagnostics: tuple[tuple[str, Diagnostic], ...]
+
+    def files(self) -> Iterator[tuple[str, bytes]]:
+        """Every file to write, with its bytes: the notes, then the attachments. Raises
+        OSError for an attachment that cannot be read now."""
+        yield from self.notes
+        for path in self.attachments:
+            yield path, read_regular(self.folder / path, self.folder)
 
 
 def flavor_folder(
@@ -86,9 +95,9 @@ def flavor_folder(
 ) -> FlavorFolder:
     """Every note of `folder` (hidden files and folders, `.obsidian` and `.trash` left out)
     read as `source` and written as `target`, links made to work there (see the module), and
-    every other file as it is. `project` is the Scrapbox project of the notes' icons (for
-    their alt texts: `[name.icon]` of the project, `[/other/name.icon]`). A file that is not
-    a regular file, or whose name is not UTF-8, is skipped with a diagnostic. Raises
+    every other file to be copied as it is. `project` is the Scrapbox project of the notes'
+    icons (for their alt texts: `[name.icon]` of the project, `[/other/name.icon]`). A file
+    that is not a regular file, or whose name is not UTF-8, is skipped with a diagnostic. Raises
     FlavorError (one line) for a folder or file that cannot be read or a note that is not
     UTF-8."""
     # Imported here: `scrapconv.project` is imported by `sync`, which reads no Markdown.
@@ -117,14 +126,13 @@ def flavor_folder(
             diagnostics.extend((path, diagnostic) for diagnostic in found)
         if progress is not None:
             progress(done, len(notes) + len(others))
-    copied: list[tuple[str, bytes]] = []
-    for done, path in enumerate(others, len(notes) + 1):
-        data = _read_bytes(folder, path, diagnostics)
-        if data is not None:
-            copied.append((path, data))
-        if progress is not None:
-            progress(done, len(notes) + len(others))
-    return FlavorFolder(tuple(written), tuple(copied), tuple(diagnostics))
+    copied: list[str] = []
+    for path in others:
+        if _is_regular(folder, path):
+            copied.append(path)
+        else:
+            diagnostics.append((path, Diagnostic("skipped", 0, "not a regular file: not copied")))
+    return FlavorFolder(folder, tuple(written), tuple(copied), tuple(diagnostics))
 
 
 def write_flavor(
@@ -138,22 +146,20 @@ def write_flavor(
     fails or is interrupted removes the files and folders it made. Other files are left alone.
     One run at a time writes into a folder: `wait` and `waiting` as for `export_to_vault`.
     The files written; raises OSError and FolderLockedError."""
-    files = (*converted.notes, *converted.attachments)
+    written: list[str] = []
     with folder_run(output, wait=wait, waiting=waiting) as run:
-        for path, data in files:
+        for path, data in converted.files():
             file = output / path
             if "/" in path:
                 run.make_folder(file.parent)
             run.write(file, data)
-    return tuple(path for path, _ in files)
+            written.append(path)
+    return tuple(written)
 
 
 def check_flavor(converted: FlavorFolder, output: Path) -> tuple[FileChange, ...]:
     """The files of `output` that `write_flavor` would change, writing nothing."""
-    changes = (
-        compare_file(output / path, data)
-        for path, data in (*converted.notes, *converted.attachments)
-    )
+    changes = (compare_file(output / path, data) for path, data in converted.files())
     return tuple(change for change in changes if change.changed)
 
 
@@ -200,6 +206,17 @@ def _read_bytes(folder: Path, path: str, diagnostics: list[tuple[str, Diagnostic
         return None
     except OSError as error:
         raise FlavorError(f"{folder / path}: cannot read: {error.strerror or error}") from None
+
+
+def _is_regular(folder: Path, path: str) -> bool:
+    """Whether the file `path` of `folder` is a regular file, or a symbolic link to one
+    inside the folder, as `read_regular` reads."""
+    file = folder / path
+    if not file.is_file():
+        return False
+    return not file.is_symlink() or Path(os.path.realpath(file)).is_relative_to(
+        os.path.realpath(folder)
+    )
 
 
 def _read(folder: Path, path: str, diagnostics: list[tuple[str, Diagnostic]]) -> str | None:
