@@ -4,11 +4,12 @@ of plain Markdown (`obsidian` → `markdown`), and back (`markdown` → `obsidia
 Each note keeps its path, and each other file of the folder (an attachment) is copied as it
 is. Links are made to work in the other flavor: a wikilink to a note of the folder becomes a
 Markdown link to its file, relative to the linking note (`[[Sub/Note#part|x]]` in `Top.md` →
-`[x](Sub/Note.md#part)`), an embed of an attachment an image of it (`![[a.png]]` →
-`![a.png](a.png)`), an embed of a note, which plain Markdown cannot show, a link to it (with
-a diagnostic). Back, a relative Markdown link to a note of the folder becomes a wikilink and an
-image of an attachment named as its alt text an embed, so that a vault written to plain
-Markdown and back reads as it did.
+`[x](Sub/Note.md#part)`), a tag a link to its page's note (`[#tag](tag.md)`, as Scrapbox
+links tags), an embed of an attachment an image of it (`![[a.png]]` → `![a.png](a.png)`), an
+embed of a note, which plain Markdown cannot show, a link to it (with a diagnostic). Back, a
+relative Markdown link to a note of the folder becomes a wikilink, one shown as `#name` to
+its page's note a tag, and an image of an attachment named as its alt text an embed, so that
+a vault written to plain Markdown and back reads as it did.
 """
 
 from __future__ import annotations
@@ -287,14 +288,12 @@ class _Links:
                         return node
                     return self._link(note, source, section, alias or target)
                 case HashTag(name=name):
+                    # A link to the tag's page, as in Scrapbox: to the note beside, named as
+                    # the writer names a page's file, when the folder has none.
                     note = self._title_note(name, source)
                     if note is None:
-                        found.append(
-                            Diagnostic(
-                                "tag", line, f"the tag #{name}, of no note here, is written as text"
-                            )
-                        )
-                        return node
+                        folder = posixpath.dirname(source)
+                        note = posixpath.join(folder, title_to_filename(name) + NOTE_EXTENSION)
                     return self._link(note, source, "", "#" + name)
                 case Embed(target=target, size=size):
                     name = target.partition("#")[0]
@@ -345,6 +344,11 @@ class _Links:
                     target=target, section=section, alias=alias, destination=str() as d
                 ) if d and _is_relative(d):
                     note = posixpath.normpath(posixpath.join(folder, target + NOTE_EXTENSION))
+                    if alias.startswith("#") and not section:
+                        # A tag, written as a link to its page (see `as_markdown`).
+                        tag = posixpath.join(folder, title_to_filename(alias[1:]) + NOTE_EXTENSION)
+                        if note == posixpath.normpath(tag):
+                            return HashTag(alias[1:])
                     if note not in self._note_paths:
                         return node
                     return self._wikilink(note, source, section, alias)
