@@ -63,7 +63,7 @@ IMPORTS: dict[str, set[str]] = {
                       "project.incremental", "project.pages"},
     "project.vault_flavor": {"ast", "diagnostics", "filenames", "files", "markdown",
                              "markdown.options", "markdown.reader", "project.export",
-                             "project.note_index", "project.pages"},
+                             "project.note_index", "project.pages", "project.vault_project"},
     "project.vault_import": {"", "ast", "diagnostics", "filenames", "files", "project.export",
                              "project.note_index", "project.pages", "project.vault_project",
                              "scrapbox.report", "scrapbox.writer"},

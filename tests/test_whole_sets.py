@@ -65,6 +65,8 @@ def run(*args: object) -> subprocess.CompletedProcess[bytes]:
 def test_export_to_pages_to_vault_is_export_to_vault(tmp_path: Path, project: str) -> None:
     export = corpus_export(project)
     export_to_pages(export, tmp_path / "pages")
+    first = export.pages[0]
+    assert (tmp_path / "pages" / f"{first.title}.sb").stat().st_mtime == first.updated
     pages = read_pages_folder(tmp_path / "pages")
     assert pages.diagnostics == ()
     assert sorted(page.title for page in pages.export.pages) == sorted(

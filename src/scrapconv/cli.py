@@ -937,10 +937,8 @@ def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> No
     from .files import FolderLockedError
     from .project import (
         FlavorError,
-        UnknownProjectError,
         check_flavor,
         flavor_folder,
-        told_project,
         write_flavor,
     )
 
@@ -957,17 +955,11 @@ def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> No
     if output.exists() and not output.is_dir():
         raise InputError(f"{_shown(output)}: exists and is not a folder")
     _check_beside(output, folder)
-    project = conversion.project
-    if not project:
-        try:
-            notes = [path.relative_to(folder).as_posix() for path in sorted(folder.rglob("*.md"))]
-            project = told_project(folder, notes)
-        except (OSError, UnknownProjectError):
-            # (The project only names icons' alt texts here; reading reports what it can.)
-            project = ""
     try:
         with _ProgressBar("Converting notes") as progress:
-            converted = flavor_folder(folder, source, target, project=project, progress=progress)
+            converted = flavor_folder(
+                folder, source, target, project=conversion.project or None, progress=progress
+            )
         diagnostics = _labelled(folder, converted.diagnostics)
         counts = {"notes": len(converted.notes)}
         if dry_run:

@@ -55,6 +55,7 @@ from ..markdown.options import MarkdownOptions
 from .export import LONE_SURROGATE
 from .note_index import NoteIndex
 from .pages import NOTE_EXTENSION
+from .vault_project import UnknownProjectError, told_project
 
 __all__ = ["FlavorError", "FlavorFolder", "check_flavor", "flavor_folder", "write_flavor"]
 
@@ -91,13 +92,14 @@ def flavor_folder(
     source: MarkdownFlavor,
     target: MarkdownFlavor,
     *,
-    project: str = "",
+    project: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> FlavorFolder:
     """Every note of `folder` (hidden files and folders, `.obsidian` and `.trash` left out)
     read as `source` and written as `target`, links made to work there (see the module), and
     every other file to be copied as it is. `project` is the Scrapbox project of the notes'
-    icons (for their alt texts: `[name.icon]` of the project, `[/other/name.icon]`). A file
+    icons (for their alt texts: `[name.icon]` of the project, `[/other/name.icon]`); None:
+    the one they record or their icons name (`told_project`), else none. A file
     that is not a regular file, or whose name is not UTF-8, is skipped with a diagnostic. Raises
     FlavorError (one line) for a folder or file that cannot be read or a note that is not
     UTF-8."""
@@ -105,6 +107,12 @@ def flavor_folder(
     from ..markdown.reader import read_markdown_with_diagnostics
 
     notes, others, diagnostics = _folder_files(folder)
+    if project is None:
+        try:
+            project = told_project(folder, notes)
+        except UnknownProjectError:
+            # (Here the project names only the icons' alt texts: nothing is lost without.)
+            project = ""
     note_index = NoteIndex(tuple(notes))
     file_index = NoteIndex(tuple(others), extension="")
     links = _Links(note_index, file_index, frozenset(notes), frozenset(others))
