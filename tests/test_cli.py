@@ -121,7 +121,8 @@ def test_check_and_diff_of_an_export_into_a_vault_write_nothing(tmp_path: Path) 
     args = ("convert", str(export), "-o", str(vault), "--to", "obsidian")
     result = run(*args, "--check", "--diff")
     assert result.returncode == 1
-    assert f"+++ {vault / 'B.md'}\n@@ -0,0 +1,4 @@\n+---\n+title: B\n" in result.stdout.decode()
+    diff = f"+++ {vault / 'B.md'}\n@@ -0,0 +1,5 @@\n+---\n+title: B\n+project: p\n"
+    assert diff in result.stdout.decode()
     assert result.stderr.decode() == "2 pages, 2 files would change, 0 diagnostics\n"
     assert not vault.exists()
     assert run(*args).returncode == 0

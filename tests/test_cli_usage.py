@@ -73,7 +73,7 @@ def test_several_inputs_need_a_folder_and_pages(tmp_path: Path) -> None:
     export.write_text('{"pages": []}', encoding="utf-8")
     result = run("convert", "--to", "obsidian", first, export, "-o", tmp_path / "out")
     assert result.returncode == 2
-    assert "several inputs are pages" in result.stderr.decode()
+    assert "give pages alone, or exports and folders alone" in result.stderr.decode()
     assert not (tmp_path / "out").exists()
 
 

@@ -242,10 +242,11 @@ def test_front_matter_and_modification_times(tmp_path: Path) -> None:
     assert "\ncreated: 2021-01-06T12:34:56Z\n" in (tmp_path / result.files[0]).read_text()
 
 
-def test_a_page_without_times_has_only_its_title(tmp_path: Path) -> None:
+def test_a_page_without_times_has_only_its_title_and_project(tmp_path: Path) -> None:
     export = Export("p", (ExportPage("T", "T\n a"),))
     result = export_to_vault(export, tmp_path, MarkdownOptions(flavor="markdown"))
-    assert (tmp_path / "T.md").read_text(encoding="utf-8") == "---\ntitle: T\n---\n- a\n"
+    text = (tmp_path / "T.md").read_text(encoding="utf-8")
+    assert text == "---\ntitle: T\nproject: p\n---\n- a\n"
     assert result.diagnostics == ()
 
 
@@ -436,7 +437,8 @@ def test_command_options_reach_the_notes(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     text = (tmp_path / "v" / "T.md").read_text(encoding="utf-8")
-    assert text == "---\ntitle: T\n---\n[me.icon](https://scrapbox.io/q/me)\n# h\n"
+    # The project given, not the export's, is the one the notes record.
+    assert text == "---\ntitle: T\nproject: q\n---\n[me.icon](https://scrapbox.io/q/me)\n# h\n"
 
 
 @pytest.mark.parametrize(("data", "message"), MALFORMED[:4] + MALFORMED[8:14])
@@ -460,8 +462,8 @@ def test_command_rejects_a_malformed_export(tmp_path: Path, data: bytes, message
         (("{export}", "-o", "{export}", "--to", "obsidian"), "exists and is not a folder"),
         (("{export}", "-o", "{export}/v", "--to", "obsidian"), "cannot write"),
         (("{export}", "--to", "obsidian"), "give it with -o FOLDER"),
-        (("{export}", "-o", "{tmp}/v", "--to", "scrapbox"), "to obsidian or markdown"),
-        (("{export}", "{tmp}/p.sb", "-o", "{tmp}/v", "--to", "obsidian"), "several inputs"),
+        (("{export}", "-o", "{tmp}/v", "--to", "scrapbox", "--incremental"), "applies to notes"),
+        (("{export}", "{tmp}/p.sb", "-o", "{tmp}/v", "--to", "obsidian"), "give pages alone"),
         (("{tmp}/p.txt", "--to", "obsidian"), "Missing option '--from'"),
     ],
 )

@@ -24,6 +24,7 @@ from scrapconv.project import (
     vault_to_import,
     write_import,
 )
+from scrapconv.project.note_index import NoteIndex
 
 from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
 from .test_corpus_roundtrip import changed_lines
@@ -233,7 +234,8 @@ def test_export_to_vault_to_import(tmp_path: Path, project: str) -> None:
     ]
     export = read_export(export_path.read_bytes(), export_path.name)
     written = export_to_vault(export, tmp_path)
-    result = vault_to_import(tmp_path, project=export.project)
+    # No project given: the notes record it.
+    result = vault_to_import(tmp_path)
     assert result.notes == tuple(sorted(written.files))
     page_of_file = dict(zip(written.files, export.pages, strict=True))
     # Every title comes back.
@@ -300,11 +302,14 @@ def test_command_converts_a_vault(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("{vault}", "-o", "{tmp}", "--to", "scrapbox"), "is a folder"),
+        (("{vault}", "-o", "{vault}/A", "--to", "scrapbox"), "inside the vault"),
         (("{vault}", "-o", "{tmp}/no/x.json", "--to", "scrapbox"), "cannot write"),
         (("{vault}", "--to", "scrapbox"), "give it with -o FILE.json"),
-        (("{vault}", "-o", "{tmp}/x.json", "--to", "obsidian"), "give --to scrapbox"),
-        (("--from", "scrapbox", "{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox"), "--from"),
+        (("{vault}", "-o", "{tmp}/x.json", "--to", "obsidian"), "give --to markdown or scrapbox"),
+        (
+            ("--from", "scrapbox", "{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox"),
+            "no Scrapbox",
+        ),
         (("{vault}", "-o", "{tmp}/x.json", "--to", "scrapbox", "--incremental"), "--incremental"),
     ],
 )
@@ -359,8 +364,8 @@ def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None
 
     def links(count: int) -> Callable[[], object]:
         paths = tuple(f"folder {n}/index.md" for n in range(count))
-        index = vault_import._NoteIndex(paths, tuple(f"index ({n})" for n in range(count)))
-        return lambda: [index.title("missing/index", path) for path in paths]
+        index = NoteIndex(paths)
+        return lambda: [index.path("missing/index", path) for path in paths]
 
     for work in (titles, links):
         small, large = best_time(work(800)), best_time(work(8000))

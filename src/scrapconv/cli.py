@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .config import Settings
     from .diagnostics import Diagnostic
     from .files import FileChange
-    from .project import KeptFile, PageSync, VaultRun
+    from .project import Export, ImportResult, KeptFile, PageSync, VaultRun
 
 ICON_FORMS: tuple[str, ...] = get_args(IconForm)
 
@@ -222,8 +222,9 @@ def _codes_epilog() -> str:
     type=click.Choice((*READABLE_FORMATS, EXPORT)),
     default=None,
     help="Input format; export is a Scrapbox project export (JSON). Default: told by the "
-    "file name (.json: export, .sb or .scrapbox: scrapbox, .md: obsidian; a folder is an "
-    "obsidian vault), else by the content where it tells clearly.",
+    "file name (.json: export, .sb or .scrapbox: scrapbox, .md: obsidian; a folder of .sb "
+    "pages and no .md notes is scrapbox, another folder an obsidian vault), else by the "
+    "content where it tells clearly.",
 )
 @click.option(
     "--to",
@@ -237,8 +238,10 @@ def _codes_epilog() -> str:
     "--output",
     type=click.Path(path_type=Path),
     default=None,
-    help="The folder (made when absent) to write a whole export into, one note per page; for "
-    "a vault (a folder of notes), the Cosense import file (JSON) to write.",
+    help="For a page, the file to write (or the folder, for several pages). For an export, "
+    "a vault or a folder of .sb pages: the folder (made when absent) to write into, one file "
+    "a page; with --to scrapbox, a name ending in .json is the Cosense import file to write "
+    "instead. Several exports or folders go each into its own folder inside it.",
 )
 @click.option("--project", default="", help="The Scrapbox project name (for icons and root links).")
 @_icons_option
@@ -323,9 +326,11 @@ def convert_command(
     """Convert INPUTS and print the result or write it with -o.
 
     An input is a page (.sb, .scrapbox, .md, or - or nothing for standard input), a project
-    export (.json), written into a folder of notes (-o FOLDER), or a folder of notes (a vault),
-    written into a Cosense import file (-o FILE.json --to scrapbox). Several pages go into one
-    folder (-o FOLDER), one file each.
+    export (.json), a folder of notes (a vault) or a folder of .sb pages. An export, a vault
+    or a folder of pages is written into a folder (-o FOLDER): notes with --to obsidian or
+    markdown, .sb pages with --to scrapbox; or, with --to scrapbox and -o FILE.json, into one
+    Cosense import file. Several pages go into one folder (-o FOLDER), one file each; several
+    exports or folders each into its own folder inside -o.
 
     What the conversion lost or changed is reported on standard error, one line per file and
     code (the others of a file's code counted there; --report lists each). With -o, --check
@@ -338,6 +343,8 @@ def convert_command(
       scrapconv convert --to obsidian a.sb b.sb -o notes/
       scrapconv convert myproject.json -o vault/ --to obsidian --incremental
       scrapconv convert vault/ -o import.json --to scrapbox
+      scrapconv convert myproject.json -o pages/ --to scrapbox
+      scrapconv convert vault/ -o plain/ --to markdown
     """
     names = inputs or ("-",)
     if "-" in names and len(names) > 1:
@@ -351,9 +358,9 @@ def convert_command(
     _check_report(report)
     read = [_input_kind(name, source) for name in names]
     kinds = {kind for _, kind, _ in read}
-    if len(names) > 1 and kinds != {"page"}:
+    if len(names) > 1 and kinds != {"page"} and "page" in kinds:
         raise click.UsageError(
-            "several inputs are pages: give an export or a vault as the one input"
+            "give pages alone, or exports and folders alone: they go into -o differently"
         )
     kind = read[0][1]
     conversion = _conversion(
@@ -374,17 +381,72 @@ def convert_command(
         lock=lock,
         reporting=_reporting(config, select, ignore, quiet, report),
     )
+    if kind == "page":
+        _convert_pages([(name, page) for name, _, page in read], conversion)
+    elif len(read) == 1:
+        _convert_set(read[0], conversion)
+    else:
+        _convert_sets(read, conversion)
+
+
+# What an input is: a page, an export (JSON), a folder of notes (a vault) or a folder of
+# Scrapbox-notation pages.
+InputKind = Literal["page", "export", "vault", "pages"]
+
+
+def _convert_set(
+    item: tuple[str, InputKind, tuple[str | None, bytes | None]], conversion: _Conversion
+) -> None:
+    """One export, vault or folder of pages converted."""
+    name, kind, (source, data) = item
     match kind:
         case "vault":
-            _convert_vault(Path(names[0]), read[0][2][0], conversion)
-        case "export":
-            _convert_export(names[0], read[0][2][1], conversion)
-        case "page":
-            _convert_pages([(name, page) for name, _, page in read], conversion)
+            _convert_vault(Path(name), source, conversion)
+        case "pages":
+            _convert_pages_folder(Path(name), conversion)
+        case _:
+            _convert_export(name, data, conversion)
 
 
-# What an input is: a page, an export (JSON) or a folder of notes (a vault).
-InputKind = Literal["page", "export", "vault"]
+def _convert_sets(
+    read: list[tuple[str, InputKind, tuple[str | None, bytes | None]]], conversion: _Conversion
+) -> None:
+    """Several exports, vaults or folders of pages, each into its own folder inside -o,
+    named after it (`a.json` into `OUT/a/`, the vault `v/` into `OUT/v/`). Each is converted
+    whole before the next; the exit status is the highest of theirs."""
+    from dataclasses import replace
+
+    output = conversion.output
+    if output is None or _is_import_file(output):
+        raise click.UsageError(
+            "several exports or folders go each into its own folder of -o FOLDER: give it"
+        )
+    if conversion.report is not None:
+        raise click.UsageError("--report takes the run of one export or folder: give one input")
+    folders = [
+        output / (Path(name).stem if kind == "export" else Path(name).resolve().name)
+        for name, kind, _ in read
+    ]
+    names = {folder.name.casefold() for folder in folders}
+    if "-" in (name for name, _, _ in read) or len(names) < len(folders):
+        raise click.UsageError(
+            "two inputs of one name would go into one folder: convert them apart"
+        )
+    status = 0
+    for item, folder in zip(read, folders, strict=True):
+        click.echo(f"{_shown(item[0])} → {_shown(folder)}", err=True)
+        try:
+            _convert_set(item, replace(conversion, output=folder))
+        except SystemExit as exit:
+            status = max(status, exit.code if isinstance(exit.code, int) else 1)
+    if status:
+        sys.exit(status)
+
+
+def _is_import_file(output: Path) -> bool:
+    """Whether -o names a Cosense import file (`.json`), rather than a folder, for --to
+    scrapbox."""
+    return output.suffix.lower() == ".json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,8 +504,10 @@ def _conversion(
     if target is None:
         raise click.MissingParameter(param_type="option", param_hint="'--to'")
     incremental, force = run
-    if (incremental or force) and (kind != "export" or output is None):
-        raise click.UsageError("--incremental and --force apply to an export into a folder (-o)")
+    if (incremental or force) and (kind not in ("export", "pages") or output is None):
+        raise click.UsageError(
+            "--incremental and --force apply to an export (or a folder of pages) into a folder (-o)"
+        )
     if force and not incremental:
         raise click.UsageError("--force applies with --incremental")
     if dry_run and output is None:
@@ -513,9 +577,8 @@ def _input_kind(
     """An input, what it is, and its format with its bytes when they were read to tell it
     (standard input can be read once only)."""
     if name != "-" and Path(name).is_dir():
-        if source not in (None, "obsidian", "markdown"):
-            raise click.UsageError("a folder is a vault of notes: give --from obsidian or markdown")
-        return name, "vault", (source or "obsidian", None)
+        kind, (folder_source, _) = _folder_kind(name, source)
+        return name, kind, (folder_source, None)
     data: bytes | None = None
     if source is None:
         source = _FORMAT_OF_EXTENSION.get(Path(name).suffix.lower()) if name != "-" else None
@@ -528,6 +591,34 @@ def _input_kind(
                 f"{'standard input' if name == '-' else repr(name)} (its name or its content)"
             )
     return name, "export" if source == EXPORT else "page", (source, data)
+
+
+def _folder_kind(
+    name: str, source: str | None
+) -> tuple[InputKind, tuple[str | None, bytes | None]]:
+    """What a folder is: pages (`--from scrapbox`, or `.sb` files and no `.md` directly in
+    it) or a vault of notes (`--from obsidian` or `markdown`, or the rest)."""
+    from .project import is_pages_folder
+
+    if source == "scrapbox":
+        return "pages", (source, None)
+    if source in ("obsidian", "markdown"):
+        return "vault", (source, None)
+    if source is not None:
+        raise click.UsageError(
+            f"{_shown(name)} is a folder: give --from scrapbox (pages), obsidian or markdown "
+            "(notes)"
+        )
+    try:
+        pages = is_pages_folder(Path(name))
+    except OSError as error:
+        raise InputError(f"{_shown(name)}: cannot read: {error.strerror or error}") from None
+    if pages is None:
+        raise click.UsageError(
+            f"{_shown(name)} holds both .sb pages and .md notes: give --from scrapbox to "
+            "read the pages, --from obsidian to read the notes"
+        )
+    return ("pages", ("scrapbox", None)) if pages else ("vault", ("obsidian", None))
 
 
 def _check_report(report: str | None) -> None:
@@ -672,22 +763,41 @@ def _write_changes(changes: tuple[FileChange, ...], lock: _Lock) -> None:
 
 
 def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> None:
-    """An export into a folder of notes: checked whole first, so bad input writes nothing.
-    Exit status 1 when an incremental run kept a file."""
-    from .files import FolderLockedError
-    from .manifest import ManifestError
-    from .project import ExportError, check_vault, export_to_vault, read_export
+    """An export into a folder of notes (or of `.sb` pages, or an import file, for --to
+    scrapbox): checked whole first, so bad input writes nothing. Exit status 1 when an
+    incremental run kept a file."""
+    from .project import ExportError, read_export
 
     output = conversion.output
     if output is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
-    if conversion.markdown is None:
-        raise click.UsageError("an export converts to obsidian or markdown notes")
     label = "<stdin>" if name == "-" else name
     try:
         export = read_export(data if data is not None else _read_bytes(name), label)
     except ExportError as error:
         raise InputError(str(error)) from None
+    if conversion.markdown is None:
+        if _is_import_file(output):
+            from .project import export_import
+
+            _write_import_file(export_import(export), Path(label), "pages", conversion)
+        else:
+            _write_pages_folder(export, conversion)
+        return
+    _write_vault(export, conversion)
+
+
+def _write_vault(
+    export: Export, conversion: _Conversion, read: Sequence[tuple[str, Diagnostic]] = ()
+) -> None:
+    """An export (or a folder of pages read as one) written into a folder of notes, `read`
+    the diagnostics of reading it."""
+    from .files import FolderLockedError
+    from .manifest import ManifestError
+    from .project import check_vault, export_to_vault
+
+    output = conversion.output
+    assert output is not None and conversion.markdown is not None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
     dry_run, lock, incremental = conversion.dry_run, conversion.lock, conversion.run.incremental
@@ -701,7 +811,7 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         except ManifestError as error:
             raise InputError(str(error)) from None
-        diagnostics = conversion.reporting.kept(_labelled(output, checked.diagnostics))
+        diagnostics = conversion.reporting.kept([*read, *_labelled(output, checked.diagnostics)])
         conversion.reporting.show(diagnostics)
         _print_kept(output, checked.kept)
         dry_run.show(checked.changes)
@@ -732,7 +842,7 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
         ) from None
     except ManifestError as error:
         raise InputError(str(error)) from None
-    diagnostics = conversion.reporting.kept(_labelled(output, result.diagnostics))
+    diagnostics = conversion.reporting.kept([*read, *_labelled(output, result.diagnostics)])
     conversion.reporting.show(diagnostics)
     _print_kept(output, result.kept)
     counts = {"pages": result.pages, "files_written": len(result.files)}
@@ -753,6 +863,7 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
 
 # What each count of an export's summary line is called there, in the line's order.
 _EXPORT_SUMMARY_WORDS = {
+    "notes": "notes",
     "pages": "pages",
     "files_written": "files written",
     "files_would_change": "files would change",
@@ -798,10 +909,182 @@ def _print_kept(folder: Path, kept: tuple[KeptFile, ...]) -> None:
 
 
 def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) -> None:
-    """A vault into one Cosense import file: every note read first, so bad input writes
-    nothing, and the file written whole or not at all."""
+    """A vault into one Cosense import file (or a folder of `.sb` pages), or into a folder of
+    notes of the other flavor: every note read first, so bad input writes nothing, and each
+    file written whole or not at all."""
+    from .project import VaultError, vault_to_import
+
+    output = conversion.output
+    if conversion.target != "scrapbox":
+        _convert_flavor(folder, cast(Flavor, source), conversion)
+        return
+    if output is None:
+        raise click.UsageError(
+            "a vault converts into one import file or a folder of pages: give it with "
+            "-o FILE.json or -o FOLDER"
+        )
+    if _is_import_file(output) and output.is_dir():
+        raise InputError(f"{output}: is a folder, not a file to write the import to")
+    if not _is_import_file(output):
+        _check_beside(output, folder)
+    try:
+        with _ProgressBar("Converting notes") as progress:
+            result = vault_to_import(
+                folder,
+                flavor=cast(Flavor, source),
+                project=conversion.project or None,
+                import_format=conversion.import_format,
+                progress=progress,
+            )
+    except VaultError as error:
+        raise InputError(str(error)) from None
+    if _is_import_file(output):
+        _write_import_file(result, folder, "notes", conversion)
+        return
+    from .project import Export, ExportPage, told_project
+
+    # (Told already, the same way, by `vault_to_import`.)
+    project = conversion.project or told_project(folder, list(result.notes))
+    pages = tuple(ExportPage(page.title, "\n".join(page.lines)) for page in result.pages)
+    _write_pages_folder(Export(project, pages), conversion, _labelled(folder, result.diagnostics))
+
+
+def _convert_pages_folder(folder: Path, conversion: _Conversion) -> None:
+    """A folder of `.sb` pages into a folder of notes, or into one import file."""
+    from .project import PagesFolderError, pages_import, read_pages_folder
+
+    output = conversion.output
+    if output is None:
+        raise click.UsageError(
+            "a folder of pages converts into a folder of notes or an import file: give it "
+            "with -o FOLDER or -o FILE.json"
+        )
+    if conversion.target == "scrapbox" and not _is_import_file(output):
+        raise click.UsageError(
+            f"{_shown(folder)} is a folder of Scrapbox pages already: give --to obsidian or "
+            "markdown, or -o FILE.json for an import file"
+        )
+    try:
+        pages = read_pages_folder(folder)
+    except PagesFolderError as error:
+        raise InputError(str(error)) from None
+    if conversion.markdown is None:
+        _write_import_file(pages_import(pages), folder, "pages", conversion)
+        return
+    _write_vault(pages.export, conversion, _labelled(folder, pages.diagnostics))
+
+
+def _write_pages_folder(
+    export: Export, conversion: _Conversion, read: Sequence[tuple[str, Diagnostic]] = ()
+) -> None:
+    """An export written into a folder of `.sb` pages, one a page, and its record; `read`
+    the diagnostics of reading it."""
     from .files import FolderLockedError
-    from .project import VaultError, compare_file, import_bytes, vault_to_import, write_import
+    from .project import check_pages, export_to_pages
+
+    output, dry_run, lock = conversion.output, conversion.dry_run, conversion.lock
+    assert output is not None
+    if conversion.run.incremental:
+        raise click.UsageError("--incremental applies to notes: a folder of pages is written whole")
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{_shown(output)}: exists and is not a folder")
+    try:
+        if dry_run:
+            changes, result = check_pages(export, output)
+        else:
+            result = export_to_pages(export, output, wait=lock.wait, waiting=lock.waiting(output))
+    except FolderLockedError as error:
+        raise lock.failed(error) from None
+    except OSError as error:
+        raise InputError(
+            f"{_shown(error.filename or output)}: cannot write: {error.strerror or error}"
+        ) from None
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    diagnostics = conversion.reporting.kept([*read, *_labelled(output, result.diagnostics)])
+    conversion.reporting.show(diagnostics)
+    counts = {"pages": result.pages}
+    if dry_run:
+        dry_run.show(changes)
+        counts["files_would_change"] = len(changes)
+    else:
+        counts["files_written"] = len(result.files)
+    counts["diagnostics"] = len(diagnostics)
+    click.echo(_export_summary(counts), err=True)
+    _write_report(conversion.report, counts, diagnostics, lock)
+    if dry_run:
+        dry_run.exit(changes)
+
+
+def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> None:
+    """A folder of notes into a folder of notes of the other flavor."""
+    from .files import FolderLockedError
+    from .project import (
+        FlavorError,
+        check_flavor,
+        flavor_folder,
+        write_flavor,
+    )
+
+    output, dry_run, lock = conversion.output, conversion.dry_run, conversion.lock
+    target = cast(Flavor, conversion.target)
+    if target == source:
+        other = "markdown" if source == "obsidian" else "obsidian"
+        raise click.UsageError(
+            f"{_shown(folder)} is read as {source} notes: give --to {other} or scrapbox (or "
+            "--from for the flavor it is written in)"
+        )
+    if output is None or _is_import_file(output):
+        raise click.UsageError(f"a vault converts to {target} notes in a folder: give -o FOLDER")
+    if output.exists() and not output.is_dir():
+        raise InputError(f"{_shown(output)}: exists and is not a folder")
+    _check_beside(output, folder)
+    try:
+        with _ProgressBar("Converting notes") as progress:
+            converted = flavor_folder(
+                folder, source, target, project=conversion.project or None, progress=progress
+            )
+        diagnostics = conversion.reporting.kept(_labelled(folder, converted.diagnostics))
+        counts = {"notes": len(converted.notes)}
+        if dry_run:
+            changes = check_flavor(converted, output)
+            conversion.reporting.show(diagnostics)
+            dry_run.show(changes)
+            counts["files_would_change"] = len(changes)
+        else:
+            written = write_flavor(converted, output, wait=lock.wait, waiting=lock.waiting(output))
+            conversion.reporting.show(diagnostics)
+            counts["files_written"] = len(written)
+    except FlavorError as error:
+        raise InputError(str(error)) from None
+    except FolderLockedError as error:
+        raise lock.failed(error) from None
+    except OSError as error:
+        raise InputError(
+            f"{_shown(error.filename or output)}: cannot write: {error.strerror or error}"
+        ) from None
+    counts["diagnostics"] = len(diagnostics)
+    click.echo(_export_summary(counts), err=True)
+    _write_report(conversion.report, counts, diagnostics, lock)
+    if dry_run:
+        dry_run.exit(changes)
+
+
+def _check_beside(output: Path, folder: Path) -> None:
+    """A folder written from a vault is not the vault, nor inside it (where the next run
+    would read it as notes)."""
+    resolved, vault = output.resolve(), folder.resolve()
+    if resolved == vault or vault in resolved.parents:
+        raise InputError(f"{_shown(output)}: is inside the vault read: give a folder beside it")
+
+
+def _write_import_file(
+    result: ImportResult, folder: Path, noun: str, conversion: _Conversion
+) -> None:
+    """A Cosense import written to -o FILE.json (or compared with it), whole or not at all;
+    `folder` labels the diagnostics, `noun` names what was read (notes, pages)."""
+    from .files import FolderLockedError
+    from .project import compare_file, import_bytes, write_import
 
     output, dry_run, lock, report = (
         conversion.output,
@@ -809,26 +1092,15 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         conversion.lock,
         conversion.report,
     )
-    if conversion.target != "scrapbox":
-        raise click.UsageError("a vault converts to a Cosense import: give --to scrapbox")
-    if output is None:
-        raise click.UsageError("a vault converts into one import file: give it with -o FILE.json")
+    assert output is not None
     if output.is_dir():
         raise InputError(f"{output}: is a folder, not a file to write the import to")
-    try:
-        with _ProgressBar("Converting notes") as progress:
-            result = vault_to_import(
-                folder,
-                flavor=cast(Flavor, source),
-                project=conversion.project,
-                import_format=conversion.import_format,
-                progress=progress,
-            )
-    except VaultError as error:
-        raise InputError(str(error)) from None
     reporting = conversion.reporting
     diagnostics = reporting.kept(_labelled(folder, result.diagnostics))
-    counts = {"notes": len(result.notes), "pages": len(result.pages)}
+    counts = {noun: len(result.notes), "pages": len(result.pages)}
+    summary = ", ".join(
+        f"{count} {key}" for key, count in counts.items() if key == "pages" or count
+    )
     if dry_run:
         try:
             change = compare_file(output, import_bytes(result))
@@ -838,8 +1110,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         reporting.show(diagnostics)
         dry_run.show(changes)
         click.echo(
-            f"{len(result.notes)} notes, {len(result.pages)} pages, "
-            f"{len(diagnostics)} diagnostics, "
+            f"{summary}, {len(diagnostics)} diagnostics, "
             f"{output} {'would change' if changes else 'unchanged'}",
             err=True,
         )
@@ -853,11 +1124,10 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
         raise lock.failed(error) from None
     except OSError as error:
         raise InputError(f"{_shown(output)}: cannot write: {error.strerror or error}") from None
+    except ValueError as error:
+        raise InputError(str(error)) from None
     reporting.show(diagnostics)
-    click.echo(
-        f"{len(result.notes)} notes, {len(result.pages)} pages, {len(diagnostics)} diagnostics",
-        err=True,
-    )
+    click.echo(f"{summary}, {len(diagnostics)} diagnostics", err=True)
     counts["files_written"] = 1
     _write_report(report, {**counts, "diagnostics": len(diagnostics)}, diagnostics, lock)
 

@@ -62,6 +62,7 @@ CODES = MappingProxyType(
         "list-depth": "a line is written at another depth",
         "list-number": "the number of an item that holds only another list is left out",
         "number": "a numbered line is written with another number",
+        "page-file": "a `.sb` file would read a page's text otherwise (a BOM, a line break)",
         "quote-spacing": "the spacing after '>' is written as one space",
         "scrapbox-markup": "Scrapbox reads text of the line as markup",
         "skipped": "a file or folder that is not read (not UTF-8, not a regular file)",

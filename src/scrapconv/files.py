@@ -13,8 +13,10 @@ first removes the temporary files (`.scrapconv-*.tmp`) that killed runs left in 
 then removes the lock file again as it lets the lock go.
 
 `write_atomically` writes a file whole or not at all (a temporary file in the same folder, then
-a rename). `compare_file` gives a file as it is next to what would be written (`FileChange`,
-with its unified diff), and `write_change` writes it only when it changes the file.
+a rename); `folder_run` writes many files into a folder so, and removes the new ones again when
+the run fails or is interrupted. `compare_file` gives a file as it is next to what would be
+written (`FileChange`, with its unified diff), and `write_change` writes it only when it
+changes the file.
 """
 
 from __future__ import annotations
@@ -38,10 +40,12 @@ __all__ = [
     "LOCK_NAME",
     "FileChange",
     "FolderLockedError",
+    "FolderRun",
     "IrregularFileError",
     "compare_file",
     "error_reason",
     "folder_lock",
+    "folder_run",
     "interrupts_held",
     "kept_mode",
     "make_folder",
@@ -206,6 +210,13 @@ def write_change(change: FileChange) -> None:
 
 def make_folder(folder: Path) -> list[Path]:
     """Make `folder` and its missing parents; the folders made, outermost first."""
+    missing = _missing_folders(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist, outermost first."""
     missing: list[Path] = []
     current = folder
     while not current.exists() and not current.is_symlink():
@@ -213,7 +224,6 @@ def make_folder(folder: Path) -> list[Path]:
         if current.parent == current:
             break
         current = current.parent
-    folder.mkdir(parents=True, exist_ok=True)
     return list(reversed(missing))
 
 
@@ -415,3 +425,54 @@ else:
                 os.unlink(path)
         finally:
             os.close(descriptor)
+
+
+class FolderRun:
+    """The files a run writes into one folder (see `folder_run`): each written whole, with
+    the permissions of the file it replaces; the new ones remembered, to be removed again
+    should the run fail."""
+
+    def __init__(self) -> None:
+        self.new_files: list[Path] = []
+        self.new_folders: list[Path] = []
+
+    def make_folder(self, folder: Path) -> None:
+        """Make `folder` and its missing parents, each remembered before it is made, to be
+        removed again (when empty) should the run fail."""
+        self.new_folders.extend(_missing_folders(folder))
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def write(self, path: Path, data: bytes, mtime: int | None = None) -> None:
+        """Write `path` atomically; a new file is remembered before it exists, so that an
+        interrupt just after the rename still finds it to remove."""
+        mode = kept_mode(path)
+        if mode is None:
+            if not path.is_symlink():
+                self.new_files.append(path)
+            mode = new_file_mode()
+        write_atomically(path, data, mtime, mode)
+
+
+@contextlib.contextmanager
+def folder_run(
+    folder: Path, *, wait: bool = True, waiting: Callable[[], None] | None = None
+) -> Iterator[FolderRun]:
+    """A run writing files into `folder`: the folder (and its missing parents) made and its
+    lock held (`folder_lock`) for the block. On any failure, Ctrl-C included, the files the
+    run made are removed again, then the folders it made."""
+    run = FolderRun()
+    try:
+        run.make_folder(folder)
+        with folder_lock(folder, wait=wait, waiting=waiting):
+            try:
+                yield run
+            except BaseException:
+                with interrupts_held():
+                    remove_files(run.new_files)
+                raise
+    except BaseException:
+        with interrupts_held():
+            for made_folder in reversed(run.new_folders):
+                with contextlib.suppress(OSError):
+                    made_folder.rmdir()
+        raise

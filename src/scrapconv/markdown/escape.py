@@ -30,6 +30,9 @@ LONE_TAG = re.compile(
 # A URL in running text, as the Obsidian flavor reads one: it ends at a space, and before
 # `*`, `~`, `$` and a closing `__`; the writer puts any other URL in angle brackets.
 BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`|\\*~$]*[^\s<>\[\]`|\\*~$_]"
+# A URL in running text as the plain flavor reads one: GitHub's autolink also runs over `|`
+# (a table's cells are split before their text is read).
+PLAIN_BARE_URL = r"(?<![\w/])https?://[^\s<>\[\]`\\*~$]*[^\s<>\[\]`\\*~$_]"
 # Where such a URL ends, whatever stands before.
 URL_STOP = re.compile(r"[\s<>\[\]`|\\*~$]")
 

@@ -52,7 +52,7 @@ from ..filenames import (
 )
 from ..scrapbox.inline import is_image_url
 from .emphasis import finalize_emphasis
-from .escape import BARE_URL, is_punctuation, is_whitespace
+from .escape import BARE_URL, PLAIN_BARE_URL, is_punctuation, is_whitespace
 
 Token = dict[str, Any]
 
@@ -408,7 +408,8 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
         "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
     )
     inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
-    inline.register("bare_url", BARE_URL, _parse_bare_url, before="escape")
+    bare_url = BARE_URL if obsidian else PLAIN_BARE_URL
+    inline.register("bare_url", bare_url, _parse_bare_url, before="escape")
     inline.register("strikethrough", _TILDES, _strikethrough_rule(obsidian))
     if obsidian:
         inline.register("wikilink", _WIKILINK, _parse_wikilink, before="link")

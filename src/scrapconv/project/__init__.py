@@ -9,6 +9,12 @@ kept beside Scrapbox-notation pages. One module per job:
 * `vault`: an export written into a folder (`export_to_vault`) or compared with it
   (`check_vault`);
 * `vault_import`: a vault read into a Cosense import (`vault_to_import`, `write_import`);
+* `vault_project`: the project of a vault that does not say it (`told_project`);
+* `note_index`: which file of a vault a link names, by Obsidian's rules;
+* `vault_flavor`: a vault written again in the other Markdown flavor (`flavor_folder`,
+  `write_flavor`);
+* `sb_folder`: an export as a folder of `.sb` pages (`export_to_pages`), and such a folder
+  read back (`read_pages_folder`);
 * `sync`: the note beside one page (`sync_page`), and the pages of the files named
   (`sync_targets`).
 
@@ -31,6 +37,17 @@ from .export import (
 )
 from .incremental import FullRun, KeepReason, KeptFile
 from .pages import PageOptions, VaultNote, convert_page, vault_notes
+from .sb_folder import (
+    PagesFolder,
+    PagesFolderError,
+    PagesResult,
+    check_pages,
+    export_import,
+    export_to_pages,
+    is_pages_folder,
+    pages_import,
+    read_pages_folder,
+)
 from .sync import (
     SCRAPBOX_EXTENSIONS,
     PageSync,
@@ -42,7 +59,9 @@ from .sync import (
     sync_targets,
 )
 from .vault import VaultCheck, VaultResult, VaultRun, check_vault, export_to_vault
+from .vault_flavor import FlavorError, FlavorFolder, check_flavor, flavor_folder, write_flavor
 from .vault_import import VaultError, vault_to_import, write_import
+from .vault_project import UnknownProjectError, told_project
 from .workers import default_jobs
 
 __all__ = [
@@ -51,6 +70,8 @@ __all__ = [
     "ExportError",
     "ExportPage",
     "FileChange",
+    "FlavorError",
+    "FlavorFolder",
     "FullRun",
     "ImportPage",
     "ImportResult",
@@ -58,27 +79,41 @@ __all__ = [
     "KeptFile",
     "PageOptions",
     "PageSync",
+    "PagesFolder",
+    "PagesFolderError",
+    "PagesResult",
     "SyncError",
     "SyncOptions",
     "SyncTarget",
+    "UnknownProjectError",
     "VaultCheck",
     "VaultError",
     "VaultNote",
     "VaultResult",
     "VaultRun",
+    "check_flavor",
+    "check_pages",
     "check_vault",
     "compare_file",
     "convert_page",
     "default_jobs",
+    "export_import",
+    "export_to_pages",
     "export_to_vault",
+    "flavor_folder",
     "import_bytes",
+    "is_pages_folder",
     "iso_time",
     "note_path",
+    "pages_import",
     "read_export",
+    "read_pages_folder",
     "sync_page",
     "sync_targets",
+    "told_project",
     "vault_notes",
     "vault_to_import",
     "write_change",
+    "write_flavor",
     "write_import",
 ]

@@ -66,8 +66,9 @@ class VaultNote:
 def convert_page(page: ExportPage, options: PageOptions) -> tuple[str, str, list[Diagnostic]]:
     """One page as a note: its file name (with `.md`), its text and its diagnostics.
 
-    The front matter holds the title, `created` and `updated` (ISO 8601, UTC) when the export
-    has them, and `aliases: [title]` when the file name is not the title. In the reference
+    The front matter holds the title, the project (where there is one), `created` and
+    `updated` (ISO 8601, UTC) when the export has them, and `aliases: [title]` when the file
+    name is not the title. In the reference
     format it holds the title only, as the reference pipeline writes it, and the text is
     that of the page converted alone (`scrapconv.convert(..., compat="reference")`).
     """
@@ -110,6 +111,9 @@ def convert_page(page: ExportPage, options: PageOptions) -> tuple[str, str, list
         )
         return filename + NOTE_EXTENSION, text, [*diagnostics, *written]
     meta: list[Property] = []
+    if options.markdown.project:
+        # The vault remembers its project: an import of it needs no project given.
+        meta.append(Property("project", options.markdown.project))
     if page.created is not None:
         meta.append(Property("created", iso_time(page.created)))
     if page.updated is not None:

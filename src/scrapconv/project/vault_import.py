@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import posixpath
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,14 +43,10 @@ from ..files import (
 )
 from ..scrapbox.report import scrapbox_diagnostics
 from ..scrapbox.writer import write_scrapbox
-from .export import (
-    LONE_SURROGATE,
-    ImportPage,
-    ImportResult,
-    import_bytes,
-    shown,
-)
+from .export import LONE_SURROGATE, ImportPage, ImportResult, import_bytes, shown
+from .note_index import NoteIndex
 from .pages import NOTE_EXTENSION
+from .vault_project import UnknownProjectError, told_project
 
 __all__ = ["VaultError", "vault_to_import", "write_import"]
 
@@ -75,7 +69,7 @@ def vault_to_import(
     folder: Path,
     *,
     flavor: Literal["obsidian", "markdown"] = "obsidian",
-    project: str = "",
+    project: str | None = None,
     import_format: ImportFormat = "dated",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
@@ -88,10 +82,12 @@ def vault_to_import(
     `Title (Folder)`, reported as `duplicate-title`.
 
     Links to notes (`[[Folder/Note]]`, `[[note#heading|alias]]`, `[x](Note.md)`, embeds) are
-    resolved as Obsidian does (see `_NoteIndex`) and written as links to the title of the note
-    they find; a link that finds no note stays as written. `project` is the Scrapbox project of
-    icons written without one. Raises VaultError (one line) for a folder or note that cannot be
-    read, or a note that is not UTF-8; never for what a note says.
+    resolved as Obsidian does (see `NoteIndex`) and written as links to the title of the note
+    they find; a link that finds no note stays as written. `project` is the Scrapbox project
+    the pages are for (an icon of another project keeps its project's name); None: the one
+    the notes record, else the one their icons name (`vault_project.told_project`). Raises
+    VaultError (one line) for a folder or note that cannot be read, a note that is not UTF-8,
+    or a project that cannot be told; never for what a note says.
 
     A note's front matter starts its page (`markdown.properties`). Its `created` and `updated`
     dates are the dates of every line of its page in the `dated` import format; the `light`
@@ -105,6 +101,11 @@ def vault_to_import(
     from ..markdown.properties import dates_left_out, with_properties
 
     paths, diagnostics = _note_paths(folder)
+    if project is None:
+        try:
+            project = told_project(folder, paths)
+        except UnknownProjectError as error:
+            raise VaultError(str(error)) from None
     steps = 2 * len(paths)
     notes: list[_Note] = []
     for done, path in enumerate(paths, 1):
@@ -117,7 +118,7 @@ def vault_to_import(
         if progress is not None:
             progress(done, steps)
     titles, renamed = _unique_titles(notes)
-    index = _NoteIndex(tuple(note.path for note in notes), tuple(titles))
+    index = _NoteTitles(tuple(note.path for note in notes), tuple(titles))
     pages: list[ImportPage] = []
     # Notes skipped count as made, for the progress.
     made = len(paths) - len(notes)
@@ -141,7 +142,10 @@ def vault_to_import(
                     f"{shown(title)}",
                 )
             )
-        document, dates = with_properties(dataclasses.replace(note.document, title=title))
+        # The project a note records is the one it is imported into: nothing is left out.
+        meta = tuple(f for f in note.document.meta if (f.key, f.value) != ("project", project))
+        document = dataclasses.replace(note.document, title=title, meta=meta)
+        document, dates = with_properties(document)
         times = dates.both()
         if import_format == "light":
             note_diagnostics.extend(dates_left_out(dates, "a light import holds none"))
@@ -289,68 +293,20 @@ def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
     return titles, renamed
 
 
-def _link_key(path: str) -> str:
-    """How Obsidian compares a link with a note's path: without case, in one normal form."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", path).casefold())
-
-
-class _NoteIndex:
-    """Which note a link names, by Obsidian's rules.
-
-    A link's target (without `#section`, a leading `/` or a final `.md`) names a note by its
-    path from the vault's root, by a path relative to the linking note when it starts with
-    `./` or `../`, or by its file name or a final part of its path (`Folder/Note`); when several
-    notes match, the one nearest the root (fewest folders, then first by path) wins. Matching
-    ignores case and Unicode normal form. Spaces around a target count: a vault written from an
-    export links `[[x ]]` for Scrapbox's `[x ]`, another page than `x`.
-
-    The final parts are a tree of path parts from the last one up (one node per part of each
-    note's path, so it takes linear space), each node holding the note that wins among those
-    whose paths end so: a link is resolved in the time of its own parts.
-    """
+class _NoteTitles:
+    """The title of the note a link names (`NoteIndex`)."""
 
     def __init__(self, paths: tuple[str, ...], titles: tuple[str, ...]) -> None:
-        self._titles: dict[str, str] = {}
-        self._by_path: dict[str, str] = {}
-        # Node 0 is the root; a child is found by (node, part).
-        self._children: dict[tuple[int, str], int] = {}
-        self._winner: dict[int, str] = {}
-        for path, title in zip(paths, titles, strict=True):
-            self._titles[path] = title
-            self._by_path[_link_key(path[: -len(NOTE_EXTENSION)])] = path
-        for path in sorted(paths, key=lambda path: (path.count("/"), path.split("/"))):
-            node = 0
-            for part in reversed(_link_key(path[: -len(NOTE_EXTENSION)]).split("/")):
-                node = self._children.setdefault((node, part), len(self._children) + 1)
-                self._winner.setdefault(node, path)
+        self._index = NoteIndex(paths)
+        self._titles = dict(zip(paths, titles, strict=True))
 
     def title(self, target: str, source: str) -> str | None:
-        """The title of the note `target` names in a link from the note `source`, or None."""
-        if target[-len(NOTE_EXTENSION) :].lower() == NOTE_EXTENSION:
-            target = target[: -len(NOTE_EXTENSION)]
-        if target.startswith(("./", "../")):
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(source), target))
-        key = _link_key(target.lstrip("/"))
-        if not key:
-            return None
-        path = self._by_path.get(key)
-        if path is None:
-            path = self._ending_in(key)
+        path = self._index.path(target, source)
         return None if path is None else self._titles[path]
-
-    def _ending_in(self, key: str) -> str | None:
-        """The winning note whose path (without `.md`, as a key) ends with `/` + `key`."""
-        node = 0
-        for part in reversed(key.split("/")):
-            found = self._children.get((node, part))
-            if found is None:
-                return None
-            node = found
-        return self._winner[node]
 
 
 def _with_resolved_links(
-    document: Document, source: str, title: str, index: _NoteIndex
+    document: Document, source: str, title: str, index: _NoteTitles
 ) -> Document:
     """`document` with every link to a note of the vault made a link to its title."""
 
