@@ -19,11 +19,12 @@ PACKAGE = SOURCE / "scrapconv"
 # without `scrapconv.`. A package stands for its `__init__`.
 IMPORTS: dict[str, set[str]] = {
     "": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.reader",
-         "markdown.reference_reader", "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
+         "markdown.reference_reader", "markdown.scrapbox_form", "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
     "__main__": {"cli"},
     "ast": set(),
     "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",
-            "markdown.options", "project", "scrapbox.reader", "scrapbox.report"},
+            "markdown.options", "markdown.scrapbox_form", "project", "scrapbox.reader",
+            "scrapbox.report"},
     "config": {"files"},
     "diagnostics": set(),
     "filenames": set(),
@@ -44,6 +45,7 @@ IMPORTS: dict[str, set[str]] = {
                            "markdown.escape", "markdown.options", "scrapbox.inline",
                            "scrapbox.parser_json", "scrapbox.writer"},
     "markdown.reference_reader": {"ast"},
+    "markdown.scrapbox_form": {"ast", "diagnostics", "markdown.reader"},
     "markdown.writer": {"ast", "diagnostics", "filenames", "markdown.common", "markdown.escape",
                         "markdown.frontmatter", "markdown.options", "scrapbox.writer"},
     "project": {"files", "project.export", "project.incremental", "project.pages",
@@ -58,7 +60,8 @@ IMPORTS: dict[str, set[str]] = {
     "project.vault": {"diagnostics", "files", "manifest", "markdown.options", "project.export",
                       "project.incremental", "project.pages"},
     "project.vault_import": {"", "ast", "diagnostics", "filenames", "files", "project.export",
-                             "project.pages", "scrapbox.report", "scrapbox.writer"},
+                             "markdown.scrapbox_form", "project.pages", "scrapbox.report",
+                             "scrapbox.writer"},
     "project.workers": {"files"},
     "scrapbox": set(),
     "scrapbox.inline": {"ast"},
@@ -66,7 +69,7 @@ IMPORTS: dict[str, set[str]] = {
                              "scrapbox.writer"},
     "scrapbox.reader": {"ast", "scrapbox.inline"},
     "scrapbox.report": {"ast", "diagnostics", "scrapbox.reader", "scrapbox.writer"},
-    "scrapbox.writer": {"ast"},
+    "scrapbox.writer": {"ast", "filenames"},
 }  # fmt: skip
 
 # The imports of the package itself that only serve it as an entry point, and are no layer:

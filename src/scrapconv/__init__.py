@@ -105,7 +105,9 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
     (`img`, `image`, `embed` or `link`), `headings` (heading levels by number of asterisks,
     default (3, 2, 1)) and `compat` (`faithful` or `reference`). With a Markdown source,
     `compat` is how it is read (`reference`: the reference pipeline's format); it applies to
-    writing too when the target is Markdown.
+    writing too when the target is Markdown. From Markdown to Scrapbox, `asset_url` is where
+    the vault's attachments are on the web: an image `![[picture.png]]` becomes the image
+    `[asset_url/picture.png]` (without it, a link to its name).
     """
     read_diagnostics: tuple[Diagnostic, ...] = ()
     if source in ("obsidian", "markdown"):
@@ -120,9 +122,19 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
         else:
             document = read(text, source, project=project, compat=compat)
         if target == "scrapbox":
+            asset_url = options.get("asset_url", "")
             options = {
-                key: value for key, value in options.items() if key not in ("project", "compat")
+                key: value
+                for key, value in options.items()
+                if key not in ("project", "compat", "asset_url")
             }
+            if compat == "faithful":
+                from .markdown.scrapbox_form import scrapbox_form
+
+                document, shaped = scrapbox_form(
+                    document, text, flavor=source, project=project, asset_url=asset_url
+                )
+                read_diagnostics = (*read_diagnostics, *shaped)
     else:
         from .scrapbox.reader import scrapbox_text
 

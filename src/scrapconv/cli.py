@@ -198,6 +198,13 @@ _FORMAT_OF_EXTENSION = {
     "written with its defects fixed, and read from Obsidian input.",
 )
 @click.option(
+    "--asset-url",
+    default="",
+    metavar="URL",
+    help="Markdown into Scrapbox: where the vault's attachments are on the web; an image "
+    "![[picture.png]] becomes the image [URL/picture.png] (default: a link to its name).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="With -o: write nothing; exit 1 if any file would change, 0 if none would.",
@@ -242,6 +249,7 @@ def convert_command(
     headings: str | None,
     project_folders: tuple[tuple[str, str], ...],
     compat: str,
+    asset_url: str,
     check: bool,
     diff: bool,
     jobs: int | None,
@@ -297,6 +305,7 @@ def convert_command(
         headings=headings,
         project_folders=project_folders,
         compat=compat,
+        asset_url=asset_url,
         jobs=jobs,
         run=(incremental, force),
         dry_run=_DryRun(check, diff),
@@ -328,6 +337,7 @@ class _Conversion:
     project: str
     compat: Compat
     markdown: MarkdownOptions | None
+    asset_url: str
     run: VaultRun
     dry_run: _DryRun
     lock: _Lock
@@ -346,6 +356,7 @@ def _conversion(
     headings: str | None,
     project_folders: tuple[tuple[str, str], ...],
     compat: str,
+    asset_url: str,
     jobs: int | None,
     run: tuple[bool, bool],
     dry_run: _DryRun,
@@ -405,6 +416,7 @@ def _conversion(
         project=project,
         compat=cast(Compat, compat),
         markdown=markdown,
+        asset_url=asset_url,
         run=VaultRun(jobs, incremental, force),
         dry_run=dry_run,
         lock=lock,
@@ -542,10 +554,22 @@ def _convert_page(
         document = read(text, source)
     else:
         document = read(text, source, project=conversion.project, compat=compat)
+    shaped: tuple[Diagnostic, ...] = ()
+    if markdown is None and source != "scrapbox" and not reads_reference:
+        from .markdown.scrapbox_form import scrapbox_form
+
+        document, shaped = scrapbox_form(
+            document,
+            text,
+            flavor=cast(Flavor, source),
+            project=conversion.project,
+            asset_url=conversion.asset_url,
+        )
     if markdown is None:
         from .scrapbox.report import scrapbox_diagnostics
 
         written, diagnostics = write(document, "scrapbox"), scrapbox_diagnostics(document)
+        diagnostics = [*shaped, *diagnostics]
     else:
         from .markdown import write_markdown
 
@@ -738,6 +762,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
                 folder,
                 flavor=cast(Flavor, source),
                 project=conversion.project,
+                asset_url=conversion.asset_url,
                 progress=progress,
             )
     except VaultError as error:

@@ -41,6 +41,7 @@ from ..files import (
     read_regular,
     write_atomically,
 )
+from ..markdown.scrapbox_form import scrapbox_form
 from ..scrapbox.report import scrapbox_diagnostics
 from ..scrapbox.writer import write_scrapbox
 from .export import LONE_SURROGATE, ImportPage, ImportResult, import_bytes, shown
@@ -60,6 +61,8 @@ class _Note:
     path: str  # inside the vault, `/` separated, with `.md`
     title: str  # from the front matter or the file name, before duplicates are renamed
     document: Document
+    # What reading it in the forms of a Scrapbox page left out.
+    diagnostics: tuple[Diagnostic, ...] = ()
 
 
 def vault_to_import(
@@ -67,6 +70,7 @@ def vault_to_import(
     *,
     flavor: Literal["obsidian", "markdown"] = "obsidian",
     project: str = "",
+    asset_url: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Read every note (`*.md`) under `folder` and make a Cosense import of them.
@@ -80,18 +84,21 @@ def vault_to_import(
     Links to notes (`[[Folder/Note]]`, `[[note#heading|alias]]`, `[x](Note.md)`, embeds) are
     resolved as Obsidian does (see `_NoteIndex`) and written as links to the title of the note
     they find; a link that finds no note stays as written. `project` is the Scrapbox project of
-    icons written without one. Raises VaultError (one line) for a folder or note that cannot be
+    icons written without one. Attachments (images and other files the notes embed) become
+    links to their names, or, with `asset_url`, images and links at `asset_url/<path>`, the
+    path being that of the file Obsidian finds in the vault. Raises VaultError (one line) for a folder or note that cannot be
     read, or a note that is not UTF-8; never for what a note says.
 
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
     """
     paths, diagnostics = _note_paths(folder)
+    attachments = _attachment_paths(folder) if asset_url else {}
     steps = 2 * len(paths)
     notes: list[_Note] = []
     for done, path in enumerate(paths, 1):
         try:
-            notes.append(_read_note(folder, path, flavor, project))
+            notes.append(_read_note(folder, path, flavor, project, asset_url, attachments))
         except IrregularFileError as error:
             diagnostics.append(
                 (path, Diagnostic("skipped", 0, f"{error_reason(error)}: not imported"))
@@ -104,7 +111,7 @@ def vault_to_import(
     # Notes skipped count as made, for the progress.
     made = len(paths) - len(notes)
     for note, title in zip(notes, titles, strict=True):
-        note_diagnostics: list[Diagnostic] = []
+        note_diagnostics: list[Diagnostic] = list(note.diagnostics)
         if note.document.title is not None and note.document.title != note.title:
             note_diagnostics.append(
                 Diagnostic(
@@ -197,8 +204,33 @@ def _shown_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
-    """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
+def _attachment_paths(folder: Path) -> dict[str, str]:
+    """The files of the vault that are not notes, by name (and by path), `/` separated: of
+    files of one name, the first the walk finds (the root's before its folders')."""
+    found: dict[str, str] = {}
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and name not in _SKIPPED_FOLDERS
+        )
+        inside = Path(root).relative_to(folder).as_posix()
+        prefix = "" if inside == "." else f"{inside}/"
+        for name in sorted(files):
+            if name.startswith(".") or name.lower().endswith(NOTE_EXTENSION):
+                continue
+            found.setdefault(_link_key(name), prefix + name)
+            found.setdefault(_link_key(prefix + name), prefix + name)
+    return found
+
+
+def _read_note(
+    folder: Path,
+    path: str,
+    flavor: str,
+    project: str,
+    asset_url: str = "",
+    attachments: dict[str, str] | None = None,
+) -> _Note:
+    """A note of the vault, read in the forms of a Scrapbox page. Raises IrregularFileError for what is not a regular file or
     a symbolic link out of the vault, VaultError for a note that cannot be read or is not
     UTF-8."""
     from .. import read
@@ -217,13 +249,22 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
             f"{file}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
         ) from None
     document = read(text, flavor, project=project)  # type: ignore[arg-type]
+    found = attachments or {}
+    document, diagnostics = scrapbox_form(
+        document,
+        text,
+        flavor=flavor,  # type: ignore[arg-type]
+        project=project,
+        asset_url=asset_url,
+        attachment_path=lambda name: found.get(_link_key(name.lstrip("/")), name),
+    )
     title = document.title
     if title is not None:
         # A page title is one line.
         title = " ".join(part for part in title.splitlines())
     if title is None or not title.strip():
         title = path.rsplit("/", 1)[-1][: -len(NOTE_EXTENSION)]
-    return _Note(path, title, document)
+    return _Note(path, title, document, diagnostics)
 
 
 def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
@@ -343,6 +384,9 @@ def _with_resolved_links(
         if node.alias and page_key(node.alias) == page_key(found):
             # The text shown is a name of the same page: Scrapbox can show it.
             return PageLink(node.alias, node.section)
+        if node.alias and page_key(node.alias.rpartition("#")[0]) == page_key(found):
+            # Scrapbox's link to a line of the page, `[title#id]`, as the export writes it.
+            return PageLink(node.alias)
         if node.target and page_key(node.target) == page_key(found):
             return PageLink(node.target, node.section, node.alias)
         return PageLink(found, node.section, node.alias)

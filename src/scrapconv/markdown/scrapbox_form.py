@@ -1,0 +1,432 @@
+"""A note read from Markdown, in the forms a Scrapbox page shows it as Obsidian did.
+
+The Markdown reader keeps a note as it was written, so that Markdown written from the tree
+gives the note back. A Scrapbox page needs some of it in other forms, which this pass makes
+before the Scrapbox writer runs (docs/markdown-input.md says what each one becomes):
+
+* a quote or callout is read again without its `>`, so that its lists, code and nested
+  quotes are Scrapbox structure: quote lines at their depth, code blocks at their indent;
+* footnotes become numbered references, their notes gathered at the end of the page;
+* comments (`%%…%%`) and block ids (`^id`) are left out, task boxes become ☐ and ☑;
+* display math becomes a formula line, a table without a name takes the heading above it;
+* attachments (images and other files of the vault) become links to their names, or
+  images and links at `asset_url/<path>` when the attachments are on the web.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
+
+from ..ast import (
+    HEADING_STARS,
+    Block,
+    Callout,
+    Code,
+    CodeBlock,
+    Decoration,
+    Document,
+    Embed,
+    Formula,
+    Heading,
+    Html,
+    Image,
+    Inline,
+    Line,
+    NumberList,
+    PageLink,
+    Quote,
+    Strong,
+    Table,
+    Text,
+    UrlLink,
+)
+from ..diagnostics import Diagnostic
+from .reader import Flavor, read_markdown_blocks
+
+__all__ = ["scrapbox_form"]
+
+# What Obsidian embeds as an image, and the other files it embeds (audio, video, PDF).
+IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif", "bmp", "svg", "webp", "avif"})
+_FILE_EXTENSIONS = frozenset(
+    {"mp3", "webm", "wav", "m4a", "ogg", "3gp", "flac", "mp4", "ogv", "mov", "mkv", "pdf"}
+)
+# One level of quote marker: up to three spaces, `>`, and one space or tab after it.
+_QUOTE_MARKER = re.compile(r"[ ]{0,3}>[ \t]?")
+_BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$")
+_FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*[ ]{0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+_TASK = re.compile(r"\[([ xX])\](?:[ \t]|$)")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_TABLE_NAME = "table"
+
+
+def scrapbox_form(
+    document: Document,
+    text: str,
+    *,
+    flavor: Flavor = "obsidian",
+    project: str = "",
+    asset_url: str = "",
+    attachment_path: Callable[[str], str] | None = None,
+) -> tuple[Document, tuple[Diagnostic, ...]]:
+    """`document`, read from the Markdown `text`, in the forms of a Scrapbox page; and the
+    diagnostics of what is left out (comments; attachments that stay links).
+
+    `asset_url` is where the vault's attachments are on the web (`URL/<path>`), or "";
+    `attachment_path` gives the path in the vault of an attachment a note names (its name as
+    written when not given)."""
+    rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+    shaper = _Shaper(
+        flavor,
+        project,
+        asset_url.rstrip("/"),
+        attachment_path or (lambda name: name),
+        frozenset(_FOOTNOTE_DEFINITION.findall(text)) if "[^" in text else frozenset(),
+    )
+    blocks = shaper.blocks(document.blocks, _Rows(rows, 0))
+    blocks.extend(shaper.notes(after_empty_line=bool(blocks) and _is_empty(blocks[-1])))
+    if shaper.comments:
+        shaper.diagnostics.append(
+            Diagnostic(
+                "comment",
+                shaper.comments[0],
+                f"{_count(len(shaper.comments), 'comment')} left out, as Obsidian hides them "
+                f"(lines {', '.join(map(str, shaper.comments[:10]))}"
+                f"{', …' if len(shaper.comments) > 10 else ''})",
+            )
+        )
+    shaper.diagnostics.sort(key=lambda diagnostic: diagnostic.line)
+    return dataclasses.replace(document, blocks=tuple(blocks)), tuple(shaper.diagnostics)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """The source rows a level of blocks was read from: line `n` of the note is `rows[n - 1 -
+    offset]` (a quote's rows, its `>` taken away, start further down the note)."""
+
+    rows: list[str]
+    offset: int
+
+    def at(self, line: int) -> str | None:
+        index = line - 1 - self.offset
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+
+@dataclass
+class _Shaper:
+    flavor: Flavor
+    project: str
+    asset_url: str
+    attachment_path: Callable[[str], str]
+    defined_notes: frozenset[str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Lines of the comments left out, for one diagnostic.
+    comments: list[int] = field(default_factory=list)
+    # Footnotes by label, in the order of their first reference: their numbers.
+    numbers: dict[str, int] = field(default_factory=dict)
+    # Each footnote's text and line, by label (`[^label]: text`, or `^[text]`).
+    texts: dict[str, tuple[tuple[Inline, ...], int]] = field(default_factory=dict)
+
+    def blocks(self, blocks: tuple[Block, ...], rows: _Rows) -> list[Block]:
+        result: list[Block] = []
+        heading = ""
+        in_comment = False
+        index = 0
+        while index < len(blocks):
+            block = blocks[index]
+            row = rows.at(block.line) or ""
+            index += 1
+            if in_comment:
+                # A comment over several lines hides every block up to its end.
+                in_comment = not (isinstance(block, Line) and "%%" in row)
+                continue
+            if isinstance(block, Line) and self.flavor == "obsidian" and _opens_comment(row):
+                self.comments.append(block.line)
+                in_comment = True
+                continue
+            if _dropped_line(block) or (
+                isinstance(block, Line) and self.footnote_definition(block)
+            ):
+                continue
+            if _is_quote_line(block):
+                end = index
+                while end < len(blocks) and _goes_on_with_quote(blocks[end]):
+                    end += 1
+                result.extend(self.quote(blocks[index - 1 : end], rows))
+                index = end
+                continue
+            if _is_math_fence(block):
+                end = next(
+                    (at for at in range(index, len(blocks)) if _is_math_fence(blocks[at])), None
+                )
+                if end is not None:
+                    result.append(_display_math(blocks[index:end], block.line))
+                    index = end + 1
+                    continue
+            if isinstance(block, Heading):
+                heading = _plain_text(block.children)
+            result.append(self.block(block, heading))
+        return result
+
+    def block(self, block: Block, heading: str) -> Block:
+        match block:
+            case Line(indent=indent, children=children, line=line):
+                children = self.inlines(children, line)
+                if indent:
+                    children = _task_box(children)
+                return dataclasses.replace(block, children=_without_block_id(children))
+            case Heading(children=children, line=line):
+                return dataclasses.replace(block, children=self.inlines(children, line))
+            case Table(rows=table_rows, name=name, line=line):
+                rows = tuple(
+                    tuple(self.inlines(cell, line + number) for cell in cells)
+                    for number, cells in enumerate(table_rows)
+                )
+                return dataclasses.replace(
+                    block, rows=rows, name=name or heading.strip() or _TABLE_NAME
+                )
+        return block
+
+    def quote(self, run: list[Block], rows: _Rows) -> list[Block]:
+        """A quote's lines, read again without their `>`: quote lines at the depth of their
+        list items (a nested quote one deeper), code blocks and tables at their indent; a
+        callout's first line is its title line."""
+        first, last = run[0], run[-1]
+        body = [_unquoted(rows.at(line) or "") for line in range(first.line, last.line + 1)]
+        result: list[Block] = []
+        offset = first.line - 1
+        if _is_callout(first):
+            result.append(self.block(first, ""))
+            body, offset = body[1:], offset + 1
+        inner = tuple(
+            _shifted(block, offset)
+            for block in read_markdown_blocks("\n".join(body), self.flavor, project=self.project)
+        )
+        if not body or not inner:
+            return result
+        # A line of text in the quote stays the quote line it was, with its spacing after `>`.
+        written = {block.line: block for block in run if _is_quote_line(block)}
+        for block in self.blocks(inner, _Rows(body, offset)):
+            match block:
+                case Line(indent="", children=children, line=line) if (
+                    line in written and not (children and isinstance(children[0], Quote))
+                ):
+                    result.append(self.block(written[line], ""))
+                case _:
+                    result.append(_quoted(block))
+        return result
+
+    def inlines(self, nodes: tuple[Inline, ...], line: int) -> tuple[Inline, ...]:
+        result: list[Inline] = []
+        for node in nodes:
+            match node:
+                case Html(raw=raw) if raw.startswith("%%") and raw.endswith("%%"):
+                    self.comments.append(line)
+                case Html(raw=raw) if raw.startswith("[^") and raw[2:-1] in self.defined_notes:
+                    result.append(Text(self.reference(raw[2:-1])))
+                case Html(raw=raw) if raw.startswith("^[") and raw.endswith("]"):
+                    label = f"^{len(self.texts)}"
+                    self.texts[label] = (self.read_inline(raw[2:-1]), line)
+                    result.append(Text(self.reference(label)))
+                case Embed():
+                    result.append(self.embed(node, line))
+                case Image(src=src) if not src[:8].lower().startswith(("http://", "https://")):
+                    # (Without Obsidian's `#part` of the file.)
+                    result.append(self.attachment(unquote(src.partition("#")[0]), line, True))
+                case (
+                    Decoration(children=children)
+                    | Strong(children=children)
+                    | Quote(children=children)
+                    | NumberList(children=children)
+                ):
+                    result.append(
+                        dataclasses.replace(node, children=self.inlines(children, line))  # type: ignore[arg-type]
+                    )
+                case _:
+                    result.append(node)
+        return tuple(result)
+
+    def read_inline(self, text: str) -> tuple[Inline, ...]:
+        blocks = read_markdown_blocks(text, self.flavor, project=self.project)
+        first = blocks[0] if blocks else None
+        return first.children if isinstance(first, Line) else (Text(text),)
+
+    def reference(self, label: str) -> str:
+        number = self.numbers.setdefault(label, len(self.numbers) + 1)
+        return str(number).translate(_SUPERSCRIPTS)
+
+    def footnote_definition(self, line: Line) -> bool:
+        """Take `[^label]: text` out of the page for its notes; whether `line` was one."""
+        match line.children:
+            case (Html(raw=raw), Text(text=text), *rest) if (
+                not line.indent and raw.startswith("[^") and text.startswith(":")
+            ):
+                label = raw[2:-1]
+                if label not in self.defined_notes:
+                    return False
+                after = text[1:].lstrip(" \t")
+                children = ((Text(after),) if after else ()) + tuple(rest)
+                self.texts[label] = (children, line.line)
+                return True
+        return False
+
+    def notes(self, *, after_empty_line: bool) -> list[Block]:
+        """The footnotes at the end of the page, in the order of their numbers, after an
+        empty line: `¹ text`."""
+        notes: list[Block] = []
+        for label, number in self.numbers.items():
+            children, line = self.texts.get(label, ((), 0))
+            mark = Text(str(number).translate(_SUPERSCRIPTS) + " ")
+            notes.append(Line("", (mark, *self.inlines(children, line)), line))
+        if not notes or after_empty_line:
+            return notes
+        return [Line("", ()), *notes]
+
+    def embed(self, node: Embed, line: int) -> Inline:
+        target = node.target.partition("#")[0]
+        extension = target.rpartition(".")[2].lower() if "." in target else ""
+        if extension in IMAGE_EXTENSIONS or extension in _FILE_EXTENSIONS:
+            return self.attachment(target, line, extension in IMAGE_EXTENSIONS)
+        return node
+
+    def attachment(self, name: str, line: int, image: bool) -> Inline:
+        """A file of the vault: an image or a link at `asset_url`, else a link to a page of
+        its name (reported)."""
+        if self.asset_url:
+            url = f"{self.asset_url}/{quote(self.attachment_path(name))}"
+            return Image(url) if image else UrlLink(url, name.rpartition("/")[2], "url_label")
+        kind = "image" if image else "file"
+        self.diagnostics.append(
+            Diagnostic(
+                "image-local" if image else "embed",
+                line,
+                f"the {kind} {name!r} of the vault is written as a link to its name "
+                "(--asset-url makes it a link to where the vault's files are)",
+            )
+        )
+        return PageLink(name)
+
+
+def _opens_comment(row: str) -> bool:
+    """Whether a row starts a comment that goes on over the lines below."""
+    return row.lstrip(" \t").startswith("%%") and row.count("%%") % 2 == 1
+
+
+def _dropped_line(block: Block) -> bool:
+    """A line that is only a block id (`^id` under a paragraph, list or table): an anchor,
+    no text."""
+    match block:
+        case Line(children=(Text(text=text),)):
+            return _BLOCK_ID.fullmatch(text.strip(" \t")) is not None
+    return False
+
+
+def _is_empty(block: Block) -> bool:
+    return isinstance(block, Line) and not block.indent and not block.children
+
+
+def _is_quote_line(block: Block) -> bool:
+    return (
+        isinstance(block, Line)
+        and not block.indent
+        and bool(block.children)
+        and isinstance(block.children[0], Quote)
+    )
+
+
+def _is_callout(block: Block) -> bool:
+    match block:
+        case Line(children=(Quote(children=children), *_)):
+            return any(isinstance(node, Callout) for node in children)
+    return False
+
+
+def _goes_on_with_quote(block: Block) -> bool:
+    """A quote line, or a lazy line that goes on with the quote's paragraph."""
+    return _is_quote_line(block) or (
+        isinstance(block, Line) and block.continued and not block.indent
+    )
+
+
+def _unquoted(row: str) -> str:
+    marker = _QUOTE_MARKER.match(row)
+    return row[marker.end() :] if marker else row
+
+
+def _shifted(block: Block, offset: int) -> Block:
+    return dataclasses.replace(block, line=block.line + offset) if block.line else block
+
+
+def _quoted(block: Block) -> Block:
+    """A block of a quote's text in the quote: a line as a quote line at its depth (a line of
+    a nested quote one deeper), a heading as a bold quote line; code and tables as they are."""
+    match block:
+        case Line(indent=indent, children=(Quote(), *_)):
+            return dataclasses.replace(block, indent=" " + indent, continued=False)
+        case Line(children=children):
+            body: tuple[Inline, ...] = (Text(" "), *children) if children else ()
+            return dataclasses.replace(block, children=(Quote(body),), continued=False)
+        case Heading(level=level, children=children, indent=indent, line=line):
+            bold = Decoration("*" * HEADING_STARS.get(level, 1), children)
+            return Line(indent, (Quote((Text(" "), bold)),), line)
+    return block
+
+
+def _is_math_fence(block: Block) -> bool:
+    match block:
+        case Line(indent="", children=(Html(raw=raw),)):
+            return raw.strip(" \t") == "$$"
+    return False
+
+
+def _display_math(blocks: tuple[Block, ...], line: int) -> Block:
+    """Display math: one formula line; a code block `tex` when the TeX holds `]`, which would
+    end Scrapbox's formula."""
+    lines = tuple(
+        block.children[0].raw
+        for block in blocks
+        if isinstance(block, Line) and block.children and isinstance(block.children[0], Html)
+    )
+    tex = " ".join(part.strip(" \t") for part in lines if part.strip(" \t"))
+    if "]" in tex or not tex:
+        return CodeBlock("", "tex", lines, line=line)
+    return Line("", (Formula(tex),), line)
+
+
+def _task_box(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """A task list item's box, `[ ]` or `[x]`, as ☐ or ☑ (Scrapbox would read `[x]` as a link
+    to the page `x`)."""
+    match children:
+        case (Text(text=text), *rest) if (task := _TASK.match(text)) is not None:
+            box = "☐" if task[1] == " " else "☑"
+            return (Text(box + text[3:]), *rest)
+    return children
+
+
+def _without_block_id(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    """A line without the block id at its end (`text ^id`)."""
+    match children:
+        case (*rest, Text(text=text)) if "^" in text and (found := _BLOCK_ID.search(text)):
+            kept = text[: found.start()]
+            return (*rest, Text(kept)) if kept else tuple(rest)
+    return children
+
+
+def _plain_text(nodes: tuple[Inline, ...]) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        match node:
+            case Text(text=text) | Code(text=text):
+                parts.append(text)
+            case PageLink(target=target, alias=alias):
+                parts.append(alias or target)
+            case Decoration(children=children) | Strong(children=children):
+                parts.append(_plain_text(children))
+    return "".join(parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
