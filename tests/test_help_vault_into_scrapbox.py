@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from urllib.parse import unquote
 
 import pytest
 
@@ -25,6 +26,7 @@ from scrapconv.ast import (
     Embed,
     HashTag,
     Heading,
+    Image,
     Inline,
     Line,
     NumberList,
@@ -94,6 +96,9 @@ def note_counts(document: Document) -> Counter[str]:
         match node:
             case PageLink(target=target) | Embed(target=target) if not target.startswith("#"):
                 counts[f"link {page_key(target.partition('#')[0])}"] += 1
+            case Image(src=src) if not src.startswith(("http://", "https://")):
+                # An image of the vault: a link to its file.
+                counts[f"link {page_key(unquote(src.partition('#')[0]))}"] += 1
             case HashTag(name=name):
                 counts[f"tag {name}"] += 1
             case Callout():

@@ -19,7 +19,8 @@ PACKAGE = SOURCE / "scrapconv"
 # without `scrapconv.`. A package stands for its `__init__`.
 IMPORTS: dict[str, set[str]] = {
     "": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.reader",
-         "markdown.reference_reader", "markdown.scrapbox_form", "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
+         "markdown.reference_reader", "markdown.scrapbox_form", "scrapbox.reader",
+         "scrapbox.report", "scrapbox.writer"},
     "__main__": {"cli"},
     "ast": set(),
     "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",

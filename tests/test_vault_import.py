@@ -128,10 +128,10 @@ def test_links_resolve_to_titles(tmp_path: Path) -> None:
     assert page(result, "Note").lines == ("Note", "deep note [Home page]")
     assert page(result, "Note (A)").lines == ("Note (A)", "note [Home page]")
     assert codes(result, "Home.md") == [
-        "image-local",  # ![[picture.png]]
         "front-matter",  # aliases
         "link-section",  # [[note#Heading|shown]]
         "embed",
+        "image-local",  # ![[picture.png]]
         "link-section",  # [[#Part]]
     ]
     messages = [str(diagnostic) for note, diagnostic in result.diagnostics if note == "Home.md"]

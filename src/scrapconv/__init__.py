@@ -110,6 +110,7 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
     `[asset_url/picture.png]` (without it, a link to its name).
     """
     read_diagnostics: tuple[Diagnostic, ...] = ()
+    shaped: tuple[Diagnostic, ...] = ()
     if source in ("obsidian", "markdown"):
         compat = options.get("compat", "faithful")
         project = options.get("project", "")
@@ -134,13 +135,15 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
                 document, shaped = scrapbox_form(
                     document, text, flavor=source, project=project, asset_url=asset_url
                 )
-                read_diagnostics = (*read_diagnostics, *shaped)
     else:
         from .scrapbox.reader import scrapbox_text
 
         # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
         document = read(scrapbox_text(text), source)
     written, diagnostics = _write(document, target, options)
+    if shaped:
+        # In line order with what writing reports.
+        diagnostics = sorted((*shaped, *diagnostics), key=lambda diagnostic: diagnostic.line)
     return Conversion(written, (*read_diagnostics, *diagnostics))
 
 

@@ -561,7 +561,7 @@ def _convert_page(
         document, shaped = scrapbox_form(
             document,
             text,
-            flavor=cast(Flavor, source),
+            flavor=source,
             project=conversion.project,
             asset_url=conversion.asset_url,
         )
@@ -569,7 +569,7 @@ def _convert_page(
         from .scrapbox.report import scrapbox_diagnostics
 
         written, diagnostics = write(document, "scrapbox"), scrapbox_diagnostics(document)
-        diagnostics = [*shaped, *diagnostics]
+        diagnostics = sorted((*shaped, *diagnostics), key=lambda diagnostic: diagnostic.line)
     else:
         from .markdown import write_markdown
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
@@ -159,12 +159,12 @@ class _Shaper:
                 index = end
                 continue
             if _is_math_fence(block):
-                end = next(
+                closing = next(
                     (at for at in range(index, len(blocks)) if _is_math_fence(blocks[at])), None
                 )
-                if end is not None:
-                    result.append(_display_math(blocks[index:end], block.line))
-                    index = end + 1
+                if closing is not None:
+                    result.append(_display_math(blocks[index:closing], block.line))
+                    index = closing + 1
                     continue
             if isinstance(block, Heading):
                 heading = _plain_text(block.children)
@@ -190,7 +190,7 @@ class _Shaper:
                 )
         return block
 
-    def quote(self, run: list[Block], rows: _Rows) -> list[Block]:
+    def quote(self, run: Sequence[Block], rows: _Rows) -> list[Block]:
         """A quote's lines, read again without their `>`: quote lines at the depth of their
         list items (a nested quote one deeper), code blocks and tables at their indent; a
         callout's first line is its title line."""
@@ -211,8 +211,8 @@ class _Shaper:
         written = {block.line: block for block in run if _is_quote_line(block)}
         for block in self.blocks(inner, _Rows(body, offset)):
             match block:
-                case Line(indent="", children=children, line=line) if (
-                    line in written and not (children and isinstance(children[0], Quote))
+                case Line(indent="", children=children, line=line) if line in written and not (
+                    children and isinstance(children[0], Quote)
                 ):
                     result.append(self.block(written[line], ""))
                 case _:
@@ -242,9 +242,7 @@ class _Shaper:
                     | Quote(children=children)
                     | NumberList(children=children)
                 ):
-                    result.append(
-                        dataclasses.replace(node, children=self.inlines(children, line))  # type: ignore[arg-type]
-                    )
+                    result.append(dataclasses.replace(node, children=self.inlines(children, line)))
                 case _:
                     result.append(node)
         return tuple(result)

@@ -86,8 +86,9 @@ def vault_to_import(
     they find; a link that finds no note stays as written. `project` is the Scrapbox project of
     icons written without one. Attachments (images and other files the notes embed) become
     links to their names, or, with `asset_url`, images and links at `asset_url/<path>`, the
-    path being that of the file Obsidian finds in the vault. Raises VaultError (one line) for a folder or note that cannot be
-    read, or a note that is not UTF-8; never for what a note says.
+    path being that of the file Obsidian finds in the vault. Raises VaultError (one line) for
+    a folder or note that cannot be read, or a note that is not UTF-8; never for what a note
+    says.
 
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
@@ -134,6 +135,7 @@ def vault_to_import(
         document = dataclasses.replace(document, title=title)
         text = write_scrapbox(document)
         note_diagnostics.extend(scrapbox_diagnostics(document))
+        note_diagnostics.sort(key=lambda diagnostic: diagnostic.line)
         pages.append(ImportPage(title, tuple(text.split("\n"))))
         diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
         if progress is not None:
@@ -230,9 +232,9 @@ def _read_note(
     asset_url: str = "",
     attachments: dict[str, str] | None = None,
 ) -> _Note:
-    """A note of the vault, read in the forms of a Scrapbox page. Raises IrregularFileError for what is not a regular file or
-    a symbolic link out of the vault, VaultError for a note that cannot be read or is not
-    UTF-8."""
+    """A note of the vault, read in the forms of a Scrapbox page. Raises IrregularFileError
+    for what is not a regular file or a symbolic link out of the vault, VaultError for a note
+    that cannot be read or is not UTF-8."""
     from .. import read
 
     file = folder / path

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..filenames import page_key
 from ..ast import (
     HEADING_STARS,
     Blank,
@@ -40,6 +39,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from ..filenames import page_key
 
 
 def write_scrapbox(document: Document) -> str:
