@@ -11,7 +11,8 @@ globs, relative to the corpus directory) and times three full passes over them:
   mistune's token list (its AST) and renders nothing. The parser object is made once, outside
   the timing, as a caller that converts many files would do.
 - read: `read_markdown(text, "obsidian")` on each text, our Markdown → Document.
-- read + write: the same followed by `write_scrapbox`, the whole Markdown → Scrapbox conversion.
+- read + write: the same followed by `scrapbox_form` (the forms of a Scrapbox page: callouts
+  read again, footnotes, …) and `write_scrapbox`, the whole Markdown → Scrapbox conversion.
 
 The machine may be shared, so the passes are interleaved (mistune, read, read + write, mistune,
 …) and each measure is the median of `--reps` passes; MB/s counts 1 MB = 10^6 bytes of the
@@ -64,6 +65,7 @@ LABEL_WIDTH = 16
 sys.path.insert(0, str(REPO_ROOT / "src"))  # works without the editable install too
 
 from scrapconv.markdown.reader import read_markdown  # noqa: E402
+from scrapconv.markdown.scrapbox_form import scrapbox_form  # noqa: E402
 from scrapconv.scrapbox.writer import write_scrapbox  # noqa: E402
 
 MistuneParser = Callable[[str], object]
@@ -140,7 +142,8 @@ def read_pass(texts: Sequence[str]) -> int:
 def read_write_pass(texts: Sequence[str]) -> int:
     size = 0
     for text in texts:
-        size += len(write_scrapbox(read_markdown(text, "obsidian")))
+        document, _ = scrapbox_form(read_markdown(text, "obsidian"), text)
+        size += len(write_scrapbox(document))
     return size
 
 

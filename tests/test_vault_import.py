@@ -130,8 +130,8 @@ def test_links_resolve_to_titles(tmp_path: Path) -> None:
     assert codes(result, "Home.md") == [
         "front-matter",  # aliases
         "link-section",  # [[note#Heading|shown]]
-        "embed",
         "image-local",  # ![[picture.png]]
+        "embed",
         "link-section",  # [[#Part]]
     ]
     messages = [str(diagnostic) for note, diagnostic in result.diagnostics if note == "Home.md"]

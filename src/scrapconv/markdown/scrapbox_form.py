@@ -61,6 +61,9 @@ _FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*[ ]{0,3}\[\^([^\]\s]+)\
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]|$)")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TABLE_NAME = "table"
+# How deep quotes are read again: each level reads its text once more, so a megabyte of
+# `> > > …` takes time linear in its size; deeper quotes stay the lines the reader made.
+_QUOTE_DEPTH = 8
 
 
 def scrapbox_form(
@@ -123,6 +126,8 @@ class _Shaper:
     attachment_path: Callable[[str], str]
     defined_notes: frozenset[str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # How many quotes the blocks being shaped are in.
+    depth: int = 0
     # Lines of the comments left out, for one diagnostic.
     comments: list[int] = field(default_factory=list)
     # Footnotes by label, in the order of their first reference: their numbers.
@@ -151,7 +156,7 @@ class _Shaper:
                 isinstance(block, Line) and self.footnote_definition(block)
             ):
                 continue
-            if _is_quote_line(block):
+            if _is_quote_line(block) and self.depth < _QUOTE_DEPTH:
                 end = index
                 while end < len(blocks) and _goes_on_with_quote(blocks[end]):
                     end += 1
@@ -209,7 +214,10 @@ class _Shaper:
             return result
         # A line of text in the quote stays the quote line it was, with its spacing after `>`.
         written = {block.line: block for block in run if _is_quote_line(block)}
-        for block in self.blocks(inner, _Rows(body, offset)):
+        self.depth += 1
+        shaped = self.blocks(inner, _Rows(body, offset))
+        self.depth -= 1
+        for block in shaped:
             match block:
                 case Line(indent="", children=children, line=line) if line in written and not (
                     children and isinstance(children[0], Quote)
