@@ -85,3 +85,16 @@ def test_a_footnote_without_a_definition_stays_as_written() -> None:
     result = scrapconv.convert("a[^x]\n", "obsidian", "scrapbox")
     assert result.text == "a[^x]"
     assert [diagnostic.code for diagnostic in result.diagnostics] == ["html", "scrapbox-markup"]
+
+
+def test_a_footnote_in_a_footnote_gets_the_next_number() -> None:
+    text = "a[^1]\n\n[^1]: see[^2] and ^[inline]\n[^2]: two\n"
+    result = scrapconv.convert(text, "obsidian", "scrapbox")
+    assert result.text == "a¹\n\n¹ see² and ³\n² two\n³ inline"
+
+
+def test_quote_markers_before_text_that_is_no_footnote_read_in_time() -> None:
+    # A search that tried each space after `>` as the next marker's took exponential time.
+    text = "> " * 5000 + "x [^1]\n"
+    result = scrapconv.convert(text, "obsidian", "scrapbox")
+    assert result.text.endswith("x [^1]")

@@ -57,7 +57,9 @@ _FILE_EXTENSIONS = frozenset(
 # One level of quote marker: up to three spaces, `>`, and one space or tab after it.
 _QUOTE_MARKER = re.compile(r"[ ]{0,3}>[ \t]?")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$")
-_FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*[ ]{0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
+# (Possessive: the space after `>` is not tried as the next marker's, which would take time
+# exponential in the markers of a line that is no definition.)
+_FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*+[ ]{0,3}\[\^([^\]\s]+)\]:", re.MULTILINE)
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]|$)")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TABLE_NAME = "table"
@@ -283,10 +285,15 @@ class _Shaper:
         """The footnotes at the end of the page, in the order of their numbers, after an
         empty line: `¹ text`."""
         notes: list[Block] = []
-        for label, number in self.numbers.items():
+        labels = list(self.numbers)
+        # (A note may refer to a further note, which gets the next number and its line too.)
+        for label in labels:
             children, line = self.texts.get(label, ((), 0))
-            mark = Text(str(number).translate(_SUPERSCRIPTS) + " ")
+            mark = Text(self.reference(label) + " ")
+            count = len(self.numbers)
             notes.append(Line("", (mark, *self.inlines(children, line)), line))
+            if len(self.numbers) > count:
+                labels.extend(list(self.numbers)[count:])
         if not notes or after_empty_line:
             return notes
         return [Line("", ()), *notes]
