@@ -98,3 +98,17 @@ def test_quote_markers_before_text_that_is_no_footnote_read_in_time() -> None:
     text = "> " * 5000 + "x [^1]\n"
     result = scrapconv.convert(text, "obsidian", "scrapbox")
     assert result.text.endswith("x [^1]")
+
+
+def test_a_quote_read_again_counts_its_notes_and_comments_once() -> None:
+    text = "> [!note] T\n> - a^[inline] %%c%%\n> text ^[two]\n"
+    result = scrapconv.convert(text, "obsidian", "scrapbox")
+    # (`text` goes on with the item's paragraph, as CommonMark reads it.)
+    assert result.text == "> [* note] T\n > a¹ \n > text ²\n\n¹ inline\n² two"
+    assert [d.code for d in result.diagnostics] == ["comment"]
+    assert "1 comment" in result.diagnostics[0].message
+
+
+def test_a_nested_quote_without_spaces_is_one_deeper() -> None:
+    result = scrapconv.convert(">a\n>>b\n>- c\n", "obsidian", "scrapbox")
+    assert result.text == ">a\n >b\n > c"

@@ -56,6 +56,7 @@ _FILE_EXTENSIONS = frozenset(
 )
 # One level of quote marker: up to three spaces, `>`, and one space or tab after it.
 _QUOTE_MARKER = re.compile(r"[ ]{0,3}>[ \t]?")
+_QUOTE_SPACING = re.compile(r"[ ]{0,3}>([ \t]*)")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$")
 # (Possessive: the space after `>` is not tried as the next marker's, which would take time
 # exponential in the markers of a line that is no definition.)
@@ -150,7 +151,12 @@ class _Shaper:
                 # A comment over several lines hides every block up to its end.
                 in_comment = not (isinstance(block, Line) and "%%" in row)
                 continue
-            if isinstance(block, Line) and self.flavor == "obsidian" and _opens_comment(row):
+            if (
+                "%%" in row
+                and isinstance(block, Line)
+                and self.flavor == "obsidian"
+                and (_opens_comment(row))
+            ):
                 self.comments.append(block.line)
                 in_comment = True
                 continue
@@ -181,12 +187,15 @@ class _Shaper:
     def block(self, block: Block, heading: str) -> Block:
         match block:
             case Line(indent=indent, children=children, line=line):
-                children = self.inlines(children, line)
+                shaped = self.inlines(children, line)
                 if indent:
-                    children = _task_box(children)
-                return dataclasses.replace(block, children=_without_block_id(children))
+                    shaped = _task_box(shaped)
+                shaped = _without_block_id(shaped)
+                # (Most lines have nothing to change: no copy of them.)
+                return block if shaped is children else dataclasses.replace(block, children=shaped)
             case Heading(children=children, line=line):
-                return dataclasses.replace(block, children=self.inlines(children, line))
+                shaped = self.inlines(children, line)
+                return block if shaped is children else dataclasses.replace(block, children=shaped)
             case Table(rows=table_rows, name=name, line=line):
                 rows = tuple(
                     tuple(self.inlines(cell, line + number) for cell in cells)
@@ -202,34 +211,33 @@ class _Shaper:
         list items (a nested quote one deeper), code blocks and tables at their indent; a
         callout's first line is its title line."""
         first, last = run[0], run[-1]
-        body = [_unquoted(rows.at(line) or "") for line in range(first.line, last.line + 1)]
         result: list[Block] = []
         offset = first.line - 1
         if _is_callout(first):
             result.append(self.block(first, ""))
-            body, offset = body[1:], offset + 1
+            run, offset = run[1:], offset + 1
+        if not any(_holds_blocks(block) for block in run):
+            # Lines of text only (most quotes): the quote lines as they are, spacing and all.
+            result.extend(self.block(block, "") for block in run)
+            return result
+        body = [_unquoted(rows.at(line) or "") for line in range(offset + 1, last.line + 1)]
         inner = tuple(
             _shifted(block, offset)
             for block in read_markdown_blocks("\n".join(body), self.flavor, project=self.project)
         )
         if not body or not inner:
             return result
-        # A line of text in the quote stays the quote line it was, with its spacing after `>`.
-        written = {block.line: block for block in run if _is_quote_line(block)}
         self.depth += 1
         shaped = self.blocks(inner, _Rows(body, offset))
         self.depth -= 1
-        for block in shaped:
-            match block:
-                case Line(indent="", children=children, line=line) if line in written and not (
-                    children and isinstance(children[0], Quote)
-                ):
-                    result.append(self.block(written[line], ""))
-                case _:
-                    result.append(_quoted(block))
+        # A line of text keeps the spacing after its `>`.
+        result.extend(_quoted(block, _spacing(rows.at(block.line) or "")) for block in shaped)
         return result
 
     def inlines(self, nodes: tuple[Inline, ...], line: int) -> tuple[Inline, ...]:
+        """The nodes in Scrapbox's forms: `nodes` itself when none changes."""
+        if all(node.__class__ in _KEPT for node in nodes):
+            return nodes
         result: list[Inline] = []
         for node in nodes:
             match node:
@@ -252,10 +260,13 @@ class _Shaper:
                     | Quote(children=children)
                     | NumberList(children=children)
                 ):
-                    result.append(dataclasses.replace(node, children=self.inlines(children, line)))
+                    shaped = self.inlines(children, line)
+                    result.append(
+                        node if shaped is children else dataclasses.replace(node, children=shaped)
+                    )
                 case _:
                     result.append(node)
-        return tuple(result)
+        return tuple(result) if result != list(nodes) else nodes
 
     def read_inline(self, text: str) -> tuple[Inline, ...]:
         blocks = read_markdown_blocks(text, self.flavor, project=self.project)
@@ -323,6 +334,25 @@ class _Shaper:
         return PageLink(name)
 
 
+# The inline nodes this pass never changes, nor looks into.
+_KEPT = frozenset({Text, Code, PageLink, UrlLink, Formula, Callout})
+
+
+def _holds_blocks(block: Block) -> bool:
+    """Whether a line of a quote holds more than text: a list item, fence, table row, heading
+    or nested quote (kept as its Markdown marker), or it is a lazy line."""
+    match block:
+        case Line(children=(Quote(children=children), *_)):
+            return any(isinstance(node, Html) for node in children[:2])
+    return True
+
+
+def _spacing(row: str) -> str:
+    """The whitespace after the `>` of a quote's row (" " for a lazy line, which has none)."""
+    marker = _QUOTE_SPACING.match(row)
+    return marker[1] if marker else " "
+
+
 def _opens_comment(row: str) -> bool:
     """Whether a row starts a comment that goes on over the lines below."""
     return row.lstrip(" \t").startswith("%%") and row.count("%%") % 2 == 1
@@ -373,19 +403,29 @@ def _shifted(block: Block, offset: int) -> Block:
     return dataclasses.replace(block, line=block.line + offset) if block.line else block
 
 
-def _quoted(block: Block) -> Block:
+def _quoted(block: Block, spacing: str = " ") -> Block:
     """A block of a quote's text in the quote: a line as a quote line at its depth (a line of
-    a nested quote one deeper), a heading as a bold quote line; code and tables as they are."""
+    a nested quote one deeper), a heading as a bold quote line; code and tables as they are.
+    `spacing` is what follows `>` on a line of text."""
     match block:
         case Line(indent=indent, children=(Quote(), *_)):
             return dataclasses.replace(block, indent=" " + indent, continued=False)
-        case Line(children=children):
-            body: tuple[Inline, ...] = (Text(" "), *children) if children else ()
+        case Line(indent=indent, children=children):
+            space = spacing if not indent else " "
+            body = _join_space(space, children) if children else ()
             return dataclasses.replace(block, children=(Quote(body),), continued=False)
         case Heading(level=level, children=children, indent=indent, line=line):
             bold = Decoration("*" * HEADING_STARS.get(level, 1), children)
             return Line(indent, (Quote((Text(" "), bold)),), line)
     return block
+
+
+def _join_space(space: str, children: tuple[Inline, ...]) -> tuple[Inline, ...]:
+    if not space:
+        return children
+    if isinstance(children[0], Text):
+        return (Text(space + children[0].text), *children[1:])
+    return (Text(space), *children)
 
 
 def _is_math_fence(block: Block) -> bool:
@@ -422,8 +462,10 @@ def _task_box(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
 def _without_block_id(children: tuple[Inline, ...]) -> tuple[Inline, ...]:
     """A line without the block id at its end (`text ^id`)."""
     match children:
-        case (*rest, Text(text=text)) if "^" in text and (found := _BLOCK_ID.search(text)):
-            kept = text[: found.start()]
+        case (*rest, Text(text=text)) if "^" in text:
+            kept, space, last = text.rstrip(" \t").rpartition(" ")
+            if _BLOCK_ID.fullmatch(space + last) is None:
+                return children
             return (*rest, Text(kept)) if kept else tuple(rest)
     return children
 
