@@ -84,13 +84,20 @@ def scrapbox_form(
     `asset_url` is where the vault's attachments are on the web (`URL/<path>`), or "";
     `attachment_path` gives the path in the vault of an attachment a note names (its name as
     written when not given)."""
-    rows = [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+    marks = _Marks.of(text, flavor)
+    # The source rows, which only quotes (read again) and comments (their ends) look at.
+    rows = (
+        [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
+        if ">" in text or marks.comments
+        else []
+    )
     shaper = _Shaper(
         flavor,
         project,
         asset_url.rstrip("/"),
         attachment_path or (lambda name: name),
         frozenset(_FOOTNOTE_DEFINITION.findall(text)) if "[^" in text else frozenset(),
+        marks,
     )
     blocks = shaper.blocks(document.blocks, _Rows(rows, 0))
     blocks.extend(shaper.notes(after_empty_line=bool(blocks) and _is_empty(blocks[-1])))
@@ -121,6 +128,39 @@ class _Rows:
         return self.rows[index] if 0 <= index < len(self.rows) else None
 
 
+@dataclass(frozen=True, slots=True)
+class _Marks:
+    """What a note's text can hold that this pass changes, told by the characters it holds:
+    a note without them has its lines passed over as they are."""
+
+    comments: bool
+    footnotes: bool
+    block_ids: bool
+    math: bool
+    tasks: bool
+    files: bool
+
+    @classmethod
+    def of(cls, text: str, flavor: Flavor) -> _Marks:
+        return cls(
+            comments=flavor == "obsidian" and "%%" in text,
+            footnotes="[^" in text or "^[" in text,
+            block_ids="^" in text,
+            math="$$" in text,
+            tasks="[ ]" in text or "[x]" in text or "[X]" in text,
+            files="![" in text,
+        )
+
+    @property
+    def inlines(self) -> bool:
+        """Whether inline nodes may change: comments, footnotes, attachments."""
+        return self.comments or self.footnotes or self.files
+
+    @property
+    def lines(self) -> bool:
+        return self.inlines or self.tasks or self.block_ids
+
+
 @dataclass
 class _Shaper:
     flavor: Flavor
@@ -128,6 +168,7 @@ class _Shaper:
     asset_url: str
     attachment_path: Callable[[str], str]
     defined_notes: frozenset[str]
+    marks: _Marks
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # How many quotes the blocks being shaped are in.
     depth: int = 0
@@ -139,30 +180,28 @@ class _Shaper:
     texts: dict[str, tuple[tuple[Inline, ...], int]] = field(default_factory=dict)
 
     def blocks(self, blocks: tuple[Block, ...], rows: _Rows) -> list[Block]:
+        marks = self.marks
         result: list[Block] = []
         heading = ""
         in_comment = False
         index = 0
         while index < len(blocks):
             block = blocks[index]
-            row = rows.at(block.line) or ""
             index += 1
-            if in_comment:
-                # A comment over several lines hides every block up to its end.
-                in_comment = not (isinstance(block, Line) and "%%" in row)
-                continue
-            if (
-                "%%" in row
-                and isinstance(block, Line)
-                and self.flavor == "obsidian"
-                and (_opens_comment(row))
-            ):
-                self.comments.append(block.line)
-                in_comment = True
-                continue
-            if _dropped_line(block) or (
-                isinstance(block, Line) and self.footnote_definition(block)
-            ):
+            if marks.comments:
+                row = rows.at(block.line) or ""
+                if in_comment:
+                    # A comment over several lines hides every block up to its end.
+                    in_comment = not (isinstance(block, Line) and "%%" in row)
+                    continue
+                if "%%" in row and isinstance(block, Line) and _opens_comment(row):
+                    self.comments.append(block.line)
+                    in_comment = True
+                    continue
+            if block.__class__ is not Line:
+                if isinstance(block, Heading):
+                    heading = _plain_text(block.children)
+                result.append(self.block(block, heading))
                 continue
             if _is_quote_line(block) and self.depth < _QUOTE_DEPTH:
                 end = index
@@ -171,7 +210,11 @@ class _Shaper:
                 result.extend(self.quote(blocks[index - 1 : end], rows))
                 index = end
                 continue
-            if _is_math_fence(block):
+            if (marks.block_ids and _dropped_line(block)) or (
+                marks.footnotes and self.footnote_definition(block)
+            ):
+                continue
+            if marks.math and _is_math_fence(block):
                 closing = next(
                     (at for at in range(index, len(blocks)) if _is_math_fence(blocks[at])), None
                 )
@@ -179,18 +222,17 @@ class _Shaper:
                     result.append(_display_math(blocks[index:closing], block.line))
                     index = closing + 1
                     continue
-            if isinstance(block, Heading):
-                heading = _plain_text(block.children)
-            result.append(self.block(block, heading))
+            result.append(self.block(block, heading) if marks.lines else block)
         return result
 
     def block(self, block: Block, heading: str) -> Block:
         match block:
             case Line(indent=indent, children=children, line=line):
-                shaped = self.inlines(children, line)
-                if indent:
+                shaped = self.inlines(children, line) if self.marks.inlines else children
+                if indent and self.marks.tasks:
                     shaped = _task_box(shaped)
-                shaped = _without_block_id(shaped)
+                if self.marks.block_ids:
+                    shaped = _without_block_id(shaped)
                 # (Most lines have nothing to change: no copy of them.)
                 return block if shaped is children else dataclasses.replace(block, children=shaped)
             case Heading(children=children, line=line):
