@@ -86,11 +86,9 @@ def scrapbox_form(
     written when not given)."""
     marks = _Marks.of(text, flavor)
     # The source rows, which only quotes (read again) and comments (their ends) look at.
-    rows = (
-        [row[:-1] if row.endswith("\r") else row for row in text.split("\n")]
-        if ">" in text or marks.comments
-        else []
-    )
+    rows = text.split("\n") if ">" in text or marks.comments else []
+    if "\r" in text:
+        rows = [row[:-1] if row.endswith("\r") else row for row in rows]
     shaper = _Shaper(
         flavor,
         project,
@@ -138,27 +136,19 @@ class _Marks:
     block_ids: bool
     math: bool
     tasks: bool
-    files: bool
+    # Whether inline nodes may change (comments, footnotes, attachments), and lines at all.
+    inlines: bool
+    lines: bool
 
     @classmethod
     def of(cls, text: str, flavor: Flavor) -> _Marks:
-        return cls(
-            comments=flavor == "obsidian" and "%%" in text,
-            footnotes="[^" in text or "^[" in text,
-            block_ids="^" in text,
-            math="$$" in text,
-            tasks="[ ]" in text or "[x]" in text or "[X]" in text,
-            files="![" in text,
-        )
-
-    @property
-    def inlines(self) -> bool:
-        """Whether inline nodes may change: comments, footnotes, attachments."""
-        return self.comments or self.footnotes or self.files
-
-    @property
-    def lines(self) -> bool:
-        return self.inlines or self.tasks or self.block_ids
+        comments = flavor == "obsidian" and "%%" in text
+        footnotes = "[^" in text or "^[" in text
+        block_ids = "^" in text
+        tasks = "[ ]" in text or "[x]" in text or "[X]" in text
+        inlines = comments or footnotes or "![" in text
+        lines = inlines or tasks or block_ids
+        return cls(comments, footnotes, block_ids, "$$" in text, tasks, inlines, lines)
 
 
 @dataclass
@@ -203,7 +193,13 @@ class _Shaper:
                     heading = _plain_text(block.children)
                 result.append(self.block(block, heading))
                 continue
-            if _is_quote_line(block) and self.depth < _QUOTE_DEPTH:
+            children = block.children
+            if (
+                children
+                and children[0].__class__ is Quote
+                and not block.indent
+                and self.depth < _QUOTE_DEPTH
+            ):
                 end = index
                 while end < len(blocks) and _goes_on_with_quote(blocks[end]):
                     end += 1
@@ -278,7 +274,10 @@ class _Shaper:
 
     def inlines(self, nodes: tuple[Inline, ...], line: int) -> tuple[Inline, ...]:
         """The nodes in Scrapbox's forms: `nodes` itself when none changes."""
-        if all(node.__class__ in _KEPT for node in nodes):
+        for node in nodes:
+            if node.__class__ not in _KEPT:
+                break
+        else:
             return nodes
         result: list[Inline] = []
         for node in nodes:
