@@ -11,7 +11,8 @@ globs, relative to the corpus directory) and times three full passes over them:
   mistune's token list (its AST) and renders nothing. The parser object is made once, outside
   the timing, as a caller that converts many files would do.
 - read: `read_markdown(text, "obsidian")` on each text, our Markdown → Document.
-- read + write: the same, its front matter made lines (`with_properties`), followed by
+- read + write: the same, its front matter made lines (`with_properties`) and the forms of a
+  Scrapbox page made (`scrapbox_form`: callouts read again, footnotes, …), followed by
   `write_scrapbox`: the whole Markdown → Scrapbox conversion.
 
 The machine may be shared, so the passes are interleaved (mistune, read, read + write, mistune,
@@ -66,6 +67,7 @@ sys.path.insert(0, str(REPO_ROOT / "src"))  # works without the editable install
 
 from scrapconv.markdown.properties import with_properties  # noqa: E402
 from scrapconv.markdown.reader import read_markdown  # noqa: E402
+from scrapconv.markdown.scrapbox_form import scrapbox_form  # noqa: E402
 from scrapconv.scrapbox.writer import write_scrapbox  # noqa: E402
 
 MistuneParser = Callable[[str], object]
@@ -142,7 +144,8 @@ def read_pass(texts: Sequence[str]) -> int:
 def read_write_pass(texts: Sequence[str]) -> int:
     size = 0
     for text in texts:
-        size += len(write_scrapbox(with_properties(read_markdown(text, "obsidian"))[0]))
+        document, _ = scrapbox_form(read_markdown(text, "obsidian"), text)
+        size += len(write_scrapbox(with_properties(document)[0]))
     return size
 
 

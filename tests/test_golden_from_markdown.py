@@ -14,7 +14,7 @@ from .fixtures import FixtureCase, all_cases
 
 CASES = all_cases("from-markdown")
 # Header options that take a value, and the convert option each one sets.
-VALUE_OPTIONS = {"--project": "project", "--compat": "compat"}
+VALUE_OPTIONS = {"--project": "project", "--compat": "compat", "--asset-url": "asset_url"}
 DEFAULT_PROJECT = "p"
 
 

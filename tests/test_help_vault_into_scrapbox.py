@@ -1,11 +1,19 @@
 """The Obsidian help vault into Scrapbox: every wikilink target, embed, tag, heading, code
 block, table and callout of each note is in the Scrapbox page, read back with the Scrapbox
-reader and counted against the note."""
+reader and counted against the note.
+
+Links are counted by the page they name as Scrapbox does (`page_key`: a link written with its
+alias, when the alias names the same page, is the same link); a link to a heading of its own
+note is its text, and an embed or attachment names the page or file before its `#part`. The
+text of callouts and quotes is read as Markdown, so a page has more code blocks, tables and
+callouts (nested ones) than the note's top level: those are counted at least once each."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from urllib.parse import unquote
 
 import pytest
 
@@ -19,6 +27,7 @@ from scrapconv.ast import (
     Embed,
     HashTag,
     Heading,
+    Image,
     Inline,
     Line,
     NumberList,
@@ -27,6 +36,7 @@ from scrapconv.ast import (
     Strong,
     Table,
 )
+from scrapconv.filenames import page_key
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .markdown_corpus import MarkdownFile, markdown_files, require_corpus
@@ -85,8 +95,11 @@ def note_counts(document: Document) -> Counter[str]:
     counts: Counter[str] = Counter()
     for node in _inlines(document.blocks):
         match node:
-            case PageLink(target=target) | Embed(target=target):
-                counts[f"link {target}"] += 1
+            case PageLink(target=target) | Embed(target=target) if not target.startswith("#"):
+                counts[f"link {page_key(target.partition('#')[0])}"] += 1
+            case Image(src=src) if not src.startswith(("http://", "https://")):
+                # An image of the vault: a link to its file.
+                counts[f"link {page_key(unquote(src.partition('#')[0]))}"] += 1
             case HashTag(name=name):
                 counts[f"tag {name}"] += 1
             case Callout():
@@ -103,7 +116,7 @@ def page_counts(document: Document) -> Counter[str]:
     for node in _inlines(document.blocks):
         match node:
             case PageLink(target=target):
-                counts[f"link {target}"] += 1
+                counts[f"link {page_key(target)}"] += 1
             case HashTag(name=name):
                 counts[f"tag {name}"] += 1
     for block in document.blocks:
@@ -134,7 +147,7 @@ def test_note_keeps_its_links_tags_headings_code_tables_and_callouts(note: Markd
     document = scrapconv.read(note.text, "obsidian")
     again = read_scrapbox(result.text, has_title=document.title is not None)
     expected, found = note_counts(document), page_counts(again)
-    if found != expected:
+    if _differ(expected, found, note.text):
         # Only where the conversion said that Scrapbox reads some text as markup.
         codes = {diagnostic.code for diagnostic in result.diagnostics}
         assert "scrapbox-markup" in codes, {
@@ -143,13 +156,32 @@ def test_note_keeps_its_links_tags_headings_code_tables_and_callouts(note: Markd
         }
 
 
+def _differ(expected: Counter[str], found: Counter[str], text: str) -> bool:
+    """Whether the page lacks something of the note, or has links, tags or headings more
+    (links the note's text holds, in rows of a table in a quote that the tree keeps as
+    written, do not count)."""
+    extra = found - expected
+    linked = {f"link {page_key(target)}" for target in _WIKILINK.findall(text)}
+    return bool(expected - found) or any(
+        key not in _STRUCTURE and key not in linked for key in extra
+    )
+
+
+# The target of a wikilink or an embed in a note's text.
+_WIKILINK = re.compile(r"!?\[\[([^\]|#\\]+)")
+
+
+# What the text of callouts and quotes, read as Markdown, adds to a page.
+_STRUCTURE = frozenset({"code block", "table", "callout"})
+
+
 def test_few_notes_change_at_all() -> None:
     require_corpus()
     changed = []
     for note in NOTES:
         document = scrapconv.read(note.text, "obsidian")
-        page = scrapconv.write(document, "scrapbox")
+        page = scrapconv.convert(note.text, "obsidian", "scrapbox").text
         again = read_scrapbox(page, has_title=document.title is not None)
-        if note_counts(document) != page_counts(again):
+        if _differ(note_counts(document), page_counts(again), note.text):
             changed.append(note.path)
     assert len(changed) <= ANNOUNCED_CHANGES_CEILING, changed

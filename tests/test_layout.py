@@ -20,8 +20,8 @@ PACKAGE = SOURCE / "scrapconv"
 IMPORTS: dict[str, set[str]] = {
     "": {"api"},
     "api": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.properties",
-            "markdown.reader", "markdown.reference_reader", "scrapbox.reader", "scrapbox.report",
-            "scrapbox.writer"},
+            "markdown.reader", "markdown.reference_reader", "markdown.scrapbox_form",
+            "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
     "__main__": {"cli"},
     "ast": set(),
     "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",
@@ -48,6 +48,7 @@ IMPORTS: dict[str, set[str]] = {
                            "markdown.escape", "markdown.options", "scrapbox.inline",
                            "scrapbox.parser_json", "scrapbox.writer"},
     "markdown.reference_reader": {"ast"},
+    "markdown.scrapbox_form": {"ast", "diagnostics", "markdown.reader"},
     "markdown.writer": {"ast", "diagnostics", "filenames", "markdown.common", "markdown.escape",
                         "markdown.frontmatter", "markdown.options", "scrapbox.writer"},
     "project": {"files", "project.export", "project.incremental", "project.pages",
@@ -70,7 +71,8 @@ IMPORTS: dict[str, set[str]] = {
                              "project.note_index", "project.pages", "project.vault_project"},
     "project.vault_import": {"", "ast", "diagnostics", "filenames", "files", "project.export",
                              "markdown.properties", "markdown.reader", "project.note_index",
-                             "project.pages", "project.vault_project", "scrapbox.report",
+                             "markdown.scrapbox_form", "project.pages", "project.vault_project",
+                             "scrapbox.report",
                              "scrapbox.writer"},
     "project.vault_project": {"files", "markdown.frontmatter"},
     "project.workers": {"files"},
@@ -80,7 +82,7 @@ IMPORTS: dict[str, set[str]] = {
                              "scrapbox.writer"},
     "scrapbox.reader": {"ast", "scrapbox.inline"},
     "scrapbox.report": {"ast", "diagnostics", "scrapbox.reader", "scrapbox.writer"},
-    "scrapbox.writer": {"ast"},
+    "scrapbox.writer": {"ast", "filenames"},
 }  # fmt: skip
 
 # The imports of the package itself that only serve it as an entry point, and are no layer:

@@ -72,7 +72,8 @@ def converted_notes() -> tuple[ConvertedNote, ...]:
     files = {(file.corpus, file.path): file for file in all_markdown_files()}
     for corpus, folders in MARKDOWN_CORPORA.items():
         for folder in folders:
-            result = vault_to_import(CORPUS / corpus / folder)
+            # (No project: these notes hold icons of several.)
+            result = vault_to_import(CORPUS / corpus / folder, project="")
             codes: dict[str, list[str]] = {}
             for note, diagnostic in result.diagnostics:
                 codes.setdefault(note, []).append(diagnostic.code)

@@ -117,28 +117,28 @@ def test_links_resolve_to_titles(tmp_path: Path) -> None:
         "aliases: home",
         "",
         # `A/Note` names `A/Note.md` (Note (A)); `note` finds the note nearest the root, the
-        # same one (the text shown is lost), and `a/b/NOTE` the other (case does not matter).
-        " [Note (A)] and [Note (A)] and [Note]",
+        # same one (the text shown stays, before the link), and `a/b/NOTE` the other (case
+        # does not matter).
+        " [Note (A)] and shown ([Note (A)]) and [Note]",
         # A folder path becomes the note's title; a note found by its file name keeps the
         # name written when Scrapbox reads it as the same page.
         " [Templates] [Templates]",
-        # An embed of a note is a link to it; a picture and a missing note stay as written;
-        # a heading of the note itself is a link to its page.
-        " [Note (A)] [picture.png] [Missing note] [Home page]",
-        " [a/b] [a/b] [Templates] ünïcode",
+        # An embed of a note is a link to it; a picture is a link to its name, a missing note
+        # stays as written; a heading of the note itself is a link to its page, the heading
+        # after it.
+        " [Note (A)] [picture.png] [Missing note] [Home page] > Part",
+        " [a/b] [a/b] text ([Templates]) ünïcode",
     )
     assert page(result, "Note").lines == ("Note", "deep note [Home page]")
     assert page(result, "Note (A)").lines == ("Note (A)", "note [Home page]")
     assert codes(result, "Home.md") == [
-        "link-section",
-        "link-alias",  # [[note#Heading|shown]]
-        "embed",
+        "link-section",  # [[note#Heading|shown]]
+        "image-local",  # ![[picture.png]]
         "embed",
         "link-section",  # [[#Part]]
-        "link-alias",  # [text](Plugins/Templates.md)
     ]
     messages = [str(diagnostic) for note, diagnostic in result.diagnostics if note == "Home.md"]
-    assert "line 5: link-alias: the link to Note (A) shows its title, not 'shown'" in messages
+    assert "line 5: link-section: the link to Note (A)#Heading goes to the page" in messages
 
 
 def test_the_same_vault_gives_the_same_import(tmp_path: Path) -> None:
@@ -151,7 +151,8 @@ def test_plain_markdown_links(tmp_path: Path) -> None:
         tmp_path, {"N.md": "[x](Sub/M.md) [y](./Sub/M.md)\n", "Sub/M.md": "---\ntitle: Em\n---\n"}
     )
     result = vault_to_import(tmp_path, flavor="markdown")
-    assert page(result, "N").lines == ("N", "[Em] [Em]")
+    # The label is shown, before the link to the note's page.
+    assert page(result, "N").lines == ("N", "x ([Em]) y ([Em])")
     assert page(result, "Em").lines == ("Em",)
 
 
@@ -376,3 +377,27 @@ def test_many_notes_of_one_title_and_links_to_no_note_take_linear_time() -> None
         [vault_import._Note(f"n{n}.md", "Same", Document("Same", ())) for n in range(4)]
     )[0]
     assert titles_of == ["Same", "Same (2)", "Same (3)", "Same (4)"]
+
+
+def test_attachments_at_an_asset_url(tmp_path: Path) -> None:
+    make_vault(
+        tmp_path,
+        {
+            "N.md": "![[pic.png|200]] ![[doc.pdf]] ![[deep.png]]\n",
+            "pic.png": "",
+            "doc.pdf": "",
+            "files/deep.png": "",
+        },
+    )
+    # Without a URL: links to the files' names, each reported.
+    result = vault_to_import(tmp_path)
+    assert page(result, "N").lines == ("N", "[pic.png] [doc.pdf] [deep.png]")
+    assert codes(result, "N.md") == ["image-local", "embed", "image-local"]
+    # With one: images and links at the URL and the path where Obsidian finds the file.
+    result = vault_to_import(tmp_path, asset_url="https://example.com/v/")
+    assert page(result, "N").lines == (
+        "N",
+        "[https://example.com/v/pic.png] [https://example.com/v/doc.pdf doc.pdf] "
+        "[https://example.com/v/files/deep.png]",
+    )
+    assert codes(result, "N.md") == []

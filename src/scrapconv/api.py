@@ -101,9 +101,12 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
     (`img`, `image`, `embed` or `link`), `headings` (heading levels by number of asterisks,
     default (3, 2, 1)) and `compat` (`faithful` or `reference`). With a Markdown source,
     `compat` is how it is read (`reference`: the reference pipeline's format); it applies to
-    writing too when the target is Markdown.
+    writing too when the target is Markdown. From Markdown to Scrapbox, `asset_url` is where
+    the vault's attachments are on the web: an image `![[picture.png]]` becomes the image
+    `[asset_url/picture.png]` (without it, a link to its name).
     """
     read_diagnostics: tuple[Diagnostic, ...] = ()
+    shaped: tuple[Diagnostic, ...] = ()
     if source in ("obsidian", "markdown"):
         compat = options.get("compat", "faithful")
         project = options.get("project", "")
@@ -116,15 +119,27 @@ def convert(text: str, source: Format, target: Format, **options: Any) -> Conver
         else:
             document = read(text, source, project=project, compat=compat)
         if target == "scrapbox":
+            asset_url = options.get("asset_url", "")
             options = {
-                key: value for key, value in options.items() if key not in ("project", "compat")
+                key: value
+                for key, value in options.items()
+                if key not in ("project", "compat", "asset_url")
             }
+            if compat == "faithful":
+                from .markdown.scrapbox_form import scrapbox_form
+
+                document, shaped = scrapbox_form(
+                    document, text, flavor=source, project=project, asset_url=asset_url
+                )
     else:
         from .scrapbox.reader import scrapbox_text
 
         # Text from a file: CR LF line ends, and a byte order mark, as an editor shows them.
         document = read(scrapbox_text(text), source)
     written, diagnostics = _write(document, target, options)
+    if shaped:
+        # In line order with what writing reports.
+        diagnostics = sorted((*shaped, *diagnostics), key=lambda diagnostic: diagnostic.line)
     return Conversion(written, (*read_diagnostics, *diagnostics))
 
 

@@ -256,6 +256,13 @@ def _codes_epilog() -> str:
     "written with its defects fixed, and read from Obsidian input.",
 )
 @click.option(
+    "--asset-url",
+    default="",
+    metavar="URL",
+    help="Markdown into Scrapbox: where the vault's attachments are on the web; an image "
+    "![[picture.png]] becomes the image [URL/picture.png] (default: a link to its name).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="With -o: write nothing; exit 1 if any file would change, 0 if none would.",
@@ -310,6 +317,7 @@ def convert_command(
     headings: str | None,
     project_folders: tuple[tuple[str, str], ...],
     compat: str,
+    asset_url: str,
     check: bool,
     diff: bool,
     jobs: int | None,
@@ -374,6 +382,7 @@ def convert_command(
         headings=headings,
         project_folders=project_folders,
         compat=compat,
+        asset_url=asset_url,
         jobs=jobs,
         run=(incremental, force),
         import_format=import_format,
@@ -461,6 +470,7 @@ class _Conversion:
     project: str
     compat: Compat
     markdown: MarkdownOptions | None
+    asset_url: str
     run: VaultRun
     import_format: ImportFormat
     dry_run: _DryRun
@@ -484,6 +494,7 @@ def _conversion(
     headings: str | None,
     project_folders: tuple[tuple[str, str], ...],
     compat: str,
+    asset_url: str,
     jobs: int | None,
     run: tuple[bool, bool],
     import_format: str | None,
@@ -548,6 +559,7 @@ def _conversion(
         project=project,
         compat=cast(Compat, compat),
         markdown=markdown,
+        asset_url=asset_url,
         run=VaultRun(jobs, incremental, force),
         import_format=cast(ImportFormat, import_format),
         dry_run=dry_run,
@@ -711,7 +723,14 @@ def _convert_page(
         if source == "scrapbox":
             result = convert(text, source, "scrapbox")
         else:
-            result = convert(text, source, "scrapbox", project=conversion.project, compat=compat)
+            result = convert(
+                text,
+                source,
+                "scrapbox",
+                project=conversion.project,
+                compat=compat,
+                asset_url=conversion.asset_url,
+            )
         written, diagnostics = result.text, list(result.diagnostics)
     else:
         from .markdown import write_markdown
@@ -934,6 +953,7 @@ def _convert_vault(folder: Path, source: str | None, conversion: _Conversion) ->
                 flavor=cast(Flavor, source),
                 project=conversion.project or None,
                 import_format=conversion.import_format,
+                asset_url=conversion.asset_url,
                 progress=progress,
             )
     except VaultError as error:

@@ -29,9 +29,10 @@ class Diagnostic:
 # Every code, with what it means. Sorted by code.
 CODES = MappingProxyType(
     {
-        "callout": "an Obsidian callout is written as a quote with its type in bold",
+        "callout-fold": "a callout's fold marker (`+`, `-`) is left out",
         "code": "an empty code span is left out",
         "code-name": "a code block's name of whitespace only is left out",
+        "comment": "the note's `%%comments%%` are left out",
         "control": "control characters, which Markdown cannot hold, are left out",
         "dates": "a note's created/updated dates are left out (a page's text or a light "
         "import holds none)",
@@ -54,7 +55,6 @@ CODES = MappingProxyType(
         "image-size": "a large image is written at the normal size",
         "image-webp": "a .webp image is written as a link",
         "link": "a link's URL is encoded, or the link reads back as another",
-        "link-alias": "a link shows the page's title instead of its alias",
         "link-label": "the markup of a link's label is left out; its text stays",
         "link-scheme": "a link whose URL Scrapbox cannot link is written as text",
         "link-section": "a link to a heading or block goes to the whole page",

@@ -127,6 +127,18 @@ def read_markdown_with_diagnostics(
     return document, tuple(diagnostics)
 
 
+def read_markdown_blocks(
+    text: str, flavor: Flavor = "obsidian", *, project: str = "", host: str = "https://scrapbox.io"
+) -> tuple[Block, ...]:
+    """The blocks of Markdown that has no front matter (the text of a quote, its `>` taken
+    away), line numbers counted from its first line. Never raises on any text."""
+    rows = text.split("\n")
+    context = InlineContext(project=project, host=host, obsidian=flavor == "obsidian")
+    reader = _BlockReader(rows, 0, context)
+    reader.read()
+    return tuple(reader.blocks)
+
+
 # --- front matter ----------------------------------------------------------------------------
 
 

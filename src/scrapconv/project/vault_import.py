@@ -44,7 +44,7 @@ from ..files import (
 from ..scrapbox.report import scrapbox_diagnostics
 from ..scrapbox.writer import write_scrapbox
 from .export import LONE_SURROGATE, ImportPage, ImportResult, import_bytes, shown
-from .note_index import NoteIndex
+from .note_index import NoteIndex, link_key
 from .pages import NOTE_EXTENSION
 from .vault_project import UnknownProjectError, told_project
 
@@ -71,6 +71,7 @@ def vault_to_import(
     flavor: Literal["obsidian", "markdown"] = "obsidian",
     project: str | None = None,
     import_format: ImportFormat = "dated",
+    asset_url: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """Read every note (`*.md`) under `folder` and make a Cosense import of them.
@@ -94,6 +95,10 @@ def vault_to_import(
     format has lines of text only, and a `dates` diagnostic for each note whose dates it
     leaves out.
 
+    Attachments (images and other files the notes embed) become links to their names, or,
+    with `asset_url`, images and links at `asset_url/<path>`, the path being that of the file
+    Obsidian finds in the vault.
+
     `progress`, when given, is called with the steps done and the steps in all after each step:
     reading a note is one step, making its page another.
     """
@@ -106,11 +111,12 @@ def vault_to_import(
             project = told_project(folder, paths)
         except UnknownProjectError as error:
             raise VaultError(str(error)) from None
+    attachments = _attachment_paths(folder) if asset_url else {}
     steps = 2 * len(paths)
     notes: list[_Note] = []
     for done, path in enumerate(paths, 1):
         try:
-            notes.append(_read_note(folder, path, flavor, project))
+            notes.append(_read_note(folder, path, flavor, project, asset_url, attachments))
         except IrregularFileError as error:
             diagnostics.append(
                 (path, Diagnostic("skipped", 0, f"{error_reason(error)}: not imported"))
@@ -123,7 +129,7 @@ def vault_to_import(
     # Notes skipped count as made, for the progress.
     made = len(paths) - len(notes)
     for note, title in zip(notes, titles, strict=True):
-        note_diagnostics = list(note.diagnostics)
+        note_diagnostics: list[Diagnostic] = list(note.diagnostics)
         if note.document.title is not None and note.document.title != note.title:
             note_diagnostics.append(
                 Diagnostic(
@@ -153,6 +159,7 @@ def vault_to_import(
         document = _with_resolved_links(document, note.path, title, index)
         text = write_scrapbox(document)
         note_diagnostics.extend(scrapbox_diagnostics(document))
+        note_diagnostics.sort(key=lambda diagnostic: diagnostic.line)
         pages.append(ImportPage(title, tuple(text.split("\n")), times))
         diagnostics.extend((note.path, diagnostic) for diagnostic in note_diagnostics)
         if progress is not None:
@@ -223,11 +230,37 @@ def _shown_path(path: str) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
-    """A note of the vault, read. Raises IrregularFileError for what is not a regular file or
-    a symbolic link out of the vault, VaultError for a note that cannot be read or is not
-    UTF-8."""
+def _attachment_paths(folder: Path) -> dict[str, str]:
+    """The files of the vault that are not notes, by name (and by path), `/` separated: of
+    files of one name, the first the walk finds (the root's before its folders')."""
+    found: dict[str, str] = {}
+    for root, folders, files in os.walk(folder):
+        folders[:] = sorted(
+            name for name in folders if not name.startswith(".") and name not in _SKIPPED_FOLDERS
+        )
+        inside = Path(root).relative_to(folder).as_posix()
+        prefix = "" if inside == "." else f"{inside}/"
+        for name in sorted(files):
+            if name.startswith(".") or name.lower().endswith(NOTE_EXTENSION):
+                continue
+            found.setdefault(link_key(name), prefix + name)
+            found.setdefault(link_key(prefix + name), prefix + name)
+    return found
+
+
+def _read_note(
+    folder: Path,
+    path: str,
+    flavor: str,
+    project: str,
+    asset_url: str = "",
+    attachments: dict[str, str] | None = None,
+) -> _Note:
+    """A note of the vault, read in the forms of a Scrapbox page. Raises IrregularFileError
+    for what is not a regular file or a symbolic link out of the vault, VaultError for a note
+    that cannot be read or is not UTF-8."""
     from ..markdown.reader import read_markdown_with_diagnostics
+    from ..markdown.scrapbox_form import scrapbox_form
 
     file = folder / path
     try:
@@ -242,10 +275,19 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
         raise VaultError(
             f"{file}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
         ) from None
-    document, diagnostics = read_markdown_with_diagnostics(
+    document, read_diagnostics = read_markdown_with_diagnostics(
         text,
         flavor,  # type: ignore[arg-type]
         project=project,
+    )
+    found = attachments or {}
+    document, shaped = scrapbox_form(
+        document,
+        text,
+        flavor=flavor,  # type: ignore[arg-type]
+        project=project,
+        asset_url=asset_url,
+        attachment_path=lambda name: found.get(link_key(name.lstrip("/")), name),
     )
     title = document.title
     if title is not None:
@@ -253,7 +295,7 @@ def _read_note(folder: Path, path: str, flavor: str, project: str) -> _Note:
         title = " ".join(part for part in title.splitlines())
     if title is None or not title.strip():
         title = path.rsplit("/", 1)[-1][: -len(NOTE_EXTENSION)]
-    return _Note(path, title, document, diagnostics)
+    return _Note(path, title, document, (*read_diagnostics, *shaped))
 
 
 def _unique_titles(notes: list[_Note]) -> tuple[list[str], dict[str, str]]:
@@ -325,6 +367,9 @@ def _with_resolved_links(
         if node.alias and page_key(node.alias) == page_key(found):
             # The text shown is a name of the same page: Scrapbox can show it.
             return PageLink(node.alias, node.section)
+        if node.alias and page_key(node.alias.rpartition("#")[0]) == page_key(found):
+            # Scrapbox's link to a line of the page, `[title#id]`, as the export writes it.
+            return PageLink(node.alias)
         if node.target and page_key(node.target) == page_key(found):
             return PageLink(node.target, node.section, node.alias)
         return PageLink(found, node.section, node.alias)

@@ -8,6 +8,7 @@ written is read back, and a line whose text does not come back as text is report
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 
 from ..ast import (
@@ -32,7 +33,17 @@ from ..ast import (
 )
 from ..diagnostics import Diagnostic
 from .reader import read_scrapbox
-from .writer import html_as_decorations, is_icon_tag, is_web_url, write_inlines
+from .writer import (
+    html_as_decorations,
+    is_icon_tag,
+    is_web_url,
+    shows_more_than_link,
+    write_inline,
+    write_inlines,
+)
+
+# A link to a page as the writer writes it.
+_LINK = re.compile(r"\[[^\[\]]*\]")
 
 
 def scrapbox_diagnostics(document: Document) -> list[Diagnostic]:
@@ -86,15 +97,15 @@ def _as_written(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
 def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnostic]:
     for node in _as_written(nodes):
         match node:
-            case PageLink(target=target, section=section, alias=alias):
-                if section:
-                    yield Diagnostic(
-                        "link-section", line, f"the link to {target}#{section} goes to the page"
-                    )
-                if alias:
-                    yield Diagnostic(
-                        "link-alias", line, f"the link to {target} shows its title, not {alias!r}"
-                    )
+            case PageLink(target=target, section=section) if section:
+                # (An alias is shown, before the link: nothing is lost.)
+                yield Diagnostic(
+                    "link-section", line, f"the link to {target}#{section} goes to the page"
+                )
+            case PageLink(target=target) if shows_more_than_link(node) and not node.alias:
+                yield Diagnostic(
+                    "link-section", line, f"the link to {target} of this note is its text"
+                )
             case Image(src=src) if not is_web_url(src):
                 yield Diagnostic(
                     "image-local", line, f"the local image {src!r} is written as its name"
@@ -114,8 +125,12 @@ def _node_diagnostics(nodes: tuple[Inline, ...], line: int) -> Iterator[Diagnost
                         line,
                         f"the markup of the link's label {markdown!r} is left out: its text stays",
                     )
-            case Callout(kind=kind):
-                yield Diagnostic("callout", line, f"the callout {kind!r} is written as a quote")
+            case Callout(kind=kind, fold=fold) if fold:
+                yield Diagnostic(
+                    "callout-fold",
+                    line,
+                    f"the callout {kind!r} is shown open: Scrapbox cannot fold it ({fold!r})",
+                )
             case Html(raw=raw) if not is_icon_tag(raw):
                 yield Diagnostic("html", line, f"the markup {raw!r} is written as text")
             case Embed(target=target):
@@ -146,6 +161,11 @@ def _texts(nodes: Iterable[Inline]) -> str:
     parts: list[str] = []
     for node in nodes:
         match node:
+            case PageLink() if shows_more_than_link(node):
+                # The text written around the link: its alias, the heading it shows.
+                parts.append(_LINK.sub("", write_inline(node), count=1))
+            case Embed(target=target) if "#" in target:
+                parts.append(_LINK.sub("", write_inline(node), count=1))
             case Text(text=text) | Callout(kind=text) | Html(raw=text):
                 # (A callout is written as its type in a bold bracket, HTML as its text.)
                 parts.append(text)

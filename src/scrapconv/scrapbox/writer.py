@@ -39,6 +39,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from ..filenames import page_key
 
 
 def write_scrapbox(document: Document) -> str:
@@ -213,8 +214,14 @@ def write_inline(node: Inline) -> str:
                 # Only text, links and icons can stand inside `[[ ]]`.
                 return _decoration("*", children)
             return f"[[{write_inlines(children)}]]"
-        case PageLink(target=target) | Embed(target=target):
+        case PageLink() if shows_more_than_link(node):
+            return _aliased_link(node)
+        case PageLink(target=target):
             return f"[{target}]"
+        case Embed(target=target):
+            # A note shown in place: a link to it, with the heading it shows after it.
+            page, _, section = target.partition("#")
+            return _aliased_link(PageLink(page, section)) if page else f"[{target}]"
         case UrlLink():
             return _url_link(node)
         case Image():
@@ -238,6 +245,34 @@ def write_inline(node: Inline) -> str:
         case NumberList(numbers=numbers, children=children):
             return "".join(f"{number}. " for number in numbers) + write_inlines(children)
     raise TypeError(f"not an inline node: {node!r}")
+
+
+def shows_more_than_link(link: PageLink) -> bool:
+    """Whether an Obsidian link is written as other text than `[page]`: an alias, a heading,
+    or a part of its own note (`[[#heading]]`)."""
+    return bool(link.section or link.alias) or (link.path and link.target.startswith("#"))
+
+
+def _aliased_link(link: PageLink) -> str:
+    """An Obsidian link as Obsidian shows it, with a Scrapbox link to its page.
+
+    Scrapbox cannot show other text for a link to a page: an alias is written before the
+    link, in parentheses (`alias ([page])`); a heading is shown after the link, as Obsidian
+    shows `[[page#heading]]` (`[page] > heading`); a block id (`#^id`) is no text. A link to a
+    part of its own note (no page) is the text it shows.
+    """
+    target, section, alias = link.target, link.section, link.alias
+    if link.path and target.startswith("#"):
+        # `[[#heading]]`, read outside a vault.
+        target, section = "", section or target[1:]
+    shown_section = "" if section.startswith("^") else section
+    if not target:
+        return alias or shown_section
+    if alias:
+        if page_key(alias) == page_key(target):
+            return f"[{alias}]"
+        return f"{alias} ([{target}])"
+    return f"[{target}] > {shown_section}" if shown_section else f"[{target}]"
 
 
 def _url_link(link: UrlLink) -> str:
