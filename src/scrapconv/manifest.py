@@ -5,7 +5,8 @@ convert only the pages that changed, and can tell a file scrapconv wrote from on
 hand since, or one it never wrote:
 
     {
-      "files": {"Note.md": {"source": SHA256, "title": "Note", "written": SHA256}, ...},
+      "files": {"Note.md": {"source": SHA256, "title": "Note", "updated": 1700000000,
+                            "written": SHA256}, ...},
       "format": 1,
       "settings": SHA256,
       "titles": SHA256
@@ -16,8 +17,11 @@ of the set of page titles: a note depends on both (file names and links are made
 titles), so a change to either means every page is converted again. Per note file, `title` is
 its page, `source` the digest of the page as it was converted (null when the file's bytes are
 not that page's conversion under these settings: a file kept as it was), `written` the
-SHA-256 of the bytes written. The name is hidden, so Obsidian ignores the file, and no note is
-named so: note names never start with a dot (`scrapconv.filenames`).
+SHA-256 of the bytes written, `updated` the page's time of change in the export, when it has
+one (absent otherwise, and in manifests of earlier versions): a page whose title and `updated`
+are those recorded has not changed, which saves hashing it. The name is hidden, so Obsidian
+ignores the file, and no note is named so: note names never start with a dot
+(`scrapconv.filenames`).
 """
 
 from __future__ import annotations
@@ -61,12 +65,13 @@ class ManifestError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ManifestEntry:
     """What scrapconv wrote into one note file: its page's title, the digest of the page it
-    was converted from (None when the file holds no conversion of the page as it is now) and
-    the SHA-256 of the bytes written."""
+    was converted from (None when the file holds no conversion of the page as it is now), the
+    SHA-256 of the bytes written and the page's `updated` time (None when it has none)."""
 
     title: str
     source: str | None
     written: str
+    updated: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +137,7 @@ def titles_digest(titles: Iterable[str]) -> str:
 
 def manifest_bytes(manifest: Manifest) -> bytes:
     """The manifest file: UTF-8 JSON, keys sorted, indented by 2, with a final newline."""
-    files = {
-        name: {"source": entry.source, "title": entry.title, "written": entry.written}
-        for name, entry in manifest.files.items()
-    }
+    files = {name: _entry_value(entry) for name, entry in manifest.files.items()}
     value = {
         "files": files,
         "format": _FORMAT,
@@ -145,6 +147,17 @@ def manifest_bytes(manifest: Manifest) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
         "utf-8", "surrogatepass"
     )
+
+
+def _entry_value(entry: ManifestEntry) -> dict[str, object]:
+    value: dict[str, object] = {
+        "source": entry.source,
+        "title": entry.title,
+        "written": entry.written,
+    }
+    if entry.updated is not None:
+        value["updated"] = entry.updated
+    return value
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -201,6 +214,7 @@ def _read_entry(path: Path, name: str, entry: object) -> ManifestEntry:
     title = entry.get("title")
     source = entry.get("source")
     written = entry.get("written")
+    updated = entry.get("updated")
     if (
         not isinstance(title, str)
         or not (source is None or isinstance(source, str))
@@ -209,7 +223,9 @@ def _read_entry(path: Path, name: str, entry: object) -> ManifestEntry:
         raise _not_a_manifest(
             path, f'the entry of {json.dumps(name)} lacks a "title", "source" or "written"'
         )
-    return ManifestEntry(title, source, written)
+    if updated is not None and (type(updated) is not int or updated < 0):
+        raise _not_a_manifest(path, f'the "updated" of {json.dumps(name)} is not a time')
+    return ManifestEntry(title, source, written, updated)
 
 
 def _not_a_manifest(path: Path, reason: str) -> ManifestError:

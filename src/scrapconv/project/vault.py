@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ..diagnostics import Diagnostic
 from ..files import (
+    LOCK_NAME,
     FileChange,
     compare_file,
     folder_lock,
@@ -132,12 +133,12 @@ def export_to_vault(
     run = run or VaultRun()
     options = page_options(export, markdown)
     _check_writable(export, options.markdown)
-    with _run_in(folder, wait, waiting) as new_files:
+    with _run_in(folder, wait, waiting) as files:
         recorded = read_manifest(folder / MANIFEST_NAME)
         if run.incremental:
             steps = IncrementalRun(export, folder, options, recorded, run.force)
-            return _update_vault(steps, folder, options, run.jobs, progress, new_files)
-        return _write_vault(export, folder, options, recorded, run.jobs, progress, new_files)
+            return _update_vault(steps, folder, options, run.jobs, progress, files)
+        return _write_vault(export, folder, options, recorded, run.jobs, progress, files)
 
 
 def _check_writable(export: Export, markdown: MarkdownOptions) -> None:
@@ -160,7 +161,7 @@ def _write_vault(
     recorded: Manifest | None,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
-    new_files: list[Path],
+    files: _RunFiles,
 ) -> VaultResult:
     """Every note written; the folder's manifest, when it has one, brought up to date."""
     entries = ManifestEntries(recorded)
@@ -172,14 +173,16 @@ def _write_vault(
             data = note.text.encode("utf-8")
             if recorded is not None:
                 _move_case_renamed(folder, recorded, note.filename)
-            _write_counted(folder / note.filename, data, note.mtime, new_files)
-            entries.record(note.filename, written_entry(page, data))
+            files.write(folder / note.filename, data, note.mtime)
+            if recorded is not None:
+                # (Hashing is for the manifest: a folder without one is not given one.)
+                entries.record(note.filename, written_entry(page, data))
             written.append(note.filename)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
             if progress is not None:
                 progress(len(written), len(export.pages))
         if recorded is not None:
-            _write_manifest(folder, entries.manifest(*fingerprint(options)), new_files)
+            _write_manifest(folder, entries.manifest(*fingerprint(options)), files)
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
 
 
@@ -189,7 +192,7 @@ def _update_vault(
     options: PageOptions,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
-    new_files: list[Path],
+    files: _RunFiles,
 ) -> VaultResult:
     """An incremental run: the notes it converts written when they change, the notes of pages
     gone removed, then the manifest."""
@@ -205,7 +208,7 @@ def _update_vault(
                 case WriteNote(data=data, moved_from=moved_from):
                     if moved_from is not None:
                         rename_case(folder / moved_from, folder / note.filename)
-                    _write_counted(folder / note.filename, data, note.mtime, new_files)
+                    files.write(folder / note.filename, data, note.mtime)
                     written.append(note.filename)
                 case NoteUnchanged(moved_from=moved_from):
                     if moved_from is not None:
@@ -225,7 +228,7 @@ def _update_vault(
                     removed.append(filename)
                 case KeptFile():
                     kept.append(step)
-        _write_manifest(folder, run.manifest(), new_files)
+        _write_manifest(folder, run.manifest(), files)
     return VaultResult(
         run.pages_in_export,
         tuple(written),
@@ -237,20 +240,45 @@ def _update_vault(
     )
 
 
+class _RunFiles:
+    """The files a run writes into its folder, each atomically: those it adds are listed
+    (`added`) before they exist, so that an interrupt just after a rename still finds them to
+    remove. A folder that held nothing when the run took its lock holds only what the run
+    wrote since (the names of its notes differ even where case does not count), so no note
+    written there need be looked up first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.added: list[Path] = []
+        self._new_mode = new_file_mode()
+        with os.scandir(folder) as entries:
+            self._empty = all(entry.name == LOCK_NAME for entry in entries)
+
+    def write(self, path: Path, data: bytes, mtime: int | None) -> None:
+        """Write a file atomically, with the permissions of the file it replaces."""
+        mode = None if self._empty else kept_mode(path)
+        if mode is None:
+            if self._empty or not path.is_symlink():
+                self.added.append(path)
+            mode = self._new_mode
+        write_atomically(path, data, mtime, mode)
+
+
 @contextlib.contextmanager
-def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[list[Path]]:
+def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[_RunFiles]:
     """A run writing into `folder`: make it (and its missing parents), hold its lock; on any
-    failure, Ctrl-C included, remove again the files the run adds to the list given, then let
-    the lock go and remove the folders made."""
+    failure, Ctrl-C included, remove again the files the run added, then let the lock go and
+    remove the folders made."""
     made = make_folder(folder)
-    new_files: list[Path] = []
+    files: _RunFiles | None = None
     try:
         with folder_lock(folder, wait=wait, waiting=waiting):
             try:
-                yield new_files
+                files = _RunFiles(folder)
+                yield files
             except BaseException:
                 with interrupts_held():
-                    remove_files(new_files)
+                    if files is not None:
+                        remove_files(files.added)
                 raise
     except BaseException:
         with interrupts_held():
@@ -258,18 +286,6 @@ def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Ite
                 with contextlib.suppress(OSError):
                     made_folder.rmdir()
         raise
-
-
-def _write_counted(path: Path, data: bytes, mtime: int | None, new_files: list[Path]) -> None:
-    """Write a file atomically, with the permissions of the file it replaces; one that is new
-    is added to `new_files` before it exists, so that an interrupt just after the rename still
-    finds it to remove."""
-    mode = kept_mode(path)
-    if mode is None:
-        if not path.is_symlink():
-            new_files.append(path)
-        mode = new_file_mode()
-    write_atomically(path, data, mtime, mode)
 
 
 def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
@@ -283,7 +299,7 @@ def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
         rename_case(source, target)
 
 
-def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> None:
+def _write_manifest(folder: Path, manifest: Manifest, files: _RunFiles) -> None:
     """Write the folder's manifest when it changes (a run that changes nothing touches
     nothing)."""
     path = folder / MANIFEST_NAME
@@ -293,7 +309,7 @@ def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> 
     except OSError:
         old = None
     if old != data:
-        _write_counted(path, data, None, new_files)
+        files.write(path, data, None)
 
 
 @dataclass(frozen=True, slots=True)
