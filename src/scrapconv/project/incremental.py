@@ -159,7 +159,7 @@ class IncrementalRun:
                 return KeptFile(moved_from or note.filename, "unread", error_reason(error))
             old, moved_from = None, None
         if old == data:
-            self._entries.record(note.filename, written_entry(page, data))
+            self._entries.record(note.filename, written_entry(page, digest(data)))
             return NoteUnchanged(moved_from)
         match file_state(entry, old):
             case "edited" if entry is not None and not self._force:
@@ -169,7 +169,7 @@ class IncrementalRun:
                 return KeptFile(moved_from or note.filename, "edited")
             case "not-written" if not self._force:
                 return KeptFile(note.filename, "not-written")
-        self._entries.record(note.filename, written_entry(page, data))
+        self._entries.record(note.filename, written_entry(page, digest(data)))
         return WriteNote(data, old, moved_from)
 
     def _moves(self, recorded: str, filename: str) -> bool:
@@ -289,6 +289,7 @@ def _source_digest(page: ExportPage) -> str:
     return source_digest(page.title, page.text, page.created, page.updated)
 
 
-def written_entry(page: ExportPage, data: bytes) -> ManifestEntry:
-    """The manifest's entry of a note holding `data`, converted from `page`."""
-    return ManifestEntry(page.title, _source_digest(page), digest(data), page.updated)
+def written_entry(page: ExportPage, written: str) -> ManifestEntry:
+    """The manifest's entry of a note converted from `page`, whose bytes have the SHA-256
+    `written`."""
+    return ManifestEntry(page.title, _source_digest(page), written, page.updated)

@@ -193,11 +193,11 @@ def converted_notes(
     """The notes of `pages` (some or all of an export's), in their order, converted here or in
     `jobs` worker processes (see `vault_notes`)."""
     workers = 1
-    if jobs != 1 and len(pages) > 1:
+    if jobs != 1:
         # Imported here: a run with one job starts no process.
-        from .workers import default_jobs
+        from .workers import worker_count
 
-        workers = min(default_jobs() if jobs is None else jobs, len(pages))
+        workers = worker_count(len(pages), jobs)
     if workers <= 1:
         for page in pages:
             filename, text, diagnostics = convert_page(page, options)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from ..diagnostics import Diagnostic
 from ..files import (
@@ -31,9 +32,9 @@ from ..files import (
     rename_case,
     write_atomically,
 )
-from ..manifest import MANIFEST_NAME, Manifest, manifest_bytes, read_manifest
+from ..manifest import MANIFEST_NAME, Manifest, digest, manifest_bytes, read_manifest
 from ..markdown.options import MarkdownOptions
-from .export import LONE_SURROGATE, Export, ExportError, shown
+from .export import LONE_SURROGATE, Export, ExportError, ExportPage, shown
 from .incremental import (
     FullRun,
     IncrementalRun,
@@ -45,7 +46,7 @@ from .incremental import (
     fingerprint,
     written_entry,
 )
-from .pages import PageOptions, converted_notes, page_options
+from .pages import NOTE_EXTENSION, PageOptions, convert_page, converted_notes, page_options
 
 __all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
 
@@ -163,20 +164,31 @@ def _write_vault(
     progress: Callable[[int, int], None] | None,
     files: _RunFiles,
 ) -> VaultResult:
-    """Every note written; the folder's manifest, when it has one, brought up to date."""
+    """Every note written, here or by the workers that convert the pages (no note's text
+    comes back from them); the folder's manifest, when it has one, brought up to date."""
+    names = [options.files[page.title] + NOTE_EXTENSION for page in export.pages]
+    if recorded is not None:
+        for name in names:
+            _move_case_renamed(folder, recorded, name)
+    # Every file the notes may add is listed here, before any is written, wherever it is.
+    modes = tuple(files.prepare(folder / name) for name in names)
+    task = _NoteWrites(
+        options.markdown,
+        dict(options.files),
+        dict(options.renamed),
+        folder,
+        export.pages,
+        modes,
+        hashed=recorded is not None,
+    )
     entries = ManifestEntries(recorded)
     written: list[str] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = converted_notes(export.pages, options, jobs)
+    notes = _written_notes(task, jobs)
     with contextlib.closing(notes):
         for page, note in zip(export.pages, notes, strict=True):
-            data = note.text.encode("utf-8")
-            if recorded is not None:
-                _move_case_renamed(folder, recorded, note.filename)
-            files.write(folder / note.filename, data, note.mtime)
-            if recorded is not None:
-                # (Hashing is for the manifest: a folder without one is not given one.)
-                entries.record(note.filename, written_entry(page, data))
+            if note.written is not None:
+                entries.record(note.filename, written_entry(page, note.written))
             written.append(note.filename)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
             if progress is not None:
@@ -184,6 +196,64 @@ def _write_vault(
         if recorded is not None:
             _write_manifest(folder, entries.manifest(*fingerprint(options)), files)
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteWrites:
+    """What writing the notes of an export takes, here or in a worker (which inherits it, or
+    gets it pickled once): the options of `PageOptions` as plain dictionaries, the folder, the
+    pages, the mode of each note's file, and whether to hash what is written (for the
+    manifest)."""
+
+    markdown: MarkdownOptions
+    files: dict[str, str]
+    renamed: dict[str, str]
+    folder: Path
+    pages: tuple[ExportPage, ...]
+    modes: tuple[int, ...]
+    hashed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _WrittenNote:
+    """A note written: its file name, the SHA-256 of its bytes (None unless asked) and its
+    diagnostics."""
+
+    filename: str
+    written: str | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _written_notes(task: _NoteWrites, jobs: int | None) -> Generator[_WrittenNote, None, None]:
+    """Each page of `task` converted and its note written, in the pages' order: here, or in
+    worker processes when there are pages enough (`worker_count`). The notes are the same
+    either way; only the process that writes them differs."""
+    indexes = range(len(task.pages))
+    workers = 1
+    if jobs != 1:
+        # Imported here: a run with one job starts no process.
+        from .workers import worker_count
+
+        workers = worker_count(len(indexes), jobs)
+    if workers <= 1:
+        for index in indexes:
+            yield _write_note(index, task)
+        return
+    from .workers import run_in_workers
+
+    yield from run_in_workers(_write_note, indexes, task, workers)
+
+
+def _write_note(index: int, task: _NoteWrites) -> _WrittenNote:
+    """Page `index` of `task` converted and written, atomically."""
+    page = task.pages[index]
+    options = PageOptions(
+        task.markdown, MappingProxyType(task.files), MappingProxyType(task.renamed)
+    )
+    filename, text, diagnostics = convert_page(page, options)
+    data = text.encode("utf-8")
+    write_atomically(task.folder / filename, data, page.updated, task.modes[index])
+    return _WrittenNote(filename, digest(data) if task.hashed else None, tuple(diagnostics))
 
 
 def _update_vault(
@@ -253,14 +323,19 @@ class _RunFiles:
         with os.scandir(folder) as entries:
             self._empty = all(entry.name == LOCK_NAME for entry in entries)
 
-    def write(self, path: Path, data: bytes, mtime: int | None) -> None:
-        """Write a file atomically, with the permissions of the file it replaces."""
+    def prepare(self, path: Path) -> int:
+        """The mode to write `path` with: that of the file it replaces, else a new file's
+        (listed as added)."""
         mode = None if self._empty else kept_mode(path)
         if mode is None:
             if self._empty or not path.is_symlink():
                 self.added.append(path)
             mode = self._new_mode
-        write_atomically(path, data, mtime, mode)
+        return mode
+
+    def write(self, path: Path, data: bytes, mtime: int | None) -> None:
+        """Write a file atomically, with the permissions of the file it replaces."""
+        write_atomically(path, data, mtime, self.prepare(path))
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from ..files import interrupts_held
 
-__all__ = ["default_jobs", "run_in_workers"]
+__all__ = ["MIN_PAGES_PER_WORKER", "default_jobs", "run_in_workers", "worker_count"]
 
 Item = TypeVar("Item")
 Shared = TypeVar("Shared")
@@ -36,6 +36,11 @@ _CHUNKS_PER_WORKER = 8
 # Chunks handed out ahead of the one being given back, per worker: enough to keep the workers
 # busy, few enough that results do not pile up in memory.
 _CHUNKS_AHEAD = 3
+
+# The fewest items a worker must get to pay for itself: starting a pool of forked workers, and
+# ending it, costs about what converting 40 typical pages does (0.25 ms each, one process);
+# below that, one process is as quick.
+MIN_PAGES_PER_WORKER = 40
 
 # What a worker process works with: the function and what every call shares, set once per
 # worker by `_start_worker`.
@@ -51,6 +56,26 @@ def default_jobs() -> int:
     return count if count else 1
 
 
+def worker_count(items: int, jobs: int | None) -> int:
+    """The number of worker processes for `items` items and `jobs` jobs (None: one per CPU):
+    each gets at least `MIN_PAGES_PER_WORKER` items; 1 means none (work here)."""
+    if jobs == 1:
+        return 1
+    wanted = default_jobs() if jobs is None else jobs
+    return max(1, min(wanted, items // MIN_PAGES_PER_WORKER))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked where that is safe and quick (Linux: no re-import, and what
+    the parent holds is shared, not sent), else from a fork server, else spawned."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
 def run_in_workers(
     function: Callable[[Item, Shared], Result],
     items: Sequence[Item],
@@ -58,8 +83,8 @@ def run_in_workers(
     workers: int,
 ) -> Generator[Result, None, None]:
     """`function(item, shared)` for every item in `workers` processes, the results in the
-    items' order. `function` is a module's function and `shared` is sent to each worker once
-    (both pickled). The processes are spawned (not forked), as on every platform.
+    items' order. `function` is a module's function and `shared` is what every call shares:
+    forked workers inherit both, others get them pickled, once each (`_context`).
 
     Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
     the workers.
@@ -68,7 +93,7 @@ def run_in_workers(
     chunks = (items[start : start + size] for start in range(0, len(items), size))
     executor = ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=_context(),
         initializer=_start_worker,
         initargs=(function, shared, os.getpid()),
     )
