@@ -320,15 +320,16 @@ InputKind = Literal["page", "export", "vault"]
 class _Conversion:
     """One `convert` run: its options merged from the configuration and the command line and
     checked once, then passed down whole. `markdown` is how Markdown is written (None for
-    Scrapbox output); `run` how a run into a vault goes; `compat` how Obsidian is read and
-    written; `project` the Scrapbox project of icons."""
+    Scrapbox output); `run` how a run into a vault goes (an export's only: None otherwise, so
+    that a page converts without importing `scrapconv.project`); `compat` how Obsidian is read
+    and written; `project` the Scrapbox project of icons."""
 
     target: Format
     output: Path | None
     project: str
     compat: Compat
     markdown: MarkdownOptions | None
-    run: VaultRun
+    run: VaultRun | None
     dry_run: _DryRun
     lock: _Lock
     report: str | None
@@ -358,8 +359,6 @@ def _conversion(
     it comes from (`jobs` applies to an export, `icons` and `headings` to Markdown output,
     `compat` to Obsidian pages and exports, `project` where Markdown is read or written);
     settings that apply but contradict each other are an error, wherever they come from."""
-    from .project import VaultRun
-
     target = _configured(config.to, target)
     if target is None:
         raise click.MissingParameter(param_type="option", param_hint="'--to'")
@@ -405,11 +404,17 @@ def _conversion(
         project=project,
         compat=cast(Compat, compat),
         markdown=markdown,
-        run=VaultRun(jobs, incremental, force),
+        run=_vault_run(jobs, incremental, force) if kind == "export" else None,
         dry_run=dry_run,
         lock=lock,
         report=report,
     )
+
+
+def _vault_run(jobs: int | None, incremental: bool, force: bool) -> VaultRun:
+    from .project import VaultRun
+
+    return VaultRun(jobs, incremental, force)
 
 
 def _origins(config: Settings, *keys: str) -> str:
@@ -595,8 +600,8 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
     from .manifest import ManifestError
     from .project import ExportError, check_vault, export_to_vault, read_export
 
-    output = conversion.output
-    if output is None:
+    output, run = conversion.output, conversion.run
+    if output is None or run is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
     if conversion.markdown is None:
         raise click.UsageError("an export converts to obsidian or markdown notes")
@@ -607,13 +612,11 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
         raise InputError(str(error)) from None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
-    dry_run, lock, incremental = conversion.dry_run, conversion.lock, conversion.run.incremental
+    dry_run, lock, incremental = conversion.dry_run, conversion.lock, run.incremental
     if dry_run:
         try:
             with _ProgressBar("Converting pages") as progress:
-                checked = check_vault(
-                    export, output, conversion.markdown, conversion.run, progress=progress
-                )
+                checked = check_vault(export, output, conversion.markdown, run, progress=progress)
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         except ManifestError as error:
@@ -636,7 +639,7 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
                 export,
                 output,
                 conversion.markdown,
-                conversion.run,
+                run,
                 progress=progress,
                 wait=lock.wait,
                 waiting=lock.waiting(output),

@@ -20,12 +20,10 @@ with its unified diff), and `write_change` writes it only when it changes the fi
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
 import itertools
 import os
 import re
-import secrets
 import signal
 import stat
 import sys
@@ -82,7 +80,7 @@ def temporary_name() -> str:
     """A fresh name for a temporary file: `.scrapconv-` + 12 hex digits + `.tmp`."""
     global _name_source
     if _name_source is None or _name_source[0] != os.getpid():
-        _name_source = (os.getpid(), secrets.token_hex(3), itertools.count())
+        _name_source = (os.getpid(), os.urandom(3).hex(), itertools.count())
     _, prefix, counter = _name_source
     return f".scrapconv-{prefix}{next(counter) % 0x1000000:06x}.tmp"
 
@@ -162,6 +160,8 @@ class FileChange:
         before = "/dev/null" if self.old is None else str(self.path)
         if self.unread is not None:
             before = f"{self.path} (not read: {self.unread})"
+        import difflib  # here: only a diff needs it, and a page converts without
+
         lines = difflib.unified_diff(
             [] if self.old is None else _diff_lines(self.old),
             [] if self.new is None else _diff_lines(self.new),
