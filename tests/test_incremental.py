@@ -9,10 +9,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapconv import cli, project
 from scrapconv.filenames import FileNameMap
-from scrapconv.manifest import MANIFEST_NAME, ManifestError, digest, read_manifest
+from scrapconv.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestEntry,
+    ManifestError,
+    digest,
+    manifest_bytes,
+    read_manifest,
+)
 from scrapconv.markdown.options import Flavor, MarkdownOptions
 from scrapconv.project import (
     Export,
@@ -182,6 +192,38 @@ def test_a_manifest_time_that_is_not_one_is_refused(tmp_path: Path) -> None:
     path.write_text(json.dumps(value), encoding="utf-8")
     with pytest.raises(ManifestError, match=r"Page 1\.md"):
         incremental(small_export(), tmp_path)
+
+
+_ENTRIES = st.builds(
+    ManifestEntry,
+    st.text(),
+    st.none() | st.text(),
+    st.text(),
+    st.none() | st.integers(min_value=0, max_value=2**40),
+)
+
+
+@given(st.text(), st.text(), st.dictionaries(st.text(), _ENTRIES, max_size=5))
+def test_the_manifest_is_json_as_json_writes_it(
+    settings: str, titles: str, files: dict[str, ManifestEntry]
+) -> None:
+    manifest = Manifest(settings, titles, files)
+    value = {
+        "files": {
+            name: {
+                "source": entry.source,
+                "title": entry.title,
+                "written": entry.written,
+                **({} if entry.updated is None else {"updated": entry.updated}),
+            }
+            for name, entry in files.items()
+        },
+        "format": 1,
+        "settings": settings,
+        "titles": titles,
+    }
+    expected = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert manifest_bytes(manifest) == expected.encode("utf-8", "surrogatepass")
 
 
 def test_note_names_never_take_the_manifests_name() -> None:

@@ -583,3 +583,18 @@ def test_corpus_export_into_a_vault(tmp_path: Path, name: str) -> None:
     titles = [page.title for page in export.pages]
     assert result.pages == len(titles) == len(result.files) == len(set(result.files))
     assert_vault(tmp_path, titles, len(titles))
+
+
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        ([], "T"),
+        ([""], ""),
+        (["T", ""], "T\n"),
+        (["T", {"text": "a", "updated": 1}, "b"], "T\na\nb"),
+        ([{"text": "T"}, {"text": ""}], "T\n"),
+    ],
+)
+def test_a_pages_text_is_its_lines_joined(lines: list[object], text: str) -> None:
+    data = json.dumps({"pages": [{"title": "T", "lines": lines}]}).encode()
+    assert read_export(data, "e.json").pages[0].text == text

@@ -135,10 +135,10 @@ class IncrementalRun:
         found = self._recorded.find(filename) if self._recorded is not None else None
         if found is None or found[0] != filename or not _same_source(page, found[1]):
             return True
-        path = self._folder / filename
         if not self._force:
             # (Only a missing note matters: reading every unchanged note would be wasted.)
-            return filename not in self._present and not path.exists()
+            return filename not in self._present and not (self._folder / filename).exists()
+        path = self._folder / filename
         try:
             data = read_if_present(path)
         except OSError:
