@@ -10,6 +10,7 @@ worker ends with its parent process however that ends.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -123,6 +124,9 @@ def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: i
     (`interrupts_held`) and ignores it before unblocking it. The worker ends with its parent
     `parent` (a process id), however that ends."""
     global _worker_task
+    # What the worker starts with, inherited from its parent when forked, stays as it is: no
+    # collection scans it again, which would copy the parent's pages it shares.
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
