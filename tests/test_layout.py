@@ -56,7 +56,7 @@ IMPORTS: dict[str, set[str]] = {
     "project.sync": {"diagnostics", "files", "markdown", "markdown.options",
                      "project.pages", "scrapbox.reader"},
     "project.vault": {"diagnostics", "files", "manifest", "markdown.options", "project.export",
-                      "project.incremental", "project.pages"},
+                      "project.incremental", "project.pages", "project.workers"},
     "project.vault_import": {"", "ast", "diagnostics", "filenames", "files", "project.export",
                              "project.pages", "scrapbox.report", "scrapbox.writer"},
     "project.workers": {"files"},

@@ -55,13 +55,12 @@ def _character_class(ranges: tuple[tuple[int, int], ...], excluded: frozenset[st
 # Characters that are text wherever they stand in a plain scalar: ASCII ones, and the plain
 # non-ASCII ones.
 _TEXT_CLASS = r"A-Za-z0-9 ._()/+=~;$^\-" + _character_class(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES)
-# A title that is a plain scalar as far as its characters go: one of those first, then those
-# and the indicators that are text after the start of a scalar in block context (`?`, `,` and
-# brackets matter only in flow context), `:` not before a space or the end, `#` not after
-# a space. One match instead of a loop over the characters.
-_PLAIN_CHARACTERS = re.compile(
-    rf"[{_TEXT_CLASS}](?:[{_TEXT_CLASS}?,\[\]{{}}'\"!&*|>%@`]|:(?! |\Z)|(?<! )#)*"
-)
+# A title that may be a plain scalar as far as its characters go: one of those first, then
+# those and the indicators that are text after the start of a scalar in block context (`?`,
+# `,` and brackets matter only in flow context; `:` and `#` but in `: ` and ` #`, and `:` at
+# the end, which `_plain_title_line` looks for). One match instead of a loop over the
+# characters.
+_PLAIN_CHARACTERS = re.compile(rf"[{_TEXT_CLASS}][{_TEXT_CLASS}?,\[\]{{}}'\"!&*|>%@`:#]*")
 
 
 def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
@@ -94,6 +93,8 @@ def _plain_title_line(title: str) -> str | None:
     if title.isascii() and not _plain_ascii_start(title):
         return None
     if _PLAIN_CHARACTERS.fullmatch(title) is None or "  " in title:
+        return None
+    if title[-1] == ":" or ": " in title or " #" in title:
         return None
     return f"title: {title}\n"
 
