@@ -159,8 +159,9 @@ def vault_notes(
     as `markdown` says (its `project` empty: the export's own; its `pages` are made here).
 
     With `jobs` 1 the pages are converted here, one at a time; with more (None: one per CPU,
-    `default_jobs`), in as many worker processes, each given chunks of pages. The notes are the
-    same either way. Close the iterator when stopping early: that stops the workers.
+    `default_jobs`), in as many processes (this one and workers, given chunks of pages) when
+    there are pages enough for each (`workers.worker_count`). The notes are the same either
+    way. Close the iterator when stopping early: that stops the workers.
     """
     return converted_notes(export.pages, page_options(export, markdown), jobs)
 

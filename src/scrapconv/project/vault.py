@@ -104,9 +104,10 @@ def export_to_vault(
     projects whose notes are folders of the same vault, relative to its root, which is the
     parent of `folder` unless the export's own project is named among them. Files of the folder
     that no page names are left alone; a note of the same name is replaced, and keeps its
-    permissions. `run.jobs` is the number of processes converting pages; the files are written
-    here, in the export's order. `progress`, when given, is called with the number of notes
-    written and the number of pages after each note.
+    permissions. `run.jobs` is the number of processes converting pages (this one and workers,
+    which write the notes they convert); the notes are the same whatever it is. `progress`,
+    when given, is called with the number of notes written and the number of pages after each
+    note.
 
     `run.incremental`: convert only the pages changed since the last run, as the folder's
     manifest (`.scrapconv.json`) tells, and write only the notes whose bytes change; every page

@@ -1,10 +1,12 @@
-"""The worker pool: one function applied to many items in worker processes, the results in the
-items' order. It knows nothing of what the function does (converting pages, for `vault`).
+"""The worker pool: one function applied to many items in this process and worker processes,
+the results in the items' order. It knows nothing of what the function does (converting and
+writing pages, for `vault`).
 
 Items go to the workers in chunks, a bounded number ahead of the one being given back, so that
-results do not pile up in memory. Ctrl-C is the calling process's to handle: closing the
-iterator (or an error, Ctrl-C included) cancels what is left and stops the workers, and a
-worker ends with its parent process however that ends.
+results do not pile up in memory; this process works on the chunks they need not take.
+Ctrl-C is the calling process's to handle: closing the iterator (or an error, Ctrl-C
+included) cancels what is left and stops the workers, and a worker ends with its parent
+process however that ends.
 """
 
 from __future__ import annotations
@@ -38,8 +40,8 @@ _CHUNKS_PER_WORKER = 8
 # busy, few enough that results do not pile up in memory.
 _CHUNKS_AHEAD = 3
 
-# The fewest items a worker must get to pay for itself: starting and ending a pool of two
-# forked workers costs about 10 ms, what converting 20 to 40 typical pages in one process does
+# The fewest items a worker must get to pay for itself: starting and ending a pool of forked
+# workers costs about 10 ms, what converting 20 to 40 typical pages in one process does
 # (0.3 to 0.6 ms each); with 40 each, the workers pay for themselves clearly.
 MIN_PAGES_PER_WORKER = 40
 
@@ -58,8 +60,9 @@ def default_jobs() -> int:
 
 
 def worker_count(items: int, jobs: int | None) -> int:
-    """The number of worker processes for `items` items and `jobs` jobs (None: one per CPU):
-    each gets at least `MIN_PAGES_PER_WORKER` items; 1 means none (work here)."""
+    """The number of processes to work on `items` items with `jobs` jobs (None: one per CPU),
+    this one included: each gets at least `MIN_PAGES_PER_WORKER` items; 1 means this one
+    alone."""
     if jobs == 1:
         return 1
     wanted = default_jobs() if jobs is None else jobs
@@ -83,32 +86,47 @@ def run_in_workers(
     shared: Shared,
     workers: int,
 ) -> Generator[Result, None, None]:
-    """`function(item, shared)` for every item in `workers` processes, the results in the
-    items' order. `function` is a module's function and `shared` is what every call shares:
-    forked workers inherit both, others get them pickled, once each (`_context`).
+    """`function(item, shared)` for every item in `workers` processes (2 or more): this one
+    and `workers - 1` started for the call; the results in the items' order. `function` is a
+    module's function and `shared` is what every call shares: forked workers inherit both,
+    others get them pickled, once each (`_context`).
 
-    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
-    the workers.
+    The started workers are given chunks of items, a few ahead; this process works on the
+    next chunk itself whenever they have enough, and hands out the results as they come in
+    order. Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
+    stops the workers.
     """
     size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (items[start : start + size] for start in range(0, len(items), size))
+    started = workers - 1
     executor = ProcessPoolExecutor(
-        max_workers=workers,
+        max_workers=started,
         mp_context=_context(),
         initializer=_start_worker,
         initargs=(function, shared, os.getpid()),
     )
-    pending: deque[Future[list[Result]]] = deque()
+    # Chunks in their order: a worker's (a future) or this process's (its results).
+    pending: deque[Future[list[Result]] | list[Result]] = deque()
+    handed_out = 0  # the futures in `pending`
     finished = False
     try:
         for chunk in chunks:
-            # A submission may start a worker process.
-            with interrupts_held():
-                pending.append(executor.submit(_run_chunk, chunk))
-            if len(pending) >= workers * _CHUNKS_AHEAD:
-                yield from pending.popleft().result()
+            while pending and (len(pending) >= workers * _CHUNKS_AHEAD or _ready(pending[0])):
+                first = pending.popleft()
+                if isinstance(first, Future):
+                    handed_out -= 1
+                    first = first.result()
+                yield from first
+            if handed_out < started * _CHUNKS_AHEAD:
+                # A submission may start a worker process.
+                with interrupts_held():
+                    pending.append(executor.submit(_run_chunk, chunk))
+                handed_out += 1
+            else:
+                pending.append([function(item, shared) for item in chunk])
         while pending:
-            yield from pending.popleft().result()
+            first = pending.popleft()
+            yield from first.result() if isinstance(first, Future) else first
         finished = True
     finally:
         with interrupts_held():
@@ -116,6 +134,11 @@ def run_in_workers(
                 executor.shutdown(wait=True)
             else:
                 _stop_workers(executor)
+
+
+def _ready(chunk: Future[Any] | list[Any]) -> bool:
+    """Whether a chunk's results are there to hand out without waiting."""
+    return not isinstance(chunk, Future) or chunk.done()
 
 
 def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int) -> None:
