@@ -59,8 +59,9 @@ _TEXT_CLASS = r"A-Za-z0-9 ._()/+=~;$^\-" + _character_class(_PLAIN_UNICODE_RANGE
 # those and the indicators that are text after the start of a scalar in block context (`?`,
 # `,` and brackets matter only in flow context; `:` and `#` but in `: ` and ` #`, and `:` at
 # the end, which `_plain_title_line` looks for). One match instead of a loop over the
-# characters.
-_PLAIN_CHARACTERS = re.compile(rf"[{_TEXT_CLASS}][{_TEXT_CLASS}?,\[\]{{}}'\"!&*|>%@`:#]*")
+# characters, whose class is compiled once (a lookahead keeps the indicators from the start).
+_INDICATORS = r"?,\[\]{}'\"!&*|>%@`:#"
+_PLAIN_CHARACTERS = re.compile(rf"(?![{_INDICATORS}])[{_TEXT_CLASS}{_INDICATORS}]*")
 
 
 def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
