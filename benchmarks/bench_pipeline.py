@@ -341,8 +341,11 @@ def typical_page(texts: Sequence[str]) -> str:
 
 
 def child_environment() -> dict[str, str]:
-    """This environment with this checkout's src/ first on PYTHONPATH."""
+    """This environment with this checkout's src/ first on PYTHONPATH, and byte code cached
+    as in an installation (the warm-up pair writes it): a run that compiles every module
+    measures the compiler, not scrapconv."""
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     paths = [str(REPO_ROOT / "src"), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(paths)
     return env

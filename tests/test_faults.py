@@ -210,7 +210,7 @@ def test_a_killed_run_leaves_no_process_and_the_next_run_no_temporary_file(
     args = ("convert", str(export_file), "-o", str(vault), "--to", "obsidian", "-j", "2")
     # Killed as the workers start, as the first notes are written, and halfway.
     points: list[Callable[[], bool]] = [
-        lambda: len(session_processes(process.pid)) > 2,
+        lambda: len(session_processes(process.pid)) > 1,  # the run and its worker
         lambda: len(notes(vault)) > 0,
         lambda: len(notes(vault)) > PAGES // 2,
     ]
@@ -236,7 +236,7 @@ def test_ctrl_c_exits_130_and_leaves_nothing_half_written(
     args = ("convert", str(export_file), "-o", str(vault), "--to", "obsidian", "-j", "2")
     points: list[Callable[[], bool]] = [
         lambda: vault.exists(),
-        lambda: len(session_processes(process.pid)) > 2,
+        lambda: len(session_processes(process.pid)) > 1,  # the run and its worker
         lambda: len(notes(vault)) > PAGES // 4,
     ]
     for point in points:
@@ -407,6 +407,8 @@ def test_the_command_says_cannot_read_for_a_note_it_cannot_read(
     os.mkfifo(vault / "Page 7.md")
     changed = big_export()
     changed["pages"][7]["lines"].append("new")  # type: ignore[index]
+    # Edited, as Scrapbox records an edit: the page's time changes with its text.
+    changed["pages"][7]["updated"] += PAGES  # type: ignore[index]
     export_file.write_text(json.dumps(changed), encoding="utf-8")
     result = run(*args)
     assert result.returncode == 1

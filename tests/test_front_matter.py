@@ -38,6 +38,33 @@ def test_front_matter_is_what_pyyaml_writes(title: str) -> None:
     assert _loaded_title(written) == title
 
 
+# Titles made mostly of YAML's indicators, spaces and text: where plain and quoted differ.
+_INDICATOR_TITLES = st.text(
+    st.sampled_from([*"?,[]{}'\"!&*|>%@`:#- .aZ1日()/;$^_~+=<", "\u3000", "\t"]), max_size=8
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_INDICATOR_TITLES)
+@example("井戸端はチャットか?")
+@example("Don't be evil")
+@example("a:b")
+@example("a: b")
+@example("a:")
+@example("a #b")
+@example("a#b")
+@example("日本#")
+@example("yes?")
+@example("1,000/2")
+@example("(WIP) Vim mode")
+@example("_x")
+@example("/")
+def test_titles_with_indicators_are_what_pyyaml_writes(title: str) -> None:
+    written = front_matter(title)
+    assert written == _pyyaml(title)
+    assert _loaded_title(written) == title
+
+
 def test_every_corpus_title_loads_back() -> None:
     require_corpus()
     for export in SCRAPBOX_EXPORTS:

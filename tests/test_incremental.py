@@ -9,10 +9,20 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapconv import cli, project
 from scrapconv.filenames import FileNameMap
-from scrapconv.manifest import MANIFEST_NAME, ManifestError, digest, read_manifest
+from scrapconv.manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    ManifestEntry,
+    ManifestError,
+    digest,
+    manifest_bytes,
+    read_manifest,
+)
 from scrapconv.markdown.options import Flavor, MarkdownOptions
 from scrapconv.project import (
     Export,
@@ -136,6 +146,86 @@ def test_a_first_incremental_run_writes_every_note_and_a_second_touches_nothing(
     assert snapshot(tmp_path) == before
 
 
+def test_pages_whose_title_and_time_are_as_recorded_are_not_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    manifest = read_manifest(tmp_path / MANIFEST_NAME)
+    assert manifest is not None
+    assert {entry.updated for entry in manifest.files.values()} == {CREATED}
+    hashed: list[str] = []
+    source_digest = project.incremental.source_digest
+
+    def counted(title: str, text: str, created: int | None, updated: int | None) -> str:
+        hashed.append(title)
+        return source_digest(title, text, created, updated)
+
+    monkeypatch.setattr(project.incremental, "source_digest", counted)
+    result = incremental(with_changes(export, {"Page 2"}), tmp_path)
+    assert result.files == ("Page 2.md",)
+    # Only the page converted, for its new entry.
+    assert hashed == ["Page 2"]
+
+
+def test_a_manifest_without_times_tells_changes_by_digest(tmp_path: Path) -> None:
+    export = small_export()
+    incremental(export, tmp_path)
+    path = tmp_path / MANIFEST_NAME
+    value = json.loads(path.read_bytes())
+    for entry in value["files"].values():
+        del entry["updated"]
+    path.write_text(json.dumps(value), encoding="utf-8")
+    # The text changes but not the time: only the digest can tell.
+    edited = dataclasses.replace(export.pages[3], text=export.pages[3].text + "\nmore")
+    pages = (*export.pages[:3], edited, *export.pages[4:])
+    result = incremental(dataclasses.replace(export, pages=pages), tmp_path)
+    assert result.files == ("Page 3.md",)
+    assert len(result.unchanged) == len(export.pages) - 1
+
+
+def test_a_manifest_time_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    incremental(small_export(), tmp_path)
+    path = tmp_path / MANIFEST_NAME
+    value = json.loads(path.read_bytes())
+    value["files"]["Page 1.md"]["updated"] = "yesterday"
+    path.write_text(json.dumps(value), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"Page 1\.md"):
+        incremental(small_export(), tmp_path)
+
+
+_ENTRIES = st.builds(
+    ManifestEntry,
+    st.text(),
+    st.none() | st.text(),
+    st.text(),
+    st.none() | st.integers(min_value=0, max_value=2**40),
+)
+
+
+@given(st.text(), st.text(), st.dictionaries(st.text(), _ENTRIES, max_size=5))
+def test_the_manifest_is_json_as_json_writes_it(
+    settings: str, titles: str, files: dict[str, ManifestEntry]
+) -> None:
+    manifest = Manifest(settings, titles, files)
+    value = {
+        "files": {
+            name: {
+                "source": entry.source,
+                "title": entry.title,
+                "written": entry.written,
+                **({} if entry.updated is None else {"updated": entry.updated}),
+            }
+            for name, entry in files.items()
+        },
+        "format": 1,
+        "settings": settings,
+        "titles": titles,
+    }
+    expected = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    assert manifest_bytes(manifest) == expected.encode("utf-8", "surrogatepass")
+
+
 def test_note_names_never_take_the_manifests_name() -> None:
     names = FileNameMap.for_titles([".scrapconv.json", ".scrapconv", "."])
     assert all(not name.startswith(".") for _, name in names)
@@ -153,6 +243,18 @@ def test_a_plain_run_writes_no_manifest_but_keeps_one_up_to_date(tmp_path: Path)
     assert len(result.files) == len(export.pages)
     after = incremental(changed, tmp_path)
     assert (after.files, after.kept, after.full_run) == ((), (), None)
+
+
+def test_a_plain_run_without_a_manifest_hashes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_: object) -> str:
+        raise AssertionError("hashed without a manifest")
+
+    monkeypatch.setattr(project.incremental, "digest", refused)
+    monkeypatch.setattr(project.incremental, "source_digest", refused)
+    result = export_to_vault(small_export(), tmp_path)
+    assert len(result.files) == len(small_export().pages)
 
 
 def test_force_needs_incremental(tmp_path: Path) -> None:

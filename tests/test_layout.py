@@ -65,7 +65,7 @@ IMPORTS: dict[str, set[str]] = {
     "project.sync": {"diagnostics", "files", "markdown", "markdown.options",
                      "project.pages", "scrapbox.reader"},
     "project.vault": {"diagnostics", "files", "manifest", "markdown.options", "project.export",
-                      "project.incremental", "project.pages"},
+                      "project.incremental", "project.pages", "project.workers"},
     "project.vault_flavor": {"ast", "diagnostics", "filenames", "files", "markdown",
                              "markdown.options", "markdown.reader", "project.export",
                              "project.note_index", "project.pages", "project.vault_project"},

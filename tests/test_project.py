@@ -10,6 +10,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -30,6 +31,7 @@ from scrapconv.project import (
     export_to_vault,
     read_export,
     vault,
+    workers,
 )
 
 from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
@@ -320,9 +322,25 @@ def vault_snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
     }
 
 
-def assert_same_vaults(export: Export, tmp_path: Path) -> None:
-    """The vault written and checked with 1 and with 2 jobs is the same, file for file, byte
-    for byte, with the same diagnostics in the same order."""
+def pools_started(monkeypatch: pytest.MonkeyPatch, fewest: int) -> list[int]:
+    """Workers start for `fewest` pages each or more; the list given grows by the number of
+    workers of every pool started."""
+    monkeypatch.setattr(workers, "MIN_PAGES_PER_WORKER", fewest)
+    started: list[int] = []
+    run_in_workers = workers.run_in_workers
+
+    def counted(function: Any, items: Any, shared: Any, count: int) -> Any:
+        started.append(count)
+        return run_in_workers(function, items, shared, count)
+
+    monkeypatch.setattr(workers, "run_in_workers", counted)
+    return started
+
+
+def assert_same_vaults(export: Export, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The vault written and checked with 1 and with 2 jobs (2 workers, started) is the same,
+    file for file, byte for byte, with the same diagnostics in the same order."""
+    started = pools_started(monkeypatch, 5)
     results: list[VaultResult] = []
     snapshots: list[dict[str, tuple[bytes, int]]] = []
     for jobs in (1, 2):
@@ -341,16 +359,22 @@ def assert_same_vaults(export: Export, tmp_path: Path) -> None:
     changes = [check_vault(export, empty, run=VaultRun(jobs)).changes for jobs in (1, 2)]
     assert changes[0] == changes[1]
     assert [change.path.name for change in changes[0]] == list(results[0].files)
+    # Two jobs wrote once and checked twice, each time with two workers.
+    assert started == [2, 2, 2]
 
 
-def test_one_job_and_two_write_the_same_vault(tmp_path: Path) -> None:
-    assert_same_vaults(mixed_export(), tmp_path)
+def test_one_job_and_two_write_the_same_vault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert_same_vaults(mixed_export(), tmp_path, monkeypatch)
 
 
-def test_one_job_and_two_write_the_same_vault_of_a_corpus_export(tmp_path: Path) -> None:
+def test_one_job_and_two_write_the_same_vault_of_a_corpus_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     require_corpus()
     path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
-    assert_same_vaults(read_export(path.read_bytes(), path.name), tmp_path)
+    assert_same_vaults(read_export(path.read_bytes(), path.name), tmp_path, monkeypatch)
 
 
 def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> None:
@@ -362,24 +386,56 @@ def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> 
     assert multiprocessing.active_children() == []
 
 
+def test_few_pages_start_no_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started = pools_started(monkeypatch, workers.MIN_PAGES_PER_WORKER)
+    pages = tuple(ExportPage(f"P{n}", f"P{n}\n[P{n + 1}]") for n in range(3))
+    for jobs in (None, 2, 8):
+        result = export_to_vault(Export("p", pages), tmp_path / str(jobs), run=VaultRun(jobs))
+        assert len(result.files) == 3
+        check_vault(Export("p", pages), tmp_path / "empty", run=VaultRun(jobs))
+    assert started == []
+    assert workers.worker_count(3, None) == workers.worker_count(3, 8) == 1
+    many = 3 * workers.MIN_PAGES_PER_WORKER
+    assert (workers.worker_count(many, 2), workers.worker_count(many, 8)) == (2, 3)
+
+
 def test_an_interrupt_during_a_parallel_run_leaves_no_output(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write = vault.write_atomically
-    calls: list[Path] = []
+    started = pools_started(monkeypatch, 5)
 
-    def interrupted(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
-        calls.append(path)
-        if len(calls) == 20:
+    def interrupted(done: int, _: int) -> None:
+        # Ctrl-C reaches the parent process, while the workers write notes.
+        if done == 20:
             raise KeyboardInterrupt
-        write(path, data, mtime, mode)
 
-    monkeypatch.setattr(vault, "write_atomically", interrupted)
     folder = tmp_path / "new" / "vault"
     with pytest.raises(KeyboardInterrupt):
-        export_to_vault(mixed_export(), folder, run=VaultRun(2))
+        export_to_vault(mixed_export(), folder, run=VaultRun(2), progress=interrupted)
+    assert started == [2]
     assert list(tmp_path.iterdir()) == []
     # The workers are gone.
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_write_in_a_worker_leaves_no_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = pools_started(monkeypatch, 5)
+    write = vault.write_atomically
+
+    def failing(path: Path, data: bytes, mtime: int | None, mode: int) -> None:
+        # (Forked workers inherit this: writing fails once the folder holds ten files.)
+        if len(list(path.parent.iterdir())) >= 10:
+            raise OSError(28, "No space left on device")
+        write(path, data, mtime, mode)
+
+    monkeypatch.setattr(vault, "write_atomically", failing)
+    folder = tmp_path / "new" / "vault"
+    with pytest.raises(OSError, match="No space"):
+        export_to_vault(mixed_export(), folder, run=VaultRun(2))
+    assert started == [2]
+    assert list(tmp_path.iterdir()) == []
     assert multiprocessing.active_children() == []
 
 
@@ -529,3 +585,18 @@ def test_corpus_export_into_a_vault(tmp_path: Path, name: str) -> None:
     titles = [page.title for page in export.pages]
     assert result.pages == len(titles) == len(result.files) == len(set(result.files))
     assert_vault(tmp_path, titles, len(titles))
+
+
+@pytest.mark.parametrize(
+    ("lines", "text"),
+    [
+        ([], "T"),
+        ([""], ""),
+        (["T", ""], "T\n"),
+        (["T", {"text": "a", "updated": 1}, "b"], "T\na\nb"),
+        ([{"text": "T"}, {"text": ""}], "T\n"),
+    ],
+)
+def test_a_pages_text_is_its_lines_joined(lines: list[object], text: str) -> None:
+    data = json.dumps({"pages": [{"title": "T", "lines": lines}]}).encode()
+    assert read_export(data, "e.json").pages[0].text == text

@@ -462,8 +462,9 @@ def _is_import_file(output: Path) -> bool:
 class _Conversion:
     """One `convert` run: its options merged from the configuration and the command line and
     checked once, then passed down whole. `markdown` is how Markdown is written (None for
-    Scrapbox output); `run` how a run into a vault goes; `compat` how Obsidian is read and
-    written; `project` the Scrapbox project of icons."""
+    Scrapbox output); `run` how a run into a vault goes (an export's only: None otherwise, so
+    that a page converts without importing `scrapconv.project`); `compat` how Obsidian is read
+    and written; `project` the Scrapbox project of icons."""
 
     target: Format
     output: Path | None
@@ -471,7 +472,7 @@ class _Conversion:
     compat: Compat
     markdown: MarkdownOptions | None
     asset_url: str
-    run: VaultRun
+    run: VaultRun | None  # (None for pages, which need no `scrapconv.project`)
     import_format: ImportFormat
     dry_run: _DryRun
     lock: _Lock
@@ -509,8 +510,6 @@ def _conversion(
     `compat` to Obsidian pages and exports, `project` where Markdown is read or written,
     `import-format` to a vault);
     settings that apply but contradict each other are an error, wherever they come from."""
-    from .project import VaultRun
-
     target = _configured(config.to, target)
     if target is None:
         raise click.MissingParameter(param_type="option", param_hint="'--to'")
@@ -560,12 +559,18 @@ def _conversion(
         compat=cast(Compat, compat),
         markdown=markdown,
         asset_url=asset_url,
-        run=VaultRun(jobs, incremental, force),
+        run=_vault_run(jobs, incremental, force) if kind != "page" else None,
         import_format=cast(ImportFormat, import_format),
         dry_run=dry_run,
         lock=lock,
         reporting=reporting,
     )
+
+
+def _vault_run(jobs: int | None, incremental: bool, force: bool) -> VaultRun:
+    from .project import VaultRun
+
+    return VaultRun(jobs, incremental, force)
 
 
 def _origins(config: Settings, *keys: str) -> str:
@@ -787,8 +792,8 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
     incremental run kept a file."""
     from .project import ExportError, read_export
 
-    output = conversion.output
-    if output is None:
+    output, run = conversion.output, conversion.run
+    if output is None or run is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
     label = "<stdin>" if name == "-" else name
     try:
@@ -815,17 +820,15 @@ def _write_vault(
     from .manifest import ManifestError
     from .project import check_vault, export_to_vault
 
-    output = conversion.output
-    assert output is not None and conversion.markdown is not None
+    output, run = conversion.output, conversion.run
+    assert output is not None and run is not None and conversion.markdown is not None
     if output.exists() and not output.is_dir():
         raise InputError(f"{output}: exists and is not a folder")
-    dry_run, lock, incremental = conversion.dry_run, conversion.lock, conversion.run.incremental
+    dry_run, lock, incremental = conversion.dry_run, conversion.lock, run.incremental
     if dry_run:
         try:
             with _ProgressBar("Converting pages") as progress:
-                checked = check_vault(
-                    export, output, conversion.markdown, conversion.run, progress=progress
-                )
+                checked = check_vault(export, output, conversion.markdown, run, progress=progress)
         except OSError as error:
             raise InputError(f"{error.filename}: cannot read: {error.strerror or error}") from None
         except ManifestError as error:
@@ -848,7 +851,7 @@ def _write_vault(
                 export,
                 output,
                 conversion.markdown,
-                conversion.run,
+                run,
                 progress=progress,
                 wait=lock.wait,
                 waiting=lock.waiting(output),
@@ -1003,7 +1006,7 @@ def _write_pages_folder(
     from .project import check_pages, export_to_pages
 
     output, dry_run, lock = conversion.output, conversion.dry_run, conversion.lock
-    assert output is not None
+    assert output is not None and conversion.run is not None
     if conversion.run.incremental:
         raise click.UsageError("--incremental applies to notes: a folder of pages is written whole")
     if output.exists() and not output.is_dir():

@@ -22,11 +22,10 @@ changes the file.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import errno
+import itertools
 import os
 import re
-import secrets
 import signal
 import stat
 import sys
@@ -61,6 +60,8 @@ __all__ = [
 
 LOCK_NAME = ".scrapconv.lock"
 _TEMPORARY = re.compile(r"\.scrapconv-[0-9a-f]{12}\.tmp")
+# Whether a file's mode and times can be set through its open descriptor (POSIX).
+_BY_DESCRIPTOR = os.chmod in os.supports_fd and os.utime in os.supports_fd
 # How often a run waiting for a lock on Windows tries again (POSIX waits in the kernel).
 _RETRY_SECONDS = 0.1
 
@@ -73,9 +74,19 @@ class FolderLockedError(Exception):
     """Another run holds the lock of a folder and the caller chose not to wait."""
 
 
+# What makes this process's temporary names its own: a random prefix drawn once per process
+# (a forked worker draws its own) and a counter, instead of random bytes asked of the system for
+# every file; a name that is taken all the same is skipped (`O_EXCL`).
+_name_source: tuple[int, str, Iterator[int]] | None = None
+
+
 def temporary_name() -> str:
     """A fresh name for a temporary file: `.scrapconv-` + 12 hex digits + `.tmp`."""
-    return f".scrapconv-{secrets.token_hex(6)}.tmp"
+    global _name_source
+    if _name_source is None or _name_source[0] != os.getpid():
+        _name_source = (os.getpid(), os.urandom(3).hex(), itertools.count())
+    _, prefix, counter = _name_source
+    return f".scrapconv-{prefix}{next(counter) % 0x1000000:06x}.tmp"
 
 
 def read_regular(path: Path, within: Path | None) -> bytes:
@@ -153,6 +164,8 @@ class FileChange:
         before = "/dev/null" if self.old is None else str(self.path)
         if self.unread is not None:
             before = f"{self.path} (not read: {self.unread})"
+        import difflib  # here: only a diff needs it, and a page converts without
+
         lines = difflib.unified_diff(
             [] if self.old is None else _diff_lines(self.old),
             [] if self.new is None else _diff_lines(self.new),
@@ -250,17 +263,31 @@ def write_atomically(path: Path, data: bytes, mtime: int | None, mode: int) -> N
                 temporary = ""
                 continue
             break
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, mode)
-        if mtime is not None:
-            os.utime(temporary, (mtime, mtime))
+        try:
+            _write_all(descriptor, data)
+            # Through the open file: no look-up of the path again.
+            if _BY_DESCRIPTOR:
+                os.fchmod(descriptor, mode)
+                if mtime is not None:
+                    os.utime(descriptor, (mtime, mtime))
+        finally:
+            os.close(descriptor)
+        if not _BY_DESCRIPTOR:
+            os.chmod(temporary, mode)
+            if mtime is not None:
+                os.utime(temporary, (mtime, mtime))
         os.replace(temporary, path)
     except BaseException:
         if temporary:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
         raise
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def kept_mode(path: Path) -> int | None:

@@ -5,7 +5,8 @@ convert only the pages that changed, and can tell a file scrapconv wrote from on
 hand since, or one it never wrote:
 
     {
-      "files": {"Note.md": {"source": SHA256, "title": "Note", "written": SHA256}, ...},
+      "files": {"Note.md": {"source": SHA256, "title": "Note", "updated": 1700000000,
+                            "written": SHA256}, ...},
       "format": 1,
       "settings": SHA256,
       "titles": SHA256
@@ -16,8 +17,11 @@ of the set of page titles: a note depends on both (file names and links are made
 titles), so a change to either means every page is converted again. Per note file, `title` is
 its page, `source` the digest of the page as it was converted (null when the file's bytes are
 not that page's conversion under these settings: a file kept as it was), `written` the
-SHA-256 of the bytes written. The name is hidden, so Obsidian ignores the file, and no note is
-named so: note names never start with a dot (`scrapconv.filenames`).
+SHA-256 of the bytes written, `updated` the page's time of change in the export, when it has
+one (absent otherwise, and in manifests of earlier versions): a page whose title and `updated`
+are those recorded has not changed, which saves hashing it. The name is hidden, so Obsidian
+ignores the file, and no note is named so: note names never start with a dot
+(`scrapconv.filenames`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from json.encoder import encode_basestring as _string
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -61,12 +66,13 @@ class ManifestError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ManifestEntry:
     """What scrapconv wrote into one note file: its page's title, the digest of the page it
-    was converted from (None when the file holds no conversion of the page as it is now) and
-    the SHA-256 of the bytes written."""
+    was converted from (None when the file holds no conversion of the page as it is now), the
+    SHA-256 of the bytes written and the page's `updated` time (None when it has none)."""
 
     title: str
     source: str | None
     written: str
+    updated: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +83,28 @@ class Manifest:
     settings: str
     titles: str
     files: Mapping[str, ManifestEntry]
-    _by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
+    # The recorded names by collision key, made when a name is first looked for that is not
+    # recorded as it is (most are).
+    _by_key: dict[str, str] | None = field(
+        init=False, default=None, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
-        object.__setattr__(self, "_by_key", {collision_key(name): name for name in self.files})
 
     def find(self, filename: str) -> tuple[str, ManifestEntry] | None:
         """The recorded file that is `filename` on a file system that ignores case and
-        normal form (its recorded name and entry), or None."""
-        name = self._by_key.get(collision_key(filename))
+        normal form (its recorded name and entry), or None. (Names recorded are unique by
+        collision key: a name recorded as it is is the one.)"""
+        entry = self.files.get(filename)
+        if entry is not None:
+            return filename, entry
+        if self._by_key is None:
+            by_key = {collision_key(name): name for name in self.files}
+            object.__setattr__(self, "_by_key", by_key)
+        else:
+            by_key = self._by_key
+        name = by_key.get(collision_key(filename))
         return None if name is None else (name, self.files[name])
 
 
@@ -131,19 +149,28 @@ def titles_digest(titles: Iterable[str]) -> str:
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
-    """The manifest file: UTF-8 JSON, keys sorted, indented by 2, with a final newline."""
-    files = {
-        name: {"source": entry.source, "title": entry.title, "written": entry.written}
-        for name, entry in manifest.files.items()
-    }
-    value = {
-        "files": files,
-        "format": _FORMAT,
-        "settings": manifest.settings,
-        "titles": manifest.titles,
-    }
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode(
-        "utf-8", "surrogatepass"
+    """The manifest file: UTF-8 JSON, keys sorted, indented by 2, with a final newline (what
+    `json.dumps(..., ensure_ascii=False, indent=2, sort_keys=True)` writes, written here
+    entry by entry: with an indent, json encodes in Python, several times slower)."""
+    entries = [_entry_json(name, manifest.files[name]) for name in sorted(manifest.files)]
+    files = "{\n" + ",\n".join(entries) + "\n  }" if entries else "{}"
+    text = (
+        f'{{\n  "files": {files},\n  "format": {_FORMAT},\n'
+        f'  "settings": {_string(manifest.settings)},\n  "titles": {_string(manifest.titles)}\n}}\n'
+    )
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _entry_json(name: str, entry: ManifestEntry) -> str:
+    source = "null" if entry.source is None else _string(entry.source)
+    updated = "" if entry.updated is None else f'      "updated": {entry.updated},\n'
+    return (
+        f"    {_string(name)}: {{\n"
+        f'      "source": {source},\n'
+        f'      "title": {_string(entry.title)},\n'
+        f"{updated}"
+        f'      "written": {_string(entry.written)}\n'
+        "    }"
     )
 
 
@@ -201,6 +228,7 @@ def _read_entry(path: Path, name: str, entry: object) -> ManifestEntry:
     title = entry.get("title")
     source = entry.get("source")
     written = entry.get("written")
+    updated = entry.get("updated")
     if (
         not isinstance(title, str)
         or not (source is None or isinstance(source, str))
@@ -209,7 +237,9 @@ def _read_entry(path: Path, name: str, entry: object) -> ManifestEntry:
         raise _not_a_manifest(
             path, f'the entry of {json.dumps(name)} lacks a "title", "source" or "written"'
         )
-    return ManifestEntry(title, source, written)
+    if updated is not None and (type(updated) is not int or updated < 0):
+        raise _not_a_manifest(path, f'the "updated" of {json.dumps(name)} is not a time')
+    return ManifestEntry(title, source, written, updated)
 
 
 def _not_a_manifest(path: Path, reason: str) -> ManifestError:

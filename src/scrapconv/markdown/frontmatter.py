@@ -7,9 +7,10 @@ itself is refused, instead of taking minutes and gigabytes or never ending.
 The output is what pyyaml's safe dumper writes. Dumping takes tens of microseconds a page,
 which dominates the conversion of an export, so a title that is certainly a plain YAML scalar
 is written directly: one that no YAML type (a number, a boolean, a date, null) can match,
-because it has a non-ASCII character, starts with a letter and is no keyword, or starts with a
-digit and holds a `/`, and that holds no character YAML treats specially. Every other title
-goes through pyyaml.
+because it has a non-ASCII character, starts with a letter and is no keyword, with a digit and
+holds a `/`, or with a character no type starts with (`(`, `/`, `_`, …), and that holds no
+character YAML treats specially where it stands (an indicator such as `?`, `'` or `!` only at
+the start, `: ` and ` #` nowhere). Every other title goes through pyyaml.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from ..ast import MetaValue, Property
 if TYPE_CHECKING:
     import yaml
 
+# Characters no YAML type's plain form starts with, and no indicator is.
+_UNTYPED_STARTS = frozenset("()/;$^_")
 # Plain scalars that YAML 1.1 reads as booleans or null.
 _KEYWORDS = re.compile(r"yes|no|true|false|on|off|null", re.IGNORECASE)
 # Non-ASCII spaces and breaks: pyyaml quotes or folds a scalar holding them.
@@ -49,11 +52,16 @@ def _character_class(ranges: tuple[tuple[int, int], ...], excluded: frozenset[st
     return "".join(parts)
 
 
-# A title made only of characters that are text wherever they stand in a plain scalar: ASCII
-# ones, and the plain non-ASCII ones. One match instead of a loop over the characters.
-_PLAIN_CHARACTERS = re.compile(
-    r"[A-Za-z0-9 ._()/+=~;$^\-" + _character_class(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES) + "]*"
-)
+# Characters that are text wherever they stand in a plain scalar: ASCII ones, and the plain
+# non-ASCII ones.
+_TEXT_CLASS = r"A-Za-z0-9 ._()/+=~;$^\-" + _character_class(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES)
+# A title that may be a plain scalar as far as its characters go: one of those first, then
+# those and the indicators that are text after the start of a scalar in block context (`?`,
+# `,` and brackets matter only in flow context; `:` and `#` but in `: ` and ` #`, and `:` at
+# the end, which `_plain_title_line` looks for). One match instead of a loop over the
+# characters, whose class is compiled once (a lookahead keeps the indicators from the start).
+_INDICATORS = r"?,\[\]{}'\"!&*|>%@`:#"
+_PLAIN_CHARACTERS = re.compile(rf"(?![{_INDICATORS}])[{_TEXT_CLASS}{_INDICATORS}]*")
 
 
 def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
@@ -87,15 +95,20 @@ def _plain_title_line(title: str) -> str | None:
         return None
     if _PLAIN_CHARACTERS.fullmatch(title) is None or "  " in title:
         return None
+    if title[-1] == ":" or ": " in title or " #" in title:
+        return None
     return f"title: {title}\n"
 
 
 def _plain_ascii_start(title: str) -> bool:
     """Whether no YAML type can match an ASCII title: it starts with a letter and is no
-    keyword, or it starts with a digit and holds a `/`, which no number, date or time does."""
+    keyword, or it starts with a digit and holds a `/`, which no number, date or time does, or
+    with a character no YAML type starts with."""
     first = title[0]
     if first.isalpha():
         return _KEYWORDS.fullmatch(title) is None
+    if first in _UNTYPED_STARTS:
+        return True
     return first.isdigit() and "/" in title
 
 

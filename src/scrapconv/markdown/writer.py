@@ -461,6 +461,15 @@ class MarkdownWriter:
         if out.last_solid != "list":
             # (Empty lines do not end a list: an item after them goes on with it.)
             levels.clear()
+        elif margin is None and not opens and len(levels) >= depth and not marker[0].isdigit():
+            # The most common item: a bulleted sibling of an open one, whose marker stands
+            # where the sibling's stood (what the general case below gives it).
+            column = levels[depth - 1][0]
+            del levels[depth - 1 :]
+            content = column + len(marker)
+            levels.append((column, content, False))
+            out.last = "list"
+            return " " * column + marker, content
         # The outermost item the row starts.
         first = depth - min(opens, depth - 1)
         sibling = levels[first - 1] if len(levels) >= first else None

@@ -130,6 +130,31 @@ def _read_page(page: object, index: int, name: str) -> ExportPage:
     if not isinstance(lines, list):
         found = "no" if lines is None else f"{_kind(lines)} as its"
         raise ExportError(f"{where} has {found} lines (a list)")
+    text = (_plain_text(lines) or _checked_text(lines, where)) if lines else title
+    if LONE_SURROGATE.search(text):
+        number = next(n for n, line in enumerate(text.split("\n")) if LONE_SURROGATE.search(line))
+        raise ExportError(f"{where}, line {number}: a lone surrogate, which is not text")
+    return ExportPage(
+        title,
+        text,
+        _read_time(page, "created", where),
+        _read_time(page, "updated", where),
+    )
+
+
+def _plain_text(lines: list[Any]) -> str | None:
+    """The text of lines that are all strings without line breaks (as in most exports), read
+    without a look at each line in Python; None for any other lines."""
+    try:
+        text = "\n".join(lines)
+    except TypeError:  # not all strings
+        return None
+    return text if text.count("\n") == len(lines) - 1 else None
+
+
+def _checked_text(lines: list[Any], where: str) -> str:
+    """The text of the lines, each checked: ExportError for the first that is not a string
+    without line breaks or an object with one."""
     texts: list[str] = []
     for number, line in enumerate(lines):
         if isinstance(line, dict):
@@ -143,16 +168,7 @@ def _read_page(page: object, index: int, name: str) -> ExportPage:
         if "\n" in line:
             raise ExportError(f"{where}, line {number}: a line holding a line break")
         texts.append(line)
-    text = "\n".join(texts) if texts else title
-    if LONE_SURROGATE.search(text):
-        number = next(n for n, line in enumerate(texts) if LONE_SURROGATE.search(line))
-        raise ExportError(f"{where}, line {number}: a lone surrogate, which is not text")
-    return ExportPage(
-        title,
-        text,
-        _read_time(page, "created", where),
-        _read_time(page, "updated", where),
-    )
+    return "\n".join(texts)
 
 
 def _read_time(page: dict[str, Any], key: str, where: str) -> int | None:

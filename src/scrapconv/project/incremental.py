@@ -124,6 +124,7 @@ class IncrementalRun:
             self.pages = export.pages
             self.unconverted: tuple[str, ...] = ()
             return
+        self._present = _plain_entries(folder)
         pages = zip(export.pages, self._filenames, strict=True)
         converted = [(page, name) for page, name in pages if self._needs_conversion(page, name)]
         self.pages = tuple(page for page, _ in converted)
@@ -132,12 +133,12 @@ class IncrementalRun:
 
     def _needs_conversion(self, page: ExportPage, filename: str) -> bool:
         found = self._recorded.find(filename) if self._recorded is not None else None
-        if found is None or found[0] != filename or found[1].source != _source_digest(page):
+        if found is None or found[0] != filename or not _same_source(page, found[1]):
             return True
-        path = self._folder / filename
         if not self._force:
             # (Only a missing note matters: reading every unchanged note would be wasted.)
-            return not path.exists()
+            return filename not in self._present and not (self._folder / filename).exists()
+        path = self._folder / filename
         try:
             data = read_if_present(path)
         except OSError:
@@ -158,7 +159,7 @@ class IncrementalRun:
                 return KeptFile(moved_from or note.filename, "unread", error_reason(error))
             old, moved_from = None, None
         if old == data:
-            self._entries.record(note.filename, written_entry(page, data))
+            self._entries.record(note.filename, written_entry(page, digest(data)))
             return NoteUnchanged(moved_from)
         match file_state(entry, old):
             case "edited" if entry is not None and not self._force:
@@ -168,7 +169,7 @@ class IncrementalRun:
                 return KeptFile(moved_from or note.filename, "edited")
             case "not-written" if not self._force:
                 return KeptFile(note.filename, "not-written")
-        self._entries.record(note.filename, written_entry(page, data))
+        self._entries.record(note.filename, written_entry(page, digest(data)))
         return WriteNote(data, old, moved_from)
 
     def _moves(self, recorded: str, filename: str) -> bool:
@@ -263,10 +264,32 @@ def full_run_reason(recorded: Manifest | None, settings: str, titles: str) -> Fu
     return None
 
 
+def _plain_entries(folder: Path) -> frozenset[str]:
+    """The names in `folder` that are not symbolic links: files there for sure, found by one
+    listing instead of a look-up per note."""
+    try:
+        with os.scandir(folder) as entries:
+            return frozenset(entry.name for entry in entries if not entry.is_symlink())
+    except OSError:
+        return frozenset()
+
+
+def _same_source(page: ExportPage, entry: ManifestEntry) -> bool:
+    """Whether `page` is the one the note recorded in `entry` was converted from: by its title
+    and `updated` time when both have one (Scrapbox changes it with every edit), else by its
+    digest."""
+    if entry.source is None:
+        return False
+    if page.updated is not None and entry.updated is not None:
+        return page.updated == entry.updated and page.title == entry.title
+    return entry.source == _source_digest(page)
+
+
 def _source_digest(page: ExportPage) -> str:
     return source_digest(page.title, page.text, page.created, page.updated)
 
 
-def written_entry(page: ExportPage, data: bytes) -> ManifestEntry:
-    """The manifest's entry of a note holding `data`, converted from `page`."""
-    return ManifestEntry(page.title, _source_digest(page), digest(data))
+def written_entry(page: ExportPage, written: str) -> ManifestEntry:
+    """The manifest's entry of a note converted from `page`, whose bytes have the SHA-256
+    `written`."""
+    return ManifestEntry(page.title, _source_digest(page), written, page.updated)

@@ -163,8 +163,9 @@ def vault_notes(
     as `markdown` says (its `project` empty: the export's own; its `pages` are made here).
 
     With `jobs` 1 the pages are converted here, one at a time; with more (None: one per CPU,
-    `default_jobs`), in as many worker processes, each given chunks of pages. The notes are the
-    same either way. Close the iterator when stopping early: that stops the workers.
+    `default_jobs`), in as many processes (this one and workers, given chunks of pages) when
+    there are pages enough for each (`workers.worker_count`). The notes are the same either
+    way. Close the iterator when stopping early: that stops the workers.
     """
     return converted_notes(export.pages, page_options(export, markdown), jobs)
 
@@ -197,11 +198,11 @@ def converted_notes(
     """The notes of `pages` (some or all of an export's), in their order, converted here or in
     `jobs` worker processes (see `vault_notes`)."""
     workers = 1
-    if jobs != 1 and len(pages) > 1:
+    if jobs != 1:
         # Imported here: a run with one job starts no process.
-        from .workers import default_jobs
+        from .workers import worker_count
 
-        workers = min(default_jobs() if jobs is None else jobs, len(pages))
+        workers = worker_count(len(pages), jobs)
     if workers <= 1:
         for page in pages:
             filename, text, diagnostics = convert_page(page, options)

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 from ..diagnostics import Diagnostic
 from ..files import (
+    LOCK_NAME,
     FileChange,
     compare_file,
     folder_lock,
@@ -30,9 +32,9 @@ from ..files import (
     rename_case,
     write_atomically,
 )
-from ..manifest import MANIFEST_NAME, Manifest, manifest_bytes, read_manifest
+from ..manifest import MANIFEST_NAME, Manifest, digest, manifest_bytes, read_manifest
 from ..markdown.options import MarkdownOptions
-from .export import LONE_SURROGATE, Export, ExportError, shown
+from .export import LONE_SURROGATE, Export, ExportError, ExportPage, shown
 from .incremental import (
     FullRun,
     IncrementalRun,
@@ -44,7 +46,7 @@ from .incremental import (
     fingerprint,
     written_entry,
 )
-from .pages import PageOptions, converted_notes, page_options
+from .pages import NOTE_EXTENSION, PageOptions, convert_page, converted_notes, page_options
 
 __all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
 
@@ -102,9 +104,10 @@ def export_to_vault(
     projects whose notes are folders of the same vault, relative to its root, which is the
     parent of `folder` unless the export's own project is named among them. Files of the folder
     that no page names are left alone; a note of the same name is replaced, and keeps its
-    permissions. `run.jobs` is the number of processes converting pages; the files are written
-    here, in the export's order. `progress`, when given, is called with the number of notes
-    written and the number of pages after each note.
+    permissions. `run.jobs` is the number of processes converting pages (this one and workers,
+    which write the notes they convert); the notes are the same whatever it is. `progress`,
+    when given, is called with the number of notes written and the number of pages after each
+    note.
 
     `run.incremental`: convert only the pages changed since the last run, as the folder's
     manifest (`.scrapconv.json`) tells, and write only the notes whose bytes change; every page
@@ -132,12 +135,12 @@ def export_to_vault(
     run = run or VaultRun()
     options = page_options(export, markdown)
     _check_writable(export, options.markdown)
-    with _run_in(folder, wait, waiting) as new_files:
+    with _run_in(folder, wait, waiting) as files:
         recorded = read_manifest(folder / MANIFEST_NAME)
         if run.incremental:
             steps = IncrementalRun(export, folder, options, recorded, run.force)
-            return _update_vault(steps, folder, options, run.jobs, progress, new_files)
-        return _write_vault(export, folder, options, recorded, run.jobs, progress, new_files)
+            return _update_vault(steps, folder, options, run.jobs, progress, files)
+        return _write_vault(export, folder, options, recorded, run.jobs, progress, files)
 
 
 def _check_writable(export: Export, markdown: MarkdownOptions) -> None:
@@ -160,27 +163,98 @@ def _write_vault(
     recorded: Manifest | None,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
-    new_files: list[Path],
+    files: _RunFiles,
 ) -> VaultResult:
-    """Every note written; the folder's manifest, when it has one, brought up to date."""
+    """Every note written, here or by the workers that convert the pages (no note's text
+    comes back from them); the folder's manifest, when it has one, brought up to date."""
+    names = [options.files[page.title] + NOTE_EXTENSION for page in export.pages]
+    if recorded is not None:
+        for name in names:
+            _move_case_renamed(folder, recorded, name)
+    # Every file the notes may add is listed here, before any is written, wherever it is.
+    modes = tuple(files.prepare(folder / name) for name in names)
+    task = _NoteWrites(
+        options.markdown,
+        dict(options.files),
+        dict(options.renamed),
+        folder,
+        export.pages,
+        modes,
+        hashed=recorded is not None,
+    )
     entries = ManifestEntries(recorded)
     written: list[str] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = converted_notes(export.pages, options, jobs)
+    notes = _written_notes(task, jobs)
     with contextlib.closing(notes):
         for page, note in zip(export.pages, notes, strict=True):
-            data = note.text.encode("utf-8")
-            if recorded is not None:
-                _move_case_renamed(folder, recorded, note.filename)
-            _write_counted(folder / note.filename, data, note.mtime, new_files)
-            entries.record(note.filename, written_entry(page, data))
+            if note.written is not None:
+                entries.record(note.filename, written_entry(page, note.written))
             written.append(note.filename)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
             if progress is not None:
                 progress(len(written), len(export.pages))
         if recorded is not None:
-            _write_manifest(folder, entries.manifest(*fingerprint(options)), new_files)
+            _write_manifest(folder, entries.manifest(*fingerprint(options)), files)
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
+
+
+@dataclass(frozen=True, slots=True)
+class _NoteWrites:
+    """What writing the notes of an export takes, here or in a worker (which inherits it, or
+    gets it pickled once): the options of `PageOptions` as plain dictionaries, the folder, the
+    pages, the mode of each note's file, and whether to hash what is written (for the
+    manifest)."""
+
+    markdown: MarkdownOptions
+    files: dict[str, str]
+    renamed: dict[str, str]
+    folder: Path
+    pages: tuple[ExportPage, ...]
+    modes: tuple[int, ...]
+    hashed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _WrittenNote:
+    """A note written: its file name, the SHA-256 of its bytes (None unless asked) and its
+    diagnostics."""
+
+    filename: str
+    written: str | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _written_notes(task: _NoteWrites, jobs: int | None) -> Generator[_WrittenNote, None, None]:
+    """Each page of `task` converted and its note written, in the pages' order: here, or in
+    worker processes when there are pages enough (`worker_count`). The notes are the same
+    either way; only the process that writes them differs."""
+    indexes = range(len(task.pages))
+    workers = 1
+    if jobs != 1:
+        # Imported here: a run with one job starts no process.
+        from .workers import worker_count
+
+        workers = worker_count(len(indexes), jobs)
+    if workers <= 1:
+        for index in indexes:
+            yield _write_note(index, task)
+        return
+    from .workers import run_in_workers
+
+    yield from run_in_workers(_write_note, indexes, task, workers)
+
+
+def _write_note(index: int, task: _NoteWrites) -> _WrittenNote:
+    """Page `index` of `task` converted and written, atomically."""
+    page = task.pages[index]
+    options = PageOptions(
+        task.markdown, MappingProxyType(task.files), MappingProxyType(task.renamed)
+    )
+    filename, text, diagnostics = convert_page(page, options)
+    data = text.encode("utf-8")
+    write_atomically(task.folder / filename, data, page.updated, task.modes[index])
+    return _WrittenNote(filename, digest(data) if task.hashed else None, tuple(diagnostics))
 
 
 def _update_vault(
@@ -189,7 +263,7 @@ def _update_vault(
     options: PageOptions,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
-    new_files: list[Path],
+    files: _RunFiles,
 ) -> VaultResult:
     """An incremental run: the notes it converts written when they change, the notes of pages
     gone removed, then the manifest."""
@@ -205,7 +279,7 @@ def _update_vault(
                 case WriteNote(data=data, moved_from=moved_from):
                     if moved_from is not None:
                         rename_case(folder / moved_from, folder / note.filename)
-                    _write_counted(folder / note.filename, data, note.mtime, new_files)
+                    files.write(folder / note.filename, data, note.mtime)
                     written.append(note.filename)
                 case NoteUnchanged(moved_from=moved_from):
                     if moved_from is not None:
@@ -225,7 +299,7 @@ def _update_vault(
                     removed.append(filename)
                 case KeptFile():
                     kept.append(step)
-        _write_manifest(folder, run.manifest(), new_files)
+        _write_manifest(folder, run.manifest(), files)
     return VaultResult(
         run.pages_in_export,
         tuple(written),
@@ -237,20 +311,50 @@ def _update_vault(
     )
 
 
+class _RunFiles:
+    """The files a run writes into its folder, each atomically: those it adds are listed
+    (`added`) before they exist, so that an interrupt just after a rename still finds them to
+    remove. A folder that held nothing when the run took its lock holds only what the run
+    wrote since (the names of its notes differ even where case does not count), so no note
+    written there need be looked up first."""
+
+    def __init__(self, folder: Path) -> None:
+        self.added: list[Path] = []
+        self._new_mode = new_file_mode()
+        with os.scandir(folder) as entries:
+            self._empty = all(entry.name == LOCK_NAME for entry in entries)
+
+    def prepare(self, path: Path) -> int:
+        """The mode to write `path` with: that of the file it replaces, else a new file's
+        (listed as added)."""
+        mode = None if self._empty else kept_mode(path)
+        if mode is None:
+            if self._empty or not path.is_symlink():
+                self.added.append(path)
+            mode = self._new_mode
+        return mode
+
+    def write(self, path: Path, data: bytes, mtime: int | None) -> None:
+        """Write a file atomically, with the permissions of the file it replaces."""
+        write_atomically(path, data, mtime, self.prepare(path))
+
+
 @contextlib.contextmanager
-def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[list[Path]]:
+def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Iterator[_RunFiles]:
     """A run writing into `folder`: make it (and its missing parents), hold its lock; on any
-    failure, Ctrl-C included, remove again the files the run adds to the list given, then let
-    the lock go and remove the folders made."""
+    failure, Ctrl-C included, remove again the files the run added, then let the lock go and
+    remove the folders made."""
     made = make_folder(folder)
-    new_files: list[Path] = []
+    files: _RunFiles | None = None
     try:
         with folder_lock(folder, wait=wait, waiting=waiting):
             try:
-                yield new_files
+                files = _RunFiles(folder)
+                yield files
             except BaseException:
                 with interrupts_held():
-                    remove_files(new_files)
+                    if files is not None:
+                        remove_files(files.added)
                 raise
     except BaseException:
         with interrupts_held():
@@ -258,18 +362,6 @@ def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Ite
                 with contextlib.suppress(OSError):
                     made_folder.rmdir()
         raise
-
-
-def _write_counted(path: Path, data: bytes, mtime: int | None, new_files: list[Path]) -> None:
-    """Write a file atomically, with the permissions of the file it replaces; one that is new
-    is added to `new_files` before it exists, so that an interrupt just after the rename still
-    finds it to remove."""
-    mode = kept_mode(path)
-    if mode is None:
-        if not path.is_symlink():
-            new_files.append(path)
-        mode = new_file_mode()
-    write_atomically(path, data, mtime, mode)
 
 
 def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
@@ -283,7 +375,7 @@ def _move_case_renamed(folder: Path, recorded: Manifest, filename: str) -> None:
         rename_case(source, target)
 
 
-def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> None:
+def _write_manifest(folder: Path, manifest: Manifest, files: _RunFiles) -> None:
     """Write the folder's manifest when it changes (a run that changes nothing touches
     nothing)."""
     path = folder / MANIFEST_NAME
@@ -293,7 +385,7 @@ def _write_manifest(folder: Path, manifest: Manifest, new_files: list[Path]) -> 
     except OSError:
         old = None
     if old != data:
-        _write_counted(path, data, None, new_files)
+        files.write(path, data, None)
 
 
 @dataclass(frozen=True, slots=True)

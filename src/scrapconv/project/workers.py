@@ -1,15 +1,18 @@
-"""The worker pool: one function applied to many items in worker processes, the results in the
-items' order. It knows nothing of what the function does (converting pages, for `vault`).
+"""The worker pool: one function applied to many items in this process and worker processes,
+the results in the items' order. It knows nothing of what the function does (converting and
+writing pages, for `vault`).
 
 Items go to the workers in chunks, a bounded number ahead of the one being given back, so that
-results do not pile up in memory. Ctrl-C is the calling process's to handle: closing the
-iterator (or an error, Ctrl-C included) cancels what is left and stops the workers, and a
-worker ends with its parent process however that ends.
+results do not pile up in memory; this process works on the chunks they need not take.
+Ctrl-C is the calling process's to handle: closing the iterator (or an error, Ctrl-C
+included) cancels what is left and stops the workers, and a worker ends with its parent
+process however that ends.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import multiprocessing
 import os
@@ -23,7 +26,7 @@ from typing import Any, TypeVar
 
 from ..files import interrupts_held
 
-__all__ = ["default_jobs", "run_in_workers"]
+__all__ = ["MIN_PAGES_PER_WORKER", "default_jobs", "run_in_workers", "worker_count"]
 
 Item = TypeVar("Item")
 Shared = TypeVar("Shared")
@@ -36,6 +39,11 @@ _CHUNKS_PER_WORKER = 8
 # Chunks handed out ahead of the one being given back, per worker: enough to keep the workers
 # busy, few enough that results do not pile up in memory.
 _CHUNKS_AHEAD = 3
+
+# The fewest items a worker must get to pay for itself: starting and ending a pool of forked
+# workers costs about 10 ms, what converting 20 to 40 typical pages in one process does
+# (0.3 to 0.6 ms each); with 40 each, the workers pay for themselves clearly.
+MIN_PAGES_PER_WORKER = 40
 
 # What a worker process works with: the function and what every call shares, set once per
 # worker by `_start_worker`.
@@ -51,38 +59,74 @@ def default_jobs() -> int:
     return count if count else 1
 
 
+def worker_count(items: int, jobs: int | None) -> int:
+    """The number of processes to work on `items` items with `jobs` jobs (None: one per CPU),
+    this one included: each gets at least `MIN_PAGES_PER_WORKER` items; 1 means this one
+    alone."""
+    if jobs == 1:
+        return 1
+    wanted = default_jobs() if jobs is None else jobs
+    return max(1, min(wanted, items // MIN_PAGES_PER_WORKER))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked where that is safe and quick (Linux: no re-import, and what
+    the parent holds is shared, not sent), else from a fork server, else spawned."""
+    methods = multiprocessing.get_all_start_methods()
+    if sys.platform.startswith("linux") and "fork" in methods:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
 def run_in_workers(
     function: Callable[[Item, Shared], Result],
     items: Sequence[Item],
     shared: Shared,
     workers: int,
 ) -> Generator[Result, None, None]:
-    """`function(item, shared)` for every item in `workers` processes, the results in the
-    items' order. `function` is a module's function and `shared` is sent to each worker once
-    (both pickled). The processes are spawned (not forked), as on every platform.
+    """`function(item, shared)` for every item in `workers` processes (2 or more): this one
+    and `workers - 1` started for the call; the results in the items' order. `function` is a
+    module's function and `shared` is what every call shares: forked workers inherit both,
+    others get them pickled, once each (`_context`).
 
-    Closing the iterator early (or an error, Ctrl-C included) cancels what is left and stops
-    the workers.
+    The started workers are given chunks of items, a few ahead; this process works on the
+    next chunk itself whenever they have enough, and hands out the results as they come in
+    order. Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
+    stops the workers.
     """
     size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (items[start : start + size] for start in range(0, len(items), size))
+    started = workers - 1
     executor = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
+        max_workers=started,
+        mp_context=_context(),
         initializer=_start_worker,
         initargs=(function, shared, os.getpid()),
     )
-    pending: deque[Future[list[Result]]] = deque()
+    # Chunks in their order: a worker's (a future) or this process's (its results).
+    pending: deque[Future[list[Result]] | list[Result]] = deque()
+    handed_out = 0  # the futures in `pending`
     finished = False
     try:
         for chunk in chunks:
-            # A submission may start a worker process.
-            with interrupts_held():
-                pending.append(executor.submit(_run_chunk, chunk))
-            if len(pending) >= workers * _CHUNKS_AHEAD:
-                yield from pending.popleft().result()
+            while pending and (len(pending) >= workers * _CHUNKS_AHEAD or _ready(pending[0])):
+                first = pending.popleft()
+                if isinstance(first, Future):
+                    handed_out -= 1
+                    first = first.result()
+                yield from first
+            if handed_out < started * _CHUNKS_AHEAD:
+                # A submission may start a worker process.
+                with interrupts_held():
+                    pending.append(executor.submit(_run_chunk, chunk))
+                handed_out += 1
+            else:
+                pending.append([function(item, shared) for item in chunk])
         while pending:
-            yield from pending.popleft().result()
+            first = pending.popleft()
+            yield from first.result() if isinstance(first, Future) else first
         finished = True
     finally:
         with interrupts_held():
@@ -92,12 +136,20 @@ def run_in_workers(
                 _stop_workers(executor)
 
 
+def _ready(chunk: Future[Any] | list[Any]) -> bool:
+    """Whether a chunk's results are there to hand out without waiting."""
+    return not isinstance(chunk, Future) or chunk.done()
+
+
 def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int) -> None:
     """Set up a worker process: the task of the run (sent once). Ctrl-C is the calling
     process's to handle (it stops the workers): the worker starts with SIGINT blocked
     (`interrupts_held`) and ignores it before unblocking it. The worker ends with its parent
     `parent` (a process id), however that ends."""
     global _worker_task
+    # What the worker starts with, inherited from its parent when forked, stays as it is: no
+    # collection scans it again, which would copy the parent's pages it shares.
+    gc.freeze()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
