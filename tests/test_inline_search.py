@@ -167,3 +167,54 @@ def test_no_piece_with_a_line_break_matches_a_pattern_running_to_its_end(
     assert _BREAK_BEFORE_END.search(segment, begin, end) is not None
     for name, pattern in RUNNING_TO_THE_END:
         assert pattern.match(segment, begin, end) is None, name
+
+
+# The patterns as they are plainly written, each body a group repeated once per character
+# (which keeps a state per character in Python's engine, so that a long match reads ever slower
+# per character); the rules write them so that nothing is repeated per character, and must find
+# the same matches.
+PLAINLY_WRITTEN = {
+    "decoration": r"""\[[!"#%&'()*+,\-./{|}<>_~]+ (?:\[[^\[\]]+\]|[^\]])+\]""",
+    "formula": "\\[\\$ (?:(?!\\[\\$ )[^\n\r\u2028\u2029])+? \\]",
+}
+# The pair rules' fast path takes full matches of the decoration pattern.
+FULL_MATCHED = {"decoration"}
+# With each rule's fragments: what else its body may hold or stop at.
+MORE_FRAGMENTS_OF = {
+    "decoration": ("\n", "[[", "]]"),
+    "formula": (" ", "[$"),
+}
+
+# Texts where a body ends otherwise than at its first `]` or ` ]`, or stops at another opener.
+TRICKY = {
+    "decoration": ("x [* a [b] [c] d", "[* a]b]", "[* a [b]]", "[* []", "[* ]", "[* a\n[b]"),
+    "formula": ("[$ [$ x ]", "[$ a [$ b ]", "[$ a  ]", "[$  ] ]", "[$ a\r ]", "[$ [x] ]"),
+}
+
+
+def assert_finds_what_it_finds_plainly_written(rule: str, piece: tuple[str, int, int]) -> None:
+    segment, begin, end = piece
+    (pattern,) = (r.patterns[0] for r in RULES if r.name == rule)
+    plainly = re.compile(PLAINLY_WRITTEN[rule])
+    ways = ("search", "match", "fullmatch") if rule in FULL_MATCHED else ("search", "match")
+    for way in ways:
+        expected = summary(getattr(plainly, way)(segment, begin, end))
+        assert summary(getattr(pattern, way)(segment, begin, end)) == expected, (way, piece)
+
+
+@pytest.mark.parametrize(("rule", "segment"), [(r, t) for r in TRICKY for t in TRICKY[r]])
+def test_each_pattern_finds_what_it_finds_plainly_written_in_a_tricky_text(
+    rule: str, segment: str
+) -> None:
+    for begin in range(len(segment) + 1):
+        for end in range(begin, len(segment) + 1):
+            assert_finds_what_it_finds_plainly_written(rule, (segment, begin, end))
+
+
+@pytest.mark.parametrize("rule", PLAINLY_WRITTEN)
+@settings(max_examples=3000, deadline=None)
+@given(data=st.data())
+def test_each_pattern_finds_what_it_finds_plainly_written(rule: str, data: st.DataObject) -> None:
+    fragments = FRAGMENTS_OF[rule] + MORE_FRAGMENTS_OF[rule]
+    texts = st.lists(st.sampled_from(fragments), max_size=16).map("".join)
+    assert_finds_what_it_finds_plainly_written(rule, data.draw(pieces(texts)))

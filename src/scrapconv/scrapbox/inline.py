@@ -115,10 +115,9 @@ class Opened:
     opener: str
     resume: Resume
     closer: str = "]"
-    # Searched this way even in a segment with a few `[`, for a pattern that repeats a group:
-    # Python's regular expression engine keeps a state for each repetition, which makes a long
-    # failing attempt slow (and slower per character once those states outgrow the cache),
-    # and this search, ending at the last closer, makes none.
+    # Searched this way even in a segment with a few `[`, for a pattern whose attempt at an
+    # opener never closed reads on to the end of the segment (a decoration's twice): this
+    # search reads nothing past the last closer, and makes no attempt after it.
     always: bool = False
 
 
@@ -321,12 +320,23 @@ def blank(match: re.Match[str], context: int) -> list[Inline]:
 
 
 _DECORATION_OPENER = r"""\[[!"#%&'()*+,\-./{|}<>_~]+ """
+# The reference's body is `(?:\[[^\[\]]+\]|[^\]])+\]`: characters and bracket pairs up to the
+# first `]` that closes no pair, or, when there is none, up to the last `]` (where it backtracks
+# to). Repeated once per character, that group keeps a state per character in Python's engine,
+# and a long decoration reads ever slower per character. Here the same scan repeats a group only
+# at each `[`, possessively (no state kept); the second branch is the backtracking one, taken
+# only where the scan reaches the end (so a full match is the reference's too).
+_DECORATION_SCAN = r"[^\[\]]*+(?:\[(?:[^\[\]]+\])?[^\[\]]*+)*+"
+_DECORATION = (
+    rf"{_DECORATION_OPENER}(?!\])"
+    rf"(?:{_DECORATION_SCAN}\]|(?={_DECORATION_SCAN}\Z)[\s\S]*\])"
+)
 
 
 @rule(
     "decoration",
     Opened(
-        _DECORATION_OPENER + r"(?:\[[^\[\]]+\]|[^\]])+\]",
+        _DECORATION,
         _DECORATION_OPENER,
         _past_bracket_body,
         always=True,
@@ -347,11 +357,17 @@ def decoration(match: re.Match[str], context: int) -> list[Inline]:
 # later one ending in ` ]`; scrapconv stops it at the start of another formula (so an attempt
 # reads no further than the next opener).
 _FORMULA_TO_BRACKET = Opened(r"\[\$ [^\]]+\]", r"\[\$ ", _past_bracket_body)
+# Written plainly, the first pattern's body is `(?:(?!\[\$ ).)+? \]`: a group repeated lazily
+# once per character, with a state kept for each (see _DECORATION). Here the group repeats
+# possessively at each space and `[` (a run of other characters between), taking only those
+# that start no ` ]` and no `[$ `: what stops it is the first ` ]`, where the lazy body stops.
+_FORMULA_RUN = "[^ \\[\n\r\u2028\u2029]*+"
+_FORMULA = f"\\[\\$ (?!\\[\\$ ){_DOT}(?:{_FORMULA_RUN}(?: (?!\\])|\\[(?!\\$ )))*+{_FORMULA_RUN} \\]"
 
 
 @rule(
     "formula",
-    Opened(f"\\[\\$ (?:(?!\\[\\$ ){_DOT})+? \\]", r"\[\$ ", _past_opener, always=True),
+    Opened(_FORMULA, r"\[\$ ", _past_opener, always=True),
     _FORMULA_TO_BRACKET,
     on_nested=False,
     on_quoted=True,
