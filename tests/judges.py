@@ -276,6 +276,9 @@ def obsidian_parser() -> MarkdownIt:
     # text; Scrapbox pages nest lists 45 levels deep (a list level is two).
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": 200})
     md.enable(["table", "strikethrough"])
+    # An autolink shows its URI as written, as CommonMark has it (and cmark-gfm does);
+    # markdown-it decodes its percent-escapes for display, `%0A` into a line break.
+    md.normalizeLinkText = lambda url: url
     footnote_plugin(md)
     # Pandoc's rules, which Obsidian's math follows: no space inside the dollars, and no
     # digit right after the closing one (`$5 and $6`).
