@@ -13,12 +13,14 @@ The rates are floors that only go up: 99.57 % in both flavors when set (99.5 % a
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, fields, is_dataclass, replace
 from functools import cache
+from itertools import pairwise
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapconv.ast import Decoration, GoogleMap, Image, Quote, Text, UrlLink
 from scrapconv.markdown import write_markdown
@@ -113,15 +115,82 @@ def differences(source: str, back: str) -> list[frozenset[int]]:
             if pair[0] != pair[1]
         ]
     found: list[frozenset[int]] = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    for tag, start, end, _, _ in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        if end > start:
-            found.extend(frozenset((number,)) for number in range(start + 1, end + 1))
-        else:
+    # Between two lines kept in place, the lines of the source not kept changed or were lost;
+    # lines only inserted came from the line before or after them.
+    previous = (-1, -1)
+    for kept in (*kept_lines(before, after), (len(before), len(after))):
+        lost = range(previous[0] + 2, kept[0] + 1)
+        if lost:
+            found.extend(frozenset((number,)) for number in lost)
+        elif kept[1] > previous[1] + 1:
+            start = kept[0]
             found.append(frozenset(range(max(start, 1), min(start + 1, len(before)) + 1)))
+        previous = kept
     return found
+
+
+def kept_lines(before: list[str], after: list[str]) -> list[tuple[int, int]]:
+    """The pairs of equal lines (their indexes) that a shortest edit script from `before` to
+    `after` keeps, in order: a longest common subsequence. The lines both start and end with
+    are kept as they stand; those between are paired by Myers's O(ND) search.
+
+    (A matcher that takes the longest block first, as difflib's does, may pair a line with
+    the wrong one of its copies, such as a table's rows of whitespace, and charge a change to
+    a line far from it.)"""
+    n, m = len(before), len(after)
+    head = 0
+    while head < min(n, m) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < min(n, m) - head and before[n - 1 - tail] == after[m - 1 - tail]:
+        tail += 1
+    middle = _shortest_edit_kept(before[head : n - tail], after[head : m - tail])
+    return [
+        *((index, index) for index in range(head)),
+        *((i + head, j + head) for i, j in middle),
+        *((n - tail + index, m - tail + index) for index in range(tail)),
+    ]
+
+
+def _shortest_edit_kept(before: list[str], after: list[str]) -> list[tuple[int, int]]:
+    n, m = len(before), len(after)
+    # For each diagonal k = x - y, the furthest x reached with the edits made so far; one
+    # copy for each number of edits, to walk back along.
+    furthest = {1: 0}
+    rounds: list[dict[int, int]] = []
+    for edits in range(n + m + 1):
+        rounds.append(furthest.copy())
+        for k in range(-edits, edits + 1, 2):
+            if k == -edits or (k != edits and furthest[k - 1] < furthest[k + 1]):
+                x = furthest[k + 1]
+            else:
+                x = furthest[k - 1] + 1
+            y = x - k
+            while x < n and y < m and before[x] == after[y]:
+                x, y = x + 1, y + 1
+            furthest[k] = x
+            if x >= n and y >= m:
+                return _walk_back(rounds, n, m)
+    raise AssertionError("unreachable: n + m edits always suffice")
+
+
+def _walk_back(rounds: list[dict[int, int]], x: int, y: int) -> list[tuple[int, int]]:
+    kept: list[tuple[int, int]] = []
+    for edits in range(len(rounds) - 1, -1, -1):
+        furthest = rounds[edits]
+        k = x - y
+        if k == -edits or (k != edits and furthest[k - 1] < furthest[k + 1]):
+            previous_k = k + 1
+        else:
+            previous_k = k - 1
+        previous_x = furthest[previous_k]
+        previous_y = previous_x - previous_k
+        while x > previous_x and y > previous_y:
+            x, y = x - 1, y - 1
+            kept.append((x, y))
+        x, y = previous_x, previous_y
+    kept.reverse()
+    return kept
 
 
 def changed_lines(source: str, back: str) -> frozenset[int]:
@@ -165,6 +234,33 @@ def test_changed_lines_compares_indentation_as_spaces() -> None:
     assert changed_lines("a\nb\nc", "a\nx\nc") == {2}
     assert changed_lines("a\nb\nc", "a\nc") == {2}
     assert changed_lines("a\nc", "a\nb\nc") == {1}
+
+
+def test_changed_lines_pairs_each_line_with_its_own_copy() -> None:
+    # The name split from the table (`.` above it) is the change, not the rows of whitespace
+    # after it, which come back alike.
+    assert changed_lines("t\ntable:.\n \n \t", "t\n.\ntable:\n \t\n \t") == {2, 3}
+
+
+def _longest_common_length(before: list[str], after: list[str]) -> int:
+    lengths = [[0] * (len(after) + 1) for _ in range(len(before) + 1)]
+    for i, line in enumerate(before):
+        for j, other in enumerate(after):
+            lengths[i + 1][j + 1] = (
+                lengths[i][j] + 1 if line == other else max(lengths[i][j + 1], lengths[i + 1][j])
+            )
+    return lengths[-1][-1]
+
+
+@given(
+    before=st.lists(st.sampled_from("abc"), max_size=12),
+    after=st.lists(st.sampled_from("abc"), max_size=12),
+)
+def test_kept_lines_are_a_longest_common_subsequence(before: list[str], after: list[str]) -> None:
+    kept = kept_lines(before, after)
+    assert all(before[i] == after[j] for i, j in kept)
+    assert all(i < k and j < m for (i, j), (k, m) in pairwise(kept))
+    assert len(kept) == _longest_common_length(before, after)
 
 
 @pytest.mark.parametrize("flavor", ["obsidian", "markdown"])

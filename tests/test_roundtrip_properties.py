@@ -63,6 +63,16 @@ FOUND = [
     "t\ntable::\n\u3000\t\t\n\t\u3000\t \n\t\u3000",
     "t\n[/* .] [/ \u3000] [/  ]",
     "t\nhttp://[http://y.png] http://x_[_ (http://x.com/a)",
+    "t\n[[0]][* n] a[[b]][* c]",
+    "t\ntable:a\n a\n \x01\tb",
+    "\ntable:\n\n",
+    "\n% `",
+    "\nhttp://0\r",
+    "\n>[ ]\n [ ]\n 1. [ ]",
+    "\n[-.icon]\n [[hr.icon]]",
+    "\n \n\x08\n",
+    "\ntable:#/\n ",
+    "\ntable:.\n \n \t",
 ]
 
 

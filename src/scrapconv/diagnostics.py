@@ -63,6 +63,7 @@ CODES = MappingProxyType(
         "list-number": "the number of an item that holds only another list is left out",
         "number": "a numbered line is written with another number",
         "quote-spacing": "the spacing after '>' is written as one space",
+        "rule": "an icon written as a thematic break reads back as [/icons/hr.icon]",
         "scrapbox-markup": "Scrapbox reads text of the line as markup",
         "skipped": "a file or folder that is not read (not UTF-8, not a regular file)",
         "table-align": "a table's column alignment is left out",

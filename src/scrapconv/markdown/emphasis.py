@@ -272,10 +272,13 @@ class _Line:
         while part != closer.part:
             children.append(self.parts[part])
             part = self.following[part]
-        token: Token = {"type": "strong" if used == 2 else "emphasis", "children": children}
-        if used == 1:
-            # Which character, for italics written again as they were.
-            token["marker"] = opener.marker
+        # Which character: `_x_` is written again as it was, and `__x__` is Scrapbox's `[* x]`
+        # where `**x**` is `[[x]]`.
+        token: Token = {
+            "type": "strong" if used == 2 else "emphasis",
+            "children": children,
+            "marker": opener.marker,
+        }
         node = self._add(token)
         self.depths[node] = contents + 1
         self.following.append(closer.part)

@@ -100,8 +100,8 @@ _UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 _TILDES = r"~~(?=[^\s~])"
 _TILDES_OPENING = re.compile(_TILDES)
 _AUTOLINK = r"<https?://[^<>\s]*>"
-# A tag as Obsidian reads one: at least one character other than a digit.
-_TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
+# A tag as Obsidian reads one: at least one character other than a digit or `/`.
+_TAG = r"(?<![^\s(])#(?![0-9/]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 # The start of a footnote reference, `[^1]`, or of an inline footnote, `^[text]`: kept as
 # written up to the next `]` (the definitions, `[^1]: text`, are lines of their own).

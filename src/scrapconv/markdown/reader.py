@@ -46,7 +46,8 @@ Flavor = Literal["obsidian", "markdown"]
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
-_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+# (A backtick after a run of backticks makes the line a code span, not a fence.)
+_FENCE = re.compile(r"(`{3,}(?![^`]*`)|~{3,})(.*)")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+(#+))?[ \t]*")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
