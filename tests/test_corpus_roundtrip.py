@@ -100,9 +100,13 @@ def normalized_lines(text: str) -> list[str]:
     return lines
 
 
-def differences(source: str, back: str) -> list[frozenset[int]]:
+def differences(
+    source: str, back: str, announced: frozenset[int] = frozenset()
+) -> list[frozenset[int]]:
     """What changed, each as the source lines (1-based) that can account for it: a changed or
-    lost line itself; a line inserted, either line around it (it came from one of them)."""
+    lost line itself; a line inserted, either line around it (it came from one of them).
+    Where the lines can be paired in more than one shortest way, `announced` (the lines with
+    a diagnostic) chooses between them (see `kept_lines`)."""
     before, after = normalized_lines(source), normalized_lines(back)
     if before == after:
         return []
@@ -115,87 +119,100 @@ def differences(source: str, back: str) -> list[frozenset[int]]:
             if pair[0] != pair[1]
         ]
     found: list[frozenset[int]] = []
-    # Between two lines kept in place, the lines of the source not kept changed or were lost;
-    # lines only inserted came from the line before or after them.
+    # Between two lines kept, the lines of the source not kept changed or were lost; lines
+    # only inserted came from the line before or after them.
     previous = (-1, -1)
-    for kept in (*kept_lines(before, after), (len(before), len(after))):
+    for kept in (*kept_lines(before, after, announced), (len(before), len(after))):
         lost = range(previous[0] + 2, kept[0] + 1)
         if lost:
             found.extend(frozenset((number,)) for number in lost)
         elif kept[1] > previous[1] + 1:
-            start = kept[0]
-            found.append(frozenset(range(max(start, 1), min(start + 1, len(before)) + 1)))
+            found.append(_around(kept[0], len(before)))
         previous = kept
     return found
 
 
-def kept_lines(before: list[str], after: list[str]) -> list[tuple[int, int]]:
-    """The pairs of equal lines (their indexes) that a shortest edit script from `before` to
-    `after` keeps, in order: a longest common subsequence. The lines both start and end with
-    are kept as they stand; those between are paired by Myers's O(ND) search.
+def _around(start: int, length: int) -> frozenset[int]:
+    """The source lines (1-based) around lines inserted after the first `start` of `length`."""
+    return frozenset(range(max(start, 1), min(start + 1, length) + 1))
 
-    (A matcher that takes the longest block first, as difflib's does, may pair a line with
-    the wrong one of its copies, such as a table's rows of whitespace, and charge a change to
-    a line far from it.)"""
+
+# A pairing's worth: the lines it keeps, then minus the changes it charges to lines without
+# a diagnostic; and how it was reached (state, lines of `before` and `after` read), or None.
+_Worth = tuple[int, int]
+_Step = tuple[str, int, int] | None
+
+
+def kept_lines(
+    before: list[str], after: list[str], announced: frozenset[int] = frozenset()
+) -> list[tuple[int, int]]:
+    """The pairs of equal lines (their indexes) kept from `before` in `after`, in order: a
+    longest common subsequence, and of those, the one that charges the fewest changes to
+    lines not in `announced` (1-based lines of `before`).
+
+    Lines are often alike (empty lines, rows of whitespace that count as indentation), and
+    lines can then be paired in several shortest ways: a matcher that takes the longest block
+    first, as difflib's does, may pair a line with the wrong copy and charge a change to a
+    line far from it. Which way is right is what the conversion reported: every pairing kept
+    here is a shortest edit script all the same."""
     n, m = len(before), len(after)
-    head = 0
-    while head < min(n, m) and before[head] == after[head]:
-        head += 1
-    tail = 0
-    while tail < min(n, m) - head and before[n - 1 - tail] == after[m - 1 - tail]:
-        tail += 1
-    middle = _shortest_edit_kept(before[head : n - tail], after[head : m - tail])
-    return [
-        *((index, index) for index in range(head)),
-        *((i + head, j + head) for i, j in middle),
-        *((n - tail + index, m - tail + index) for index in range(tail)),
-    ]
+
+    def unannounced(line: int) -> int:
+        return 0 if line + 1 in announced else 1
+
+    def inserted(start: int) -> int:
+        return 0 if _around(start, n) & announced else 1
+
+    # Three states after reading before[:i] and after[:j]: "kept", the last lines were a pair
+    # (or nothing was read); "lost", in a change that loses lines of `before`; "new", in a
+    # change that only inserts lines, which is charged to the lines around it once it ends.
+    worth: dict[tuple[str, int, int], tuple[_Worth, _Step]] = {("kept", 0, 0): ((0, 0), None)}
+
+    def offer(state: str, i: int, j: int, value: _Worth, step: _Step) -> None:
+        current = worth.get((state, i, j))
+        if current is None or value > current[0]:
+            worth[(state, i, j)] = (value, step)
+
+    for i in range(n + 1):
+        for j in range(m + 1):
+            for state in ("kept", "new", "lost"):
+                found = worth.get((state, i, j))
+                if found is None:
+                    continue
+                (kept, cost), _ = found
+                step = (state, i, j)
+                if i < n and j < m and before[i] == after[j]:
+                    closing = inserted(i) if state == "new" else 0
+                    offer("kept", i + 1, j + 1, (kept + 1, cost - closing), step)
+                if i < n:
+                    offer("lost", i + 1, j, (kept, cost - unannounced(i)), step)
+                if j < m:
+                    offer("lost" if state == "lost" else "new", i, j + 1, (kept, cost), step)
+    ends: list[tuple[_Worth, str]] = []
+    for state in ("kept", "lost", "new"):
+        if (found := worth.get((state, n, m))) is not None:
+            (kept, cost), _ = found
+            ends.append(((kept, cost - inserted(n) if state == "new" else cost), state))
+    _, state = max(ends)
+    pairs: list[tuple[int, int]] = []
+    at: _Step = (state, n, m)
+    while at is not None:
+        previous = worth[at][1]
+        if at[0] == "kept" and previous is not None:
+            pairs.append((at[1] - 1, at[2] - 1))
+        at = previous
+    pairs.reverse()
+    return pairs
 
 
-def _shortest_edit_kept(before: list[str], after: list[str]) -> list[tuple[int, int]]:
-    n, m = len(before), len(after)
-    # For each diagonal k = x - y, the furthest x reached with the edits made so far; one
-    # copy for each number of edits, to walk back along.
-    furthest = {1: 0}
-    rounds: list[dict[int, int]] = []
-    for edits in range(n + m + 1):
-        rounds.append(furthest.copy())
-        for k in range(-edits, edits + 1, 2):
-            if k == -edits or (k != edits and furthest[k - 1] < furthest[k + 1]):
-                x = furthest[k + 1]
-            else:
-                x = furthest[k - 1] + 1
-            y = x - k
-            while x < n and y < m and before[x] == after[y]:
-                x, y = x + 1, y + 1
-            furthest[k] = x
-            if x >= n and y >= m:
-                return _walk_back(rounds, n, m)
-    raise AssertionError("unreachable: n + m edits always suffice")
-
-
-def _walk_back(rounds: list[dict[int, int]], x: int, y: int) -> list[tuple[int, int]]:
-    kept: list[tuple[int, int]] = []
-    for edits in range(len(rounds) - 1, -1, -1):
-        furthest = rounds[edits]
-        k = x - y
-        if k == -edits or (k != edits and furthest[k - 1] < furthest[k + 1]):
-            previous_k = k + 1
-        else:
-            previous_k = k - 1
-        previous_x = furthest[previous_k]
-        previous_y = previous_x - previous_k
-        while x > previous_x and y > previous_y:
-            x, y = x - 1, y - 1
-            kept.append((x, y))
-        x, y = previous_x, previous_y
-    kept.reverse()
-    return kept
-
-
-def changed_lines(source: str, back: str) -> frozenset[int]:
-    """The source lines that differ; an inserted line is charged to the line before it."""
-    return frozenset(min(lines) for lines in differences(source, back))
+def changed_lines(
+    source: str, back: str, announced: frozenset[int] = frozenset()
+) -> frozenset[int]:
+    """The source lines that differ; a line inserted is charged to a line around it that
+    `announced` holds, if one does, else to the line before it."""
+    return frozenset(
+        min(lines & announced or lines) for lines in differences(source, back, announced)
+    )
 
 
 def round_trip(page: CorpusPage, flavor: str) -> RoundTrip:
@@ -203,12 +220,8 @@ def round_trip(page: CorpusPage, flavor: str) -> RoundTrip:
     options = MarkdownOptions(flavor=flavor, project=project)  # type: ignore[arg-type]
     markdown, diagnostics = write_markdown(read_scrapbox(page.text), options)
     back = write_scrapbox(read_markdown(markdown, flavor, project=project))  # type: ignore[arg-type]
-    return RoundTrip(
-        page,
-        back,
-        changed_lines(page.text, back),
-        frozenset(diagnostic.line for diagnostic in diagnostics),
-    )
+    announced = frozenset(diagnostic.line for diagnostic in diagnostics)
+    return RoundTrip(page, back, changed_lines(page.text, back, announced), announced)
 
 
 @cache
@@ -242,6 +255,15 @@ def test_changed_lines_pairs_each_line_with_its_own_copy() -> None:
     assert changed_lines("t\ntable:.\n \n \t", "t\n.\ntable:\n \t\n \t") == {2, 3}
 
 
+def test_changed_lines_choose_among_shortest_pairings_by_the_diagnostics() -> None:
+    # The row ` \t0` comes back as it was, and the rows of whitespace around it are padded
+    # (`table-cells` on lines 3 and 5): that pairing, of the two that keep as many lines.
+    source, back = "t\ntable:.\n \n \t0\n  ", "t\n.\ntable:\n \t\n \t0\n  \t"
+    assert changed_lines(source, back, frozenset({2, 3, 5})) == {2, 3, 5}
+    # A line that does not come back in any pairing is charged, whatever the diagnostics.
+    assert changed_lines("t\na\nb", "t\nx\ny\nb", frozenset({3})) == {2}
+
+
 def _longest_common_length(before: list[str], after: list[str]) -> int:
     lengths = [[0] * (len(after) + 1) for _ in range(len(before) + 1)]
     for i, line in enumerate(before):
@@ -253,11 +275,14 @@ def _longest_common_length(before: list[str], after: list[str]) -> int:
 
 
 @given(
-    before=st.lists(st.sampled_from("abc"), max_size=12),
-    after=st.lists(st.sampled_from("abc"), max_size=12),
+    before=st.lists(st.sampled_from(["a", "b", " ", "  "]), max_size=10),
+    after=st.lists(st.sampled_from(["a", "b", " ", "  "]), max_size=10),
+    announced=st.frozensets(st.integers(1, 10)),
 )
-def test_kept_lines_are_a_longest_common_subsequence(before: list[str], after: list[str]) -> None:
-    kept = kept_lines(before, after)
+def test_kept_lines_are_a_longest_common_subsequence(
+    before: list[str], after: list[str], announced: frozenset[int]
+) -> None:
+    kept = kept_lines(before, after, announced)
     assert all(before[i] == after[j] for i, j in kept)
     assert all(i < k and j < m for (i, j), (k, m) in pairwise(kept))
     assert len(kept) == _longest_common_length(before, after)

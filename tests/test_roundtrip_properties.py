@@ -44,8 +44,8 @@ def unannounced_changes(page: str, flavor: str) -> tuple[list[int], str, str]:
     # The writer names source lines. The reader names Markdown lines, which map to no source
     # line: anything it reports on the writer's own Markdown is itself a failure.
     assert not unread, (page, markdown, unread)
-    announced = {diagnostic.line for diagnostic in diagnostics}
-    unannounced = [lines for lines in differences(page, back) if not lines & announced]
+    announced = frozenset(diagnostic.line for diagnostic in diagnostics)
+    unannounced = [lines for lines in differences(page, back, announced) if not lines & announced]
     return sorted(min(lines) for lines in unannounced), markdown, back
 
 

@@ -381,12 +381,16 @@ class _InlineParser(InlineParser):
         state.append_token({"type": "escaped", "raw": m.group(0)[1::2]})
         return m.end()
 
+    # Whether runs of `*` and `_` pair as in Obsidian (else as on GitHub).
+    obsidian = False
+
     def finalize_tokens(self, tokens: list[Token], depth: int) -> list[Token]:
-        return finalize_emphasis(tokens, self.max_nested_level - depth)
+        return finalize_emphasis(tokens, self.max_nested_level - depth, self.obsidian)
 
 
 def _markdown(obsidian: bool) -> mistune.Markdown:
     inline = _InlineParser()
+    inline.obsidian = obsidian
     # (`==highlight==` is Obsidian's; GitHub shows the `=` as they are.)
     names = (
         ("strikethrough", "mark", "math", "footnotes")

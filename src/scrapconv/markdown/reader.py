@@ -56,7 +56,8 @@ _EMPTY_ITEM = "&nbsp;"
 # The start of a block inside a quote: further `>`, a list marker, a heading.
 # (Possessive: a megabyte of `> > >` keeps no backtracking state.)
 _QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)++|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
-_CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
+# (A type is a word: `[![](image)](link)` is a linked image, not a callout of type `[`.)
+_CALLOUT = re.compile(r"\[!([^\[\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
 # A thematic break (as `_is_rule`), for a part of a row: possessive, it fails where the first
 # other character stands, so a row of many markers is read in linear time.
@@ -737,8 +738,9 @@ class _BlockReader:
                 if is_table_name(name):
                     del self.blocks[-2:]
                     return name, name_line.line
-        if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
-            # No name: the empty line only kept the table from the text above.
+        if self.blocks and _is_empty_line(self.blocks[-1]):
+            # No name: the empty line only kept the table from the text above (in a list too,
+            # where the text is an item's).
             self.blocks.pop()
         return "", number
 

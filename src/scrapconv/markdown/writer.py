@@ -346,11 +346,11 @@ class MarkdownWriter:
             # `1)` for a numbered line at the top level, `1.` for one in a list: both are
             # ordered lists, and the reader tells them apart.
             marker = f"{number.numbers[0]}{'.' if line.indent else ')'}{spacing}"
-            inner: tuple[Inline, ...] = (
-                (NumberList(number.numbers[1:], number.children),)
-                if number.numbers[1:]
-                else number.children
-            )
+            # The numbers after the first are text (`1. 2. x`), which the escape of the
+            # line's start keeps from being markers; written with the nodes after them, so
+            # that each is written knowing its neighbours.
+            more = "".join(f"{value}. " for value in number.numbers[1:])
+            inner = ((Text(more),) if more else ()) + number.children
             text = self._inlines((*inner, *children[1:]), line.line, out, closed=True)
             if not (inner and isinstance(inner[0], Html)):
                 # (Markdown read from Markdown, `1. ### x`, stays as it was.)
