@@ -73,6 +73,16 @@ FOUND = [
     "\n \n\x08\n",
     "\ntable:#/\n ",
     "\ntable:.\n \n \t",
+    "\ntable:.\n \n \t0\n  ",
+    "\n   table::\n    \n   table:",
+    "\n0\ntable:\n ",
+    "\n*\r* _\r_",
+    "\nhttp://0[[:]]",
+    "\n0. 0. http://0[\r]",
+    "\n>[http://0 http://0.gyazo.com/00000000000000000000000000000000]",
+    "\n[http://0 /.] [http://0 * a]",
+    "\n\x80*:*",
+    "\n 0*[*",
 ]
 
 

@@ -69,7 +69,8 @@ CODES = MappingProxyType(
         "table-align": "a table's column alignment is left out",
         "table-cells": "a table row is padded to the widest row",
         "table-empty": "a table without rows is written as its name",
-        "table-name": "a table's name is written as a line of text above the table",
+        "table-name": "a table's name is written as text above the table, or text above a "
+        "table is read as its name",
         "tag": "a tag that would not be one is written as a link",
         "title-line": "a page's title line differs from its title, or a title holds a line break",
     }

@@ -91,9 +91,11 @@ def is_whitespace(character: str) -> bool:
 
 
 def _previous(text: str, index: int, context: Context) -> str | None:
-    """The character before `index` in the line: `""` at its start, None when not known."""
+    """The character before `index` in the line, as written: `""` at its start, None when
+    not known."""
     if index:
-        return text[index - 1]
+        # (A carriage return or form feed is written as a character reference, `&#13;`.)
+        return ";" if text[index - 1] in _REFERENCED else text[index - 1]
     if context.before is None:
         return None
     return context.before[-1:]
@@ -101,10 +103,14 @@ def _previous(text: str, index: int, context: Context) -> str | None:
 
 def _next(text: str, index: int, context: Context) -> str | None:
     if index + 1 < len(text):
-        return text[index + 1]
+        return "&" if text[index + 1] in _REFERENCED else text[index + 1]
     if context.after is None:
         return None
     return context.after[:1]
+
+
+# Characters written as character references (see `escape_inline`).
+_REFERENCED = frozenset("\r\f")
 
 
 def _run(text: str, index: int) -> tuple[int, int]:
@@ -399,7 +405,7 @@ def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str
     for found in SPECIAL.finditer(text):
         index = found.start()
         character = text[index]
-        if character in "\r\f":
+        if character in _REFERENCED:
             # A carriage return would end the line: a character reference.
             parts.append(f"{text[last:index]}&#{ord(character)};")
             last = index + 1

@@ -677,8 +677,13 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     leading = written[: len(written) - len(written.lstrip())]
     trailing = written[len(written.rstrip()) :]
     title = token["attrs"].get("title") or ""
-    if token.get("angle") or _URL_LABEL.match(label):
-        # (`[label url]` with a label that is a URL would be read with the label as the URL.)
+    if (
+        token.get("angle")
+        or _URL_LABEL.match(label)
+        or _BRACKET_MARKUP.match(label + (trailing or " "))
+    ):
+        # (`[label url]` with a label that is a URL would be read with the label as the URL;
+        # with a label that starts like a decoration or a formula, as one.)
         yield UrlLink(
             url,
             label,
@@ -700,6 +705,8 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
 
 
 _URL_LABEL = re.compile(r"https?://", re.IGNORECASE)
+# What makes a bracket a decoration (`[* `, `[/. `) or a formula (`[$ `) in Scrapbox.
+_BRACKET_MARKUP = re.compile(r"""[!"#%&'()*+,\-./{|}<>_~]+ |\$ """)
 _MAP_URL = re.compile(
     r"https://www\.google\.com/maps/(?:place/([^/]+)/)?@(-?[0-9.]+),(-?[0-9.]+)(?:,([0-9.]+)z)?"
 )

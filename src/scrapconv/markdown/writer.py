@@ -583,6 +583,8 @@ class MarkdownWriter:
         else:
             if name:
                 self._top_level(out, "paragraph", name)
+            elif width and out.last == "paragraph":
+                self._report_name_above(table, out)
             indent = ""
         if width == 0:
             out.diagnostics.append(
@@ -631,6 +633,27 @@ class MarkdownWriter:
         out.last_solid = "list" if table.indent else "table"
         if not table.indent:
             out.levels.clear()
+
+    def _report_name_above(self, table: Table, out: _Output) -> None:
+        """Diagnostics for a table without a name right under a line of plain text, which
+        reads back as its name (as the writer writes a name): the line and the table join."""
+        above = self.previous
+        if not (
+            isinstance(above, Line)
+            and not above.indent
+            and above.children
+            and all(isinstance(node, Text) for node in above.children)
+            and is_table_name("".join(node.text for node in above.children))  # type: ignore[union-attr]
+        ):
+            return
+        for line in (above.line, table.line):
+            out.diagnostics.append(
+                Diagnostic(
+                    "table-name",
+                    line,
+                    "a line of text right above a table without a name reads back as its name",
+                )
+            )
 
     def _cell(self, cell: Iterable[Inline], line: int, out: _Output) -> str:
         self.in_table = True
