@@ -110,14 +110,6 @@ def differences(
     before, after = normalized_lines(source), normalized_lines(back)
     if before == after:
         return []
-    if len(before) == len(after):
-        # As many lines as before: each change is charged to the line it is on (an alignment
-        # could take a changed line for one deleted and another inserted).
-        return [
-            frozenset((number,))
-            for number, pair in enumerate(zip(before, after, strict=True), 1)
-            if pair[0] != pair[1]
-        ]
     found: list[frozenset[int]] = []
     # Between two lines kept, the lines of the source not kept changed or were lost; lines
     # only inserted came from the line before or after them.
@@ -137,12 +129,6 @@ def _around(start: int, length: int) -> frozenset[int]:
     return frozenset(range(max(start, 1), min(start + 1, length) + 1))
 
 
-# A pairing's worth: the lines it keeps, then minus the changes it charges to lines without
-# a diagnostic; and how it was reached (state, lines of `before` and `after` read), or None.
-_Worth = tuple[int, int]
-_Step = tuple[str, int, int] | None
-
-
 def kept_lines(
     before: list[str], after: list[str], announced: frozenset[int] = frozenset()
 ) -> list[tuple[int, int]]:
@@ -153,56 +139,107 @@ def kept_lines(
     Lines are often alike (empty lines, rows of whitespace that count as indentation), and
     lines can then be paired in several shortest ways: a matcher that takes the longest block
     first, as difflib's does, may pair a line with the wrong copy and charge a change to a
-    line far from it. Which way is right is what the conversion reported: every pairing kept
-    here is a shortest edit script all the same."""
+    line far from it; pairing lines in place, one that went in with one that went out. Which
+    way is right is what the conversion reported: every pairing kept here is a shortest edit
+    script all the same. (The lines both start and end with are kept as they stand, which
+    some shortest script always does, and which keeps the search to the lines between.)"""
     n, m = len(before), len(after)
+    head = 0
+    while head < min(n, m) and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < min(n, m) - head and before[n - 1 - tail] == after[m - 1 - tail]:
+        tail += 1
+    middle = _Pairing(before[head : n - tail], after[head : m - tail], head, n, announced)
+    return [
+        *((index, index) for index in range(head)),
+        *((i + head, j + head) for i, j in middle.kept()),
+        *((n - tail + index, m - tail + index) for index in range(tail)),
+    ]
 
-    def unannounced(line: int) -> int:
-        return 0 if line + 1 in announced else 1
 
-    def inserted(start: int) -> int:
-        return 0 if _around(start, n) & announced else 1
+class _Pairing:
+    """The search of `kept_lines` over the lines between the common start and end, `offset`
+    lines into a source of `length` lines.
 
-    # Three states after reading before[:i] and after[:j]: "kept", the last lines were a pair
-    # (or nothing was read); "lost", in a change that loses lines of `before`; "new", in a
-    # change that only inserts lines, which is charged to the lines around it once it ends.
-    worth: dict[tuple[str, int, int], tuple[_Worth, _Step]] = {("kept", 0, 0): ((0, 0), None)}
+    After reading before[:i] and after[:j], the best pairing is in one of three states:
+    KEPT, its last lines were a pair (or nothing was read); LOST, it is in a change that
+    loses lines of `before`; NEW, in a change that only inserts lines, charged to the lines
+    around it once it ends. Each state's worth is the lines kept, then minus the changes
+    charged to lines without a diagnostic."""
 
-    def offer(state: str, i: int, j: int, value: _Worth, step: _Step) -> None:
-        current = worth.get((state, i, j))
-        if current is None or value > current[0]:
-            worth[(state, i, j)] = (value, step)
+    KEPT, LOST, NEW = 0, 1, 2
 
-    for i in range(n + 1):
-        for j in range(m + 1):
-            for state in ("kept", "new", "lost"):
-                found = worth.get((state, i, j))
-                if found is None:
-                    continue
-                (kept, cost), _ = found
-                step = (state, i, j)
-                if i < n and j < m and before[i] == after[j]:
-                    closing = inserted(i) if state == "new" else 0
-                    offer("kept", i + 1, j + 1, (kept + 1, cost - closing), step)
-                if i < n:
-                    offer("lost", i + 1, j, (kept, cost - unannounced(i)), step)
-                if j < m:
-                    offer("lost" if state == "lost" else "new", i, j + 1, (kept, cost), step)
-    ends: list[tuple[_Worth, str]] = []
-    for state in ("kept", "lost", "new"):
-        if (found := worth.get((state, n, m))) is not None:
-            (kept, cost), _ = found
-            ends.append(((kept, cost - inserted(n) if state == "new" else cost), state))
-    _, state = max(ends)
-    pairs: list[tuple[int, int]] = []
-    at: _Step = (state, n, m)
-    while at is not None:
-        previous = worth[at][1]
-        if at[0] == "kept" and previous is not None:
-            pairs.append((at[1] - 1, at[2] - 1))
-        at = previous
-    pairs.reverse()
-    return pairs
+    def __init__(
+        self,
+        before: list[str],
+        after: list[str],
+        offset: int,
+        length: int,
+        announced: frozenset[int],
+    ) -> None:
+        self.before, self.after = before, after
+        self.offset, self.length, self.announced = offset, length, announced
+        n, m = len(before), len(after)
+        # worth[state][i][j] and the state, i and j it was reached from.
+        self.worth: list[list[list[tuple[int, int] | None]]] = [
+            [[None] * (m + 1) for _ in range(n + 1)] for _ in range(3)
+        ]
+        self.step: list[list[list[tuple[int, int, int] | None]]] = [
+            [[None] * (m + 1) for _ in range(n + 1)] for _ in range(3)
+        ]
+        self.worth[self.KEPT][0][0] = (0, 0)
+
+    def _lost_cost(self, i: int) -> int:
+        return 0 if self.offset + i + 1 in self.announced else 1
+
+    def _inserted_cost(self, i: int) -> int:
+        return 0 if _around(self.offset + i, self.length) & self.announced else 1
+
+    def _offer(
+        self, state: int, i: int, j: int, value: tuple[int, int], step: tuple[int, int, int]
+    ) -> None:
+        current = self.worth[state][i][j]
+        if current is None or value > current:
+            self.worth[state][i][j] = value
+            self.step[state][i][j] = step
+
+    def kept(self) -> list[tuple[int, int]]:
+        before, after = self.before, self.after
+        n, m = len(before), len(after)
+        for i in range(n + 1):
+            for j in range(m + 1):
+                for state in (self.KEPT, self.NEW, self.LOST):
+                    value = self.worth[state][i][j]
+                    if value is None:
+                        continue
+                    kept, cost = value
+                    step = (state, i, j)
+                    if i < n and j < m and before[i] == after[j]:
+                        closing = self._inserted_cost(i) if state == self.NEW else 0
+                        self._offer(self.KEPT, i + 1, j + 1, (kept + 1, cost - closing), step)
+                    if i < n:
+                        self._offer(self.LOST, i + 1, j, (kept, cost - self._lost_cost(i)), step)
+                    if j < m:
+                        following = self.LOST if state == self.LOST else self.NEW
+                        self._offer(following, i, j + 1, (kept, cost), step)
+        ends: list[tuple[tuple[int, int], int]] = []
+        for state in (self.KEPT, self.LOST, self.NEW):
+            if (value := self.worth[state][n][m]) is not None:
+                kept, cost = value
+                if state == self.NEW:
+                    cost -= self._inserted_cost(n)
+                ends.append(((kept, cost), state))
+        at: tuple[int, int, int] | None = (max(ends)[1], n, m)
+        pairs: list[tuple[int, int]] = []
+        while at is not None:
+            state, i, j = at
+            previous = self.step[state][i][j]
+            if state == self.KEPT and previous is not None:
+                pairs.append((i - 1, j - 1))
+            at = previous
+        pairs.reverse()
+        return pairs
 
 
 def changed_lines(
@@ -260,6 +297,10 @@ def test_changed_lines_choose_among_shortest_pairings_by_the_diagnostics() -> No
     # (`table-cells` on lines 3 and 5): that pairing, of the two that keep as many lines.
     source, back = "t\ntable:.\n \n \t0\n  ", "t\n.\ntable:\n \t\n \t0\n  \t"
     assert changed_lines(source, back, frozenset({2, 3, 5})) == {2, 3, 5}
+    # As many lines as before, though one line became two (line 2) and two one (lines 4 and
+    # 5): the row of line 3 came back, one line further down.
+    source, back = "\ntable::\n \n0\ntable:\n ", "\n:\ntable:\n \ntable:0\n "
+    assert changed_lines(source, back, frozenset({2, 4, 5})) == {2, 4, 5}
     # A line that does not come back in any pairing is charged, whatever the diagnostics.
     assert changed_lines("t\na\nb", "t\nx\ny\nb", frozenset({3})) == {2}
 

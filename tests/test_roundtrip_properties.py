@@ -83,6 +83,8 @@ FOUND = [
     "\n[http://0 /.] [http://0 * a]",
     "\n\x80*:*",
     "\n 0*[*",
+    "\ntable::\n \n0\ntable:\n ",
+    "\ntable:0\ntable:\n ",
 ]
 
 

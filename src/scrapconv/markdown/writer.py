@@ -638,13 +638,17 @@ class MarkdownWriter:
         """Diagnostics for a table without a name right under a line of plain text, which
         reads back as its name (as the writer writes a name): the line and the table join."""
         above = self.previous
-        if not (
-            isinstance(above, Line)
-            and not above.indent
-            and above.children
-            and all(isinstance(node, Text) for node in above.children)
-            and is_table_name("".join(node.text for node in above.children))  # type: ignore[union-attr]
-        ):
+        match above:
+            case Line(indent="", children=children) if children and all(
+                isinstance(node, Text) for node in children
+            ):
+                text = "".join(node.text for node in children)  # type: ignore[union-attr]
+            case Table(indent="", rows=(), name=name):
+                # (A table without rows is written as its name.)
+                text = name
+            case _:
+                return
+        if not is_table_name(text):
             return
         for line in (above.line, table.line):
             out.diagnostics.append(
