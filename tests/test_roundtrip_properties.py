@@ -85,6 +85,8 @@ FOUND = [
     "\n 0*[*",
     "\ntable::\n \n0\ntable:\n ",
     "\ntable:0\ntable:\n ",
+    "\n? 0\ntable:\n ",
+    "\n0__0__ __a__b",
 ]
 
 

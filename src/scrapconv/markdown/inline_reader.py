@@ -3,9 +3,10 @@
 This is the one module that knows mistune. mistune finds CommonMark's emphasis, links, code
 spans, autolinks and raw HTML; rules registered here, ahead of its own, read what it lacks or
 what it reads without telling the forms apart: Obsidian's wikilinks, embeds, tags and
-comments, `__strong__` (written for Scrapbox's `[* ]`, while `**` is `[[ ]]`), links whose
-destination is in angle brackets (written for `[url label]`, while `[label url]` has none),
-bare URLs, and the character references the Markdown writer uses as invisible separators.
+comments, links whose destination is in angle brackets (written for `[url label]`, while
+`[label url]` has none), bare URLs, and the character references the Markdown writer uses as
+invisible separators. Emphasis is paired by `emphasis.py`, which keeps the character of each
+pair: `__strong__` is Scrapbox's `[* ]`, while `**strong**` is `[[ ]]`.
 """
 
 from __future__ import annotations
@@ -92,10 +93,6 @@ _INLINE_LINK_PARTS = re.compile(
     rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION})){_LINK_TITLE}\)"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-# `__` that can open `__strong__`; it closes at the next `__` not after whitespace or a
-# backslash, on the same line.
-_STRONG_UNDERSCORE = r"__(?![\s_])"
-_UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 # A `~~` that may open a strikethrough, as far as a pattern tells (see `_can_open_tildes`).
 _TILDES = r"~~(?=[^\s~])"
 _TILDES_OPENING = re.compile(_TILDES)
@@ -157,19 +154,6 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
         }
     )
     return m.end()
-
-
-def _parse_strong_underscore(
-    inline: InlineParser, m: re.Match[str], state: InlineState
-) -> int | None:
-    # The closing `__` comes after one character at least.
-    closing = _next_match(state, _UNDERSCORE_CLOSING, m.end() + 1)
-    line_end = _next_match(state, _NEWLINE, m.end())
-    if closing < 0 or 0 <= line_end < closing or state.depth >= inline.max_nested_level:
-        return _later_rule(inline, "strong_underscore", m, state)
-    children = _render_nested(inline, state, state.src[m.end() : closing])
-    state.append_token({"type": "strong", "children": children, "marker": "_"})
-    return closing + 2
 
 
 def _strikethrough_rule(obsidian: bool) -> Any:
@@ -408,9 +392,6 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
     inline.register("code_span", _CODE_OPENING, _parse_codespan, before="codespan")
     inline.register("nbsp", _NBSP, _parse_nbsp, before="escape")
     inline.register("inline_link", _INLINE_LINK, _parse_inline_link, before="link")
-    inline.register(
-        "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
-    )
     inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
     inline.register("bare_url", BARE_URL, _parse_bare_url, before="escape")
     inline.register("strikethrough", _TILDES, _strikethrough_rule(obsidian))

@@ -640,9 +640,13 @@ class MarkdownWriter:
         above = self.previous
         match above:
             case Line(indent="", children=children) if children and all(
-                isinstance(node, Text) for node in children
+                isinstance(node, (Text, Dropped, Helpfeel)) for node in children
             ):
-                text = "".join(node.text for node in children)  # type: ignore[union-attr]
+                # (Each written as text.)
+                text = "".join(
+                    f"? {node.text}" if isinstance(node, Helpfeel) else node.text  # type: ignore[union-attr]
+                    for node in children
+                )
             case Table(indent="", rows=(), name=name):
                 # (A table without rows is written as its name.)
                 text = name
