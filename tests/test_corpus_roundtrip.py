@@ -132,17 +132,21 @@ def _around(start: int, length: int) -> frozenset[int]:
 def kept_lines(
     before: list[str], after: list[str], announced: frozenset[int] = frozenset()
 ) -> list[tuple[int, int]]:
-    """The pairs of equal lines (their indexes) kept from `before` in `after`, in order: a
-    longest common subsequence, and of those, the one that charges the fewest changes to
-    lines not in `announced` (1-based lines of `before`).
+    """The pairs of equal lines (their indexes) kept from `before` in `after`, in order: the
+    common subsequence that charges the fewest changes to lines not in `announced` (1-based
+    lines of `before`), of those one with the most lines holding text (not whitespace only),
+    and of those one with the most lines.
 
-    Lines are often alike (empty lines, rows of whitespace that count as indentation), and
-    lines can then be paired in several shortest ways: a matcher that takes the longest block
-    first, as difflib's does, may pair a line with the wrong copy and charge a change to a
-    line far from it; pairing lines in place, one that went in with one that went out. Which
-    way is right is what the conversion reported: every pairing kept here is a shortest edit
-    script all the same. (The lines both start and end with are kept as they stand, which
-    some shortest script always does, and which keeps the search to the lines between.)"""
+    Where lines are alike, they can be paired in several ways, and no way of pairing them
+    by their text alone tells which line came back from which: lines of whitespace only
+    (empty lines, table rows of empty cells, which count as indentation) match many others,
+    and a line split in two (a table's name written above it) may match a line further down.
+    Whatever pairs them on its own (the longest common subsequence; a matcher that takes the
+    longest block first, as difflib's does; pairing lines in place) pairs some with the
+    wrong copies, and charges a change to a line far from it. So the pairing is the one the
+    conversion's reports explain best: a line is charged only where no pairing keeps it.
+    (The lines both start and end with are kept as they stand, which keeps the search to the
+    lines between.)"""
     n, m = len(before), len(after)
     head = 0
     while head < min(n, m) and before[head] == after[head]:
@@ -165,8 +169,8 @@ class _Pairing:
     After reading before[:i] and after[:j], the best pairing is in one of three states:
     KEPT, its last lines were a pair (or nothing was read); LOST, it is in a change that
     loses lines of `before`; NEW, in a change that only inserts lines, charged to the lines
-    around it once it ends. Each state's worth is the lines kept, then minus the changes
-    charged to lines without a diagnostic."""
+    around it once it ends. Each state's worth is minus the changes charged to lines without
+    a diagnostic, then the lines with text kept, then the lines kept."""
 
     KEPT, LOST, NEW = 0, 1, 2
 
@@ -182,13 +186,13 @@ class _Pairing:
         self.offset, self.length, self.announced = offset, length, announced
         n, m = len(before), len(after)
         # worth[state][i][j] and the state, i and j it was reached from.
-        self.worth: list[list[list[tuple[int, int] | None]]] = [
+        self.worth: list[list[list[tuple[int, int, int] | None]]] = [
             [[None] * (m + 1) for _ in range(n + 1)] for _ in range(3)
         ]
         self.step: list[list[list[tuple[int, int, int] | None]]] = [
             [[None] * (m + 1) for _ in range(n + 1)] for _ in range(3)
         ]
-        self.worth[self.KEPT][0][0] = (0, 0)
+        self.worth[self.KEPT][0][0] = (0, 0, 0)
 
     def _lost_cost(self, i: int) -> int:
         return 0 if self.offset + i + 1 in self.announced else 1
@@ -197,7 +201,12 @@ class _Pairing:
         return 0 if _around(self.offset + i, self.length) & self.announced else 1
 
     def _offer(
-        self, state: int, i: int, j: int, value: tuple[int, int], step: tuple[int, int, int]
+        self,
+        state: int,
+        i: int,
+        j: int,
+        value: tuple[int, int, int],
+        step: tuple[int, int, int],
     ) -> None:
         current = self.worth[state][i][j]
         if current is None or value > current:
@@ -213,23 +222,26 @@ class _Pairing:
                     value = self.worth[state][i][j]
                     if value is None:
                         continue
-                    kept, cost = value
+                    cost, texts, kept = value
                     step = (state, i, j)
                     if i < n and j < m and before[i] == after[j]:
                         closing = self._inserted_cost(i) if state == self.NEW else 0
-                        self._offer(self.KEPT, i + 1, j + 1, (kept + 1, cost - closing), step)
+                        text = 1 if before[i].strip() else 0
+                        pair = (cost - closing, texts + text, kept + 1)
+                        self._offer(self.KEPT, i + 1, j + 1, pair, step)
                     if i < n:
-                        self._offer(self.LOST, i + 1, j, (kept, cost - self._lost_cost(i)), step)
+                        lost = (cost - self._lost_cost(i), texts, kept)
+                        self._offer(self.LOST, i + 1, j, lost, step)
                     if j < m:
                         following = self.LOST if state == self.LOST else self.NEW
-                        self._offer(following, i, j + 1, (kept, cost), step)
-        ends: list[tuple[tuple[int, int], int]] = []
+                        self._offer(following, i, j + 1, value, step)
+        ends: list[tuple[tuple[int, int, int], int]] = []
         for state in (self.KEPT, self.LOST, self.NEW):
             if (value := self.worth[state][n][m]) is not None:
-                kept, cost = value
+                cost, texts, kept = value
                 if state == self.NEW:
                     cost -= self._inserted_cost(n)
-                ends.append(((kept, cost), state))
+                ends.append(((cost, texts, kept), state))
         at: tuple[int, int, int] | None = (max(ends)[1], n, m)
         pairs: list[tuple[int, int]] = []
         while at is not None:
@@ -292,11 +304,16 @@ def test_changed_lines_pairs_each_line_with_its_own_copy() -> None:
     assert changed_lines("t\ntable:.\n \n \t", "t\n.\ntable:\n \t\n \t") == {2, 3}
 
 
-def test_changed_lines_choose_among_shortest_pairings_by_the_diagnostics() -> None:
+def test_changed_lines_pair_lines_as_the_diagnostics_explain() -> None:
     # The row ` \t0` comes back as it was, and the rows of whitespace around it are padded
     # (`table-cells` on lines 3 and 5): that pairing, of the two that keep as many lines.
     source, back = "t\ntable:.\n \n \t0\n  ", "t\n.\ntable:\n \t\n \t0\n  \t"
     assert changed_lines(source, back, frozenset({2, 3, 5})) == {2, 3, 5}
+    # Rows of whitespace padded alike (lines 3, 4, 6, 7): the row `0` came back, though a
+    # pairing of the padded rows with each other would keep one line more.
+    source = "\ntable:\n \r\n\r\n 0\t\t\t\n    \r\n    "
+    back = "\ntable:\n \r\t\t\t\n \t\t\t\n 0\t\t\t\n    \r\t\t\t\n    \t\t\t"
+    assert changed_lines(source, back, frozenset({3, 4, 6, 7})) == {3, 4, 6, 7}
     # As many lines as before, though one line became two (line 2) and two one (lines 4 and
     # 5): the row of line 3 came back, one line further down.
     source, back = "\ntable::\n \n0\ntable:\n ", "\n:\ntable:\n \ntable:0\n "
@@ -320,13 +337,20 @@ def _longest_common_length(before: list[str], after: list[str]) -> int:
     after=st.lists(st.sampled_from(["a", "b", " ", "  "]), max_size=10),
     announced=st.frozensets(st.integers(1, 10)),
 )
-def test_kept_lines_are_a_longest_common_subsequence(
+def test_kept_lines_keep_the_most_lines_of_text(
     before: list[str], after: list[str], announced: frozenset[int]
 ) -> None:
     kept = kept_lines(before, after, announced)
     assert all(before[i] == after[j] for i, j in kept)
     assert all(i < k and j < m for (i, j), (k, m) in pairwise(kept))
-    assert len(kept) == _longest_common_length(before, after)
+    # Where every line is announced, each pairing is explained: the most lines are kept.
+    kept = kept_lines(before, after, frozenset(range(1, len(before) + 1)))
+    texts = sum(1 for i, _ in kept if before[i].strip())
+    assert texts == _longest_common_length(
+        [line for line in before if line.strip()], [line for line in after if line.strip()]
+    )
+    if all(line.strip() for line in before + after):
+        assert len(kept) == _longest_common_length(before, after)
 
 
 @pytest.mark.parametrize("flavor", ["obsidian", "markdown"])

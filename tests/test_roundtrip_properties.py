@@ -87,6 +87,8 @@ FOUND = [
     "\ntable:0\ntable:\n ",
     "\n? 0\ntable:\n ",
     "\n0__0__ __a__b",
+    "\ntable:\n \r\n\r\n 0\t\t\t\n    \r\n    ",
+    "\n[http://0  ]]",
 ]
 
 

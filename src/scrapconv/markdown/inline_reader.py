@@ -662,9 +662,11 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
         token.get("angle")
         or _URL_LABEL.match(label)
         or _BRACKET_MARKUP.match(label + (trailing or " "))
+        or "]" in label
     ):
         # (`[label url]` with a label that is a URL would be read with the label as the URL;
-        # with a label that starts like a decoration or a formula, as one.)
+        # with a label that starts like a decoration or a formula, as one; with a `]` in the
+        # label, as ending there.)
         yield UrlLink(
             url,
             label,
