@@ -89,6 +89,7 @@ FOUND = [
     "\n0__0__ __a__b",
     "\ntable:\n \r\n\r\n 0\t\t\t\n    \r\n    ",
     "\n[http://0  ]]",
+    "\nhttp://\x85",
 ]
 
 

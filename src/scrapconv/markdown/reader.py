@@ -279,10 +279,14 @@ class _BlockReader:
                 self._drop_separator()
             children = self._inline(_without_hard_break(rest))
             match children:
-                case (Decoration(marks="*", children=inner),):
-                    # `__x__` alone on a line: the writer's `[* x]` would be a heading there,
-                    # so this is Markdown's bold, Scrapbox's `[[x]]`.
-                    children = (Strong(inner),)
+                case (Decoration(marks=marks, children=inner, delimiter=delimiter),) if (
+                    marks.count("*") == 1
+                ):
+                    # `__x__` alone on a line (`___x___` too): the writer's `[* x]` would be a
+                    # heading there, so this is Markdown's bold, Scrapbox's `[[x]]`.
+                    outer, _, rest = marks.partition("*")
+                    strong = Strong((Decoration(rest, inner, delimiter),) if rest else inner)
+                    children = (Decoration(outer, (strong,), delimiter),) if outer else (strong,)
             self.blocks.append(Line("", children, number))
             self.last = "paragraph"
             self.index += 1
