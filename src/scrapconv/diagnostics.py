@@ -64,12 +64,14 @@ CODES = MappingProxyType(
         "number": "a numbered line is written with another number",
         "page-file": "a `.sb` file would read a page's text otherwise (a BOM, a line break)",
         "quote-spacing": "the spacing after '>' is written as one space",
+        "rule": "an icon written as a thematic break reads back as [/icons/hr.icon]",
         "scrapbox-markup": "Scrapbox reads text of the line as markup",
         "skipped": "a file or folder that is not read (not UTF-8, not a regular file)",
         "table-align": "a table's column alignment is left out",
         "table-cells": "a table row is padded to the widest row",
         "table-empty": "a table without rows is written as its name",
-        "table-name": "a table's name is written as a line of text above the table",
+        "table-name": "a table's name is written as text above the table, or text above a "
+        "table is read as its name",
         "tag": "a tag that would not be one is written as a link",
         "title-line": "a page's title line differs from its title, or a title holds a line break",
     }

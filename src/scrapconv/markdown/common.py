@@ -64,13 +64,18 @@ def is_rule_icon(icon: Icon) -> bool:
     return icon.path in _RULE_ICONS
 
 
-# What an autolink or a destination in angle brackets cannot hold.
-NOT_IN_AUTOLINK = re.compile(r"[<>\x00-\x1f\x7f]")
+# What an autolink or a destination in angle brackets cannot hold: angle brackets and control
+# characters (C1 ones too, which a reader may take for whitespace: NEL, U+0085).
+NOT_IN_AUTOLINK = re.compile(r"[<>\x00-\x1f\x7f-\x9f]")
 
 
 def autolink(url: str) -> str:
-    """`<url>`, with what an autolink cannot hold percent-encoded."""
-    return "<" + NOT_IN_AUTOLINK.sub(lambda found: f"%{ord(found[0]):02X}", url) + ">"
+    """`<url>`, with what an autolink cannot hold percent-encoded (as UTF-8)."""
+    return "<" + NOT_IN_AUTOLINK.sub(_percent_encoded, url) + ">"
+
+
+def _percent_encoded(found: re.Match[str]) -> str:
+    return "".join(f"%{byte:02X}" for byte in found[0].encode())
 
 
 def link_destination(url: str) -> str:

@@ -16,6 +16,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from .escape import is_punctuation, is_whitespace
+
 Token = dict[str, Any]
 
 # A run of one emphasis character, or text without any.
@@ -26,7 +28,8 @@ _REFERENCE_TAIL = re.compile(r"#[0-9]{1,7};|#[xX][0-9a-fA-F]+;|[^\t\n\f <&#;]{1,
 # What a token other than text stands for when runs are classified: a line break is
 # whitespace; anything else (code, a link, HTML) counts as punctuation.
 _BREAK = "\n"
-_OTHER = "\ufffc"
+# (A character of the P category, punctuation in both flavors.)
+_OTHER = "\u203b"
 _NONE = -1
 
 
@@ -45,14 +48,15 @@ class _Run:
     next: int
 
 
-def finalize_emphasis(tokens: list[Token], depth_left: int) -> list[Token]:
+def finalize_emphasis(tokens: list[Token], depth_left: int, obsidian: bool) -> list[Token]:
     """The tokens of a line with its runs of `*` and `_` paired into `emphasis` and `strong`
-    tokens; a node is made only where its contents nest fewer than `depth_left` deep."""
+    tokens; a node is made only where its contents nest fewer than `depth_left` deep; runs
+    open and close as the flavor's renderer reads them (`obsidian`)."""
     if len(tokens) > 1:
         tokens = _joined_texts(tokens)
     if depth_left <= 0 or not any(_holds_runs(token) for token in tokens):
         return [_clean(token) for token in tokens]
-    line = _Line(tokens)
+    line = _Line(tokens, obsidian)
     line.pair(depth_left)
     return line.tokens()
 
@@ -120,19 +124,36 @@ def _depth(token: Token) -> int:
     return deepest
 
 
-def _flanking(before: str, after: str, marker: str) -> tuple[bool, bool]:
+def _flanking(before: str, after: str, marker: str, obsidian: bool) -> tuple[bool, bool]:
     """Whether a run between the characters `before` and `after` can open emphasis, and
     whether it can close it: not next to whitespace on that side, nor on that side next to
     punctuation unless there is whitespace or punctuation on the other; `_` not inside a
-    word."""
-    if marker == "_" and before.isalnum() and after.isalnum():
-        return False, False
-    space_before, space_after = before.isspace(), after.isspace()
-    mark_before = not space_before and not before.isalnum()
-    mark_after = not space_after and not after.isalnum()
-    can_open = not space_after and not (mark_after and not space_before and not mark_before)
-    can_close = not space_before and not (mark_before and not space_after and not mark_after)
-    return can_open, can_close
+    word. Whitespace and punctuation are the flavor's renderer's (`escape`): a control
+    character or a combining mark is neither."""
+    kinds = _KINDS[obsidian]
+    kind_before = kinds.get(before) or _kind(before, obsidian)
+    kind_after = kinds.get(after) or _kind(after, obsidian)
+    left = kind_after != " " and (kind_after != "." or kind_before != "a")
+    right = kind_before != " " and (kind_before != "." or kind_after != "a")
+    if marker == "_":
+        return left and (not right or kind_before == "."), right and (not left or kind_after == ".")
+    return left, right
+
+
+# Each character's kind once known, for each flavor: " " whitespace, "." punctuation, "a"
+# anything else.
+_KINDS: dict[bool, dict[str, str]] = {False: {}, True: {}}
+
+
+def _kind(character: str, obsidian: bool) -> str:
+    if is_whitespace(character):
+        kind = " "
+    elif is_punctuation(character, obsidian):
+        kind = "."
+    else:
+        kind = "a"
+    _KINDS[obsidian][character] = kind
+    return kind
 
 
 def _can_pair(opener: _Run, closer: _Run) -> bool:
@@ -146,7 +167,7 @@ def _can_pair(opener: _Run, closer: _Run) -> bool:
 class _Line:
     """The parts of a line (text, runs and other tokens) in a linked list, and its runs."""
 
-    def __init__(self, tokens: list[Token]) -> None:
+    def __init__(self, tokens: list[Token], obsidian: bool) -> None:
         self.parts: list[Token] = []
         self.depths: list[int] = []
         self.runs: list[_Run] = []
@@ -154,7 +175,7 @@ class _Line:
         start = 0
         for token in tokens:
             if token["type"] == "text" and token.get("_emphasis", True):
-                self._split(token["raw"], source, start)
+                self._split(token["raw"], source, start, obsidian)
             else:
                 self._add(_clean(token), _depth(token) if "children" in token else 0)
             start += len(token["raw"]) if token["type"] == "text" else 1
@@ -165,7 +186,7 @@ class _Line:
         self.depths.append(depth)
         return len(self.parts) - 1
 
-    def _split(self, text: str, source: str, start: int) -> None:
+    def _split(self, text: str, source: str, start: int, obsidian: bool) -> None:
         # (The hot loop of a line full of runs: the lists are appended to directly.)
         parts, depths, runs = self.parts, self.depths, self.runs
         for found in _RUN.finditer(text):
@@ -181,6 +202,7 @@ class _Line:
                 source[where - 1] if where else "\n",
                 source[end] if end < len(source) else "\n",
                 marker,
+                obsidian,
             )
             if can_open or can_close:
                 index = len(runs)
@@ -272,10 +294,13 @@ class _Line:
         while part != closer.part:
             children.append(self.parts[part])
             part = self.following[part]
-        token: Token = {"type": "strong" if used == 2 else "emphasis", "children": children}
-        if used == 1:
-            # Which character, for italics written again as they were.
-            token["marker"] = opener.marker
+        # Which character: `_x_` is written again as it was, and `__x__` is Scrapbox's `[* x]`
+        # where `**x**` is `[[x]]`.
+        token: Token = {
+            "type": "strong" if used == 2 else "emphasis",
+            "children": children,
+            "marker": opener.marker,
+        }
         node = self._add(token)
         self.depths[node] = contents + 1
         self.following.append(closer.part)

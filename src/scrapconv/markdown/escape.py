@@ -94,9 +94,11 @@ def is_whitespace(character: str) -> bool:
 
 
 def _previous(text: str, index: int, context: Context) -> str | None:
-    """The character before `index` in the line: `""` at its start, None when not known."""
+    """The character before `index` in the line, as written: `""` at its start, None when
+    not known."""
     if index:
-        return text[index - 1]
+        # (A carriage return or form feed is written as a character reference, `&#13;`.)
+        return ";" if text[index - 1] in _REFERENCED else text[index - 1]
     if context.before is None:
         return None
     return context.before[-1:]
@@ -104,10 +106,14 @@ def _previous(text: str, index: int, context: Context) -> str | None:
 
 def _next(text: str, index: int, context: Context) -> str | None:
     if index + 1 < len(text):
-        return text[index + 1]
+        return "&" if text[index + 1] in _REFERENCED else text[index + 1]
     if context.after is None:
         return None
     return context.after[:1]
+
+
+# Characters written as character references (see `escape_inline`).
+_REFERENCED = frozenset("\r\f")
 
 
 def _run(text: str, index: int) -> tuple[int, int]:
@@ -402,7 +408,7 @@ def escape_inline(text: str, context: Context, *, autolinks: bool = True) -> str
     for found in SPECIAL.finditer(text):
         index = found.start()
         character = text[index]
-        if character in "\r\f":
+        if character in _REFERENCED:
             # A carriage return would end the line: a character reference.
             parts.append(f"{text[last:index]}&#{ord(character)};")
             last = index + 1
@@ -452,7 +458,8 @@ _BULLET = re.compile(r"[-+*](?=[ \t]|$)")
 _ORDERED = re.compile(r"([0-9]{1,9})([.)])(?=[ \t]|$)")
 _HEADING = re.compile(r"#{1,6}(?=[ \t]|$)")
 _BREAK = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|=+[ \t]*|-+[ \t]*)$")
-_FENCE = re.compile(r"(?:`{3,}|~{3,})")
+# (A line with another backtick after the run opens no fence: it is a code span.)
+_FENCE = re.compile(r"`{3,}(?![^`]*`)|~{3,}")
 _DEFINITION = re.compile(r"\[[^\]]+\]:")
 _DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")

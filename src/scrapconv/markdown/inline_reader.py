@@ -3,9 +3,10 @@
 This is the one module that knows mistune. mistune finds CommonMark's emphasis, links, code
 spans, autolinks and raw HTML; rules registered here, ahead of its own, read what it lacks or
 what it reads without telling the forms apart: Obsidian's wikilinks, embeds, tags and
-comments, `__strong__` (written for Scrapbox's `[* ]`, while `**` is `[[ ]]`), links whose
-destination is in angle brackets (written for `[url label]`, while `[label url]` has none),
-bare URLs, and the character references the Markdown writer uses as invisible separators.
+comments, links whose destination is in angle brackets (written for `[url label]`, while
+`[label url]` has none), bare URLs, and the character references the Markdown writer uses as
+invisible separators. Emphasis is paired by `emphasis.py`, which keeps the character of each
+pair: `__strong__` is Scrapbox's `[* ]`, while `**strong**` is `[[ ]]`.
 """
 
 from __future__ import annotations
@@ -92,16 +93,12 @@ _INLINE_LINK_PARTS = re.compile(
     rf"(!?)\[({_LINK_LABEL})\]\((?:<([^<>\n]*)>|({_LINK_DESTINATION})){_LINK_TITLE}\)"
 )
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
-# `__` that can open `__strong__`; it closes at the next `__` not after whitespace or a
-# backslash, on the same line.
-_STRONG_UNDERSCORE = r"__(?![\s_])"
-_UNDERSCORE_CLOSING = re.compile(r"(?<![\s\\])__(?!_)")
 # A `~~` that may open a strikethrough, as far as a pattern tells (see `_can_open_tildes`).
 _TILDES = r"~~(?=[^\s~])"
 _TILDES_OPENING = re.compile(_TILDES)
 _AUTOLINK = r"<https?://[^<>\s]*>"
-# A tag as Obsidian reads one: at least one character other than a digit.
-_TAG = r"(?<![^\s(])#(?![0-9]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
+# A tag as Obsidian reads one: at least one character other than a digit or `/`.
+_TAG = r"(?<![^\s(])#(?![0-9/]+(?![^\s!-,.:-@\[-^`{-~]))[^\s!-,.:-@\[-^`{-~]+"
 _COMMENT = r"%%[\s\S]*?%%"
 # The start of a footnote reference, `[^1]`, or of an inline footnote, `^[text]`: kept as
 # written up to the next `]` (the definitions, `[^1]: text`, are lines of their own).
@@ -157,19 +154,6 @@ def _parse_inline_link(inline: InlineParser, m: re.Match[str], state: InlineStat
         }
     )
     return m.end()
-
-
-def _parse_strong_underscore(
-    inline: InlineParser, m: re.Match[str], state: InlineState
-) -> int | None:
-    # The closing `__` comes after one character at least.
-    closing = _next_match(state, _UNDERSCORE_CLOSING, m.end() + 1)
-    line_end = _next_match(state, _NEWLINE, m.end())
-    if closing < 0 or 0 <= line_end < closing or state.depth >= inline.max_nested_level:
-        return _later_rule(inline, "strong_underscore", m, state)
-    children = _render_nested(inline, state, state.src[m.end() : closing])
-    state.append_token({"type": "strong", "children": children, "marker": "_"})
-    return closing + 2
 
 
 def _strikethrough_rule(obsidian: bool) -> Any:
@@ -381,12 +365,16 @@ class _InlineParser(InlineParser):
         state.append_token({"type": "escaped", "raw": m.group(0)[1::2]})
         return m.end()
 
+    # Whether runs of `*` and `_` pair as in Obsidian (else as on GitHub).
+    obsidian = False
+
     def finalize_tokens(self, tokens: list[Token], depth: int) -> list[Token]:
-        return finalize_emphasis(tokens, self.max_nested_level - depth)
+        return finalize_emphasis(tokens, self.max_nested_level - depth, self.obsidian)
 
 
 def _markdown(obsidian: bool) -> mistune.Markdown:
     inline = _InlineParser()
+    inline.obsidian = obsidian
     # (`==highlight==` is Obsidian's; GitHub shows the `=` as they are.)
     names = (
         ("strikethrough", "mark", "math", "footnotes")
@@ -404,9 +392,6 @@ def _markdown(obsidian: bool) -> mistune.Markdown:
     inline.register("code_span", _CODE_OPENING, _parse_codespan, before="codespan")
     inline.register("nbsp", _NBSP, _parse_nbsp, before="escape")
     inline.register("inline_link", _INLINE_LINK, _parse_inline_link, before="link")
-    inline.register(
-        "strong_underscore", _STRONG_UNDERSCORE, _parse_strong_underscore, before="emphasis"
-    )
     inline.register("autolink", _AUTOLINK, _parse_autolink, before="auto_link")
     bare_url = BARE_URL if obsidian else PLAIN_BARE_URL
     inline.register("bare_url", bare_url, _parse_bare_url, before="escape")
@@ -674,8 +659,15 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
     leading = written[: len(written) - len(written.lstrip())]
     trailing = written[len(written.rstrip()) :]
     title = token["attrs"].get("title") or ""
-    if token.get("angle") or _URL_LABEL.match(label):
-        # (`[label url]` with a label that is a URL would be read with the label as the URL.)
+    if (
+        token.get("angle")
+        or _URL_LABEL.match(label)
+        or _BRACKET_MARKUP.match(label + (trailing or " "))
+        or "]" in label
+    ):
+        # (`[label url]` with a label that is a URL would be read with the label as the URL;
+        # with a label that starts like a decoration or a formula, as one; with a `]` in the
+        # label, as ending there.)
         yield UrlLink(
             url,
             label,
@@ -697,6 +689,8 @@ def _link(token: Token, context: InlineContext) -> Iterator[Inline]:
 
 
 _URL_LABEL = re.compile(r"https?://", re.IGNORECASE)
+# What makes a bracket a decoration (`[* `, `[/. `) or a formula (`[$ `) in Scrapbox.
+_BRACKET_MARKUP = re.compile(r"""[!"#%&'()*+,\-./{|}<>_~]+ |\$ """)
 _MAP_URL = re.compile(
     r"https://www\.google\.com/maps/(?:place/([^/]+)/)?@(-?[0-9.]+),(-?[0-9.]+)(?:,([0-9.]+)z)?"
 )

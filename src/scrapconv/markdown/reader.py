@@ -46,7 +46,8 @@ Flavor = Literal["obsidian", "markdown"]
 
 _FRONT_MATTER_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
 _MARKER = re.compile(r"([-*+]|(\d{1,9})[.)])(?:([ \t]+)|$)")
-_FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
+# (A backtick after a run of backticks makes the line a code span, not a fence.)
+_FENCE = re.compile(r"(`{3,}(?![^`]*`)|~{3,})(.*)")
 _HEADING = re.compile(r"(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+(#+))?[ \t]*")
 _SETEXT = re.compile(r"(=+|-+)[ \t]*")
 _TABLE_DELIMITER = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*")
@@ -55,7 +56,8 @@ _EMPTY_ITEM = "&nbsp;"
 # The start of a block inside a quote: further `>`, a list marker, a heading.
 # (Possessive: a megabyte of `> > >` keeps no backtracking state.)
 _QUOTED_BLOCK = re.compile(r"(?:>[ \t]?)++|(?:[-*+]|[0-9]{1,9}[.)]|#{1,6})[ \t]+")
-_CALLOUT = re.compile(r"\[!([^\]\s]+)\]([+-]?)")
+# (A type is a word: `[![](image)](link)` is a linked image, not a callout of type `[`.)
+_CALLOUT = re.compile(r"\[!([^\[\]\s]+)\]([+-]?)")
 _RULE_ICON = "/icons/hr"
 # A thematic break (as `_is_rule`), for a part of a row: possessive, it fails where the first
 # other character stands, so a row of many markers is read in linear time.
@@ -289,10 +291,14 @@ class _BlockReader:
                 self._drop_separator()
             children = self._inline(_without_hard_break(rest))
             match children:
-                case (Decoration(marks="*", children=inner),):
-                    # `__x__` alone on a line: the writer's `[* x]` would be a heading there,
-                    # so this is Markdown's bold, Scrapbox's `[[x]]`.
-                    children = (Strong(inner),)
+                case (Decoration(marks=marks, children=inner, delimiter=delimiter),) if (
+                    marks.count("*") == 1
+                ):
+                    # `__x__` alone on a line (`___x___` too): the writer's `[* x]` would be a
+                    # heading there, so this is Markdown's bold, Scrapbox's `[[x]]`.
+                    outer, _, rest = marks.partition("*")
+                    strong = Strong((Decoration(rest, inner, delimiter),) if rest else inner)
+                    children = (Decoration(outer, (strong,), delimiter),) if outer else (strong,)
             self.blocks.append(Line("", children, number))
             self.last = "paragraph"
             self.index += 1
@@ -748,8 +754,9 @@ class _BlockReader:
                 if is_table_name(name):
                     del self.blocks[-2:]
                     return name, name_line.line
-        if not indent and self.blocks and _is_empty_line(self.blocks[-1]):
-            # No name: the empty line only kept the table from the text above.
+        if self.blocks and _is_empty_line(self.blocks[-1]):
+            # No name: the empty line only kept the table from the text above (in a list too,
+            # where the text is an item's).
             self.blocks.pop()
         return "", number
 

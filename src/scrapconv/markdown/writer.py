@@ -223,6 +223,12 @@ class MarkdownWriter:
             autolinks=not label,
         )
 
+    def _report_control(self, line: int, out: _Output) -> None:
+        """A `control` diagnostic for `line` if its text had control characters (left out)."""
+        if self.left_out_control:
+            self.left_out_control = False
+            out.diagnostics.append(Diagnostic("control", line, "control characters are left out"))
+
     # --- blocks -------------------------------------------------------------------------------
 
     def write(self, document: Document) -> tuple[str, list[Diagnostic]]:
@@ -247,11 +253,7 @@ class MarkdownWriter:
                         out.lines.append(prefix + heading)
                     else:
                         self._top_level(out, "heading", heading)
-            if self.left_out_control:
-                self.left_out_control = False
-                out.diagnostics.append(
-                    Diagnostic("control", block.line, "control characters are left out")
-                )
+            self._report_control(block.line, out)
         _keep_tags_inline(out)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
@@ -294,6 +296,7 @@ class MarkdownWriter:
             # written only where nothing above it could be one.
             keeps = line.rule and (line.rule[0] != "-" or out.last != "paragraph")
             self._top_level(out, "rule", line.rule if keeps else "***")
+            _report_rule_icon(children[0], line.line, out)
         elif isinstance(children[0], Quote):
             self._top_level(out, "quote", self._quote(children, line.line, out))
         elif isinstance(children[0], NumberList):
@@ -301,6 +304,12 @@ class MarkdownWriter:
         else:
             # (In the plain flavor, the line may end in a hard break, `\`.)
             text = self._inlines(children, line.line, out, after=self.line_end)
+            if not text:
+                # All of it left out (control characters, an empty code span): an empty line,
+                # as it reads back.
+                out.lines.append("")
+                out.last = "blank"
+                return
             # (A line that starts with Markdown read from Markdown stays as it was; a tag under
             # a line of text goes on with its paragraph.)
             starts_block = not isinstance(children[0], Html) and out.last != "paragraph"
@@ -337,11 +346,11 @@ class MarkdownWriter:
             # `1)` for a numbered line at the top level, `1.` for one in a list: both are
             # ordered lists, and the reader tells them apart.
             marker = f"{number.numbers[0]}{'.' if line.indent else ')'}{spacing}"
-            inner: tuple[Inline, ...] = (
-                (NumberList(number.numbers[1:], number.children),)
-                if number.numbers[1:]
-                else number.children
-            )
+            # The numbers after the first are text (`1. 2. x`), which the escape of the
+            # line's start keeps from being markers; written with the nodes after them, so
+            # that each is written knowing its neighbours.
+            more = "".join(f"{value}. " for value in number.numbers[1:])
+            inner = ((Text(more),) if more else ()) + number.children
             text = self._inlines((*inner, *children[1:]), line.line, out, closed=True)
             if not (inner and isinstance(inner[0], Html)):
                 # (Markdown read from Markdown, `1. ### x`, stays as it was.)
@@ -353,13 +362,14 @@ class MarkdownWriter:
         elif len(children) == 1 and isinstance(first, Icon) and is_rule_icon(first):
             text = "***"
             marker = bullet
+            _report_rule_icon(first, line.line, out)
         else:
             marker = bullet
             text = escape_line_start(
                 self._inlines(children, line.line, out, closed=True), item=True
             )
         prefix, content = self._open_item(depth, marker, out, line.margin, line.opens, line.opened)
-        out.lines.append(prefix + (text or _EMPTY_ITEM))
+        out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
         if _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
@@ -438,7 +448,7 @@ class MarkdownWriter:
             # Markdown inside the quote (a list item, a fence), read from Markdown: as it was.
             return ">" + spacing + text
         # An empty quote would be no block at all and let the next line run into it.
-        return ">" + spacing + (escape_line_start(text) or empty)
+        return ">" + spacing + (_unlike_empty(escape_line_start(text)) or empty)
 
     def _open_item(
         self,
@@ -574,6 +584,7 @@ class MarkdownWriter:
     def _table(self, table: Table, out: _Output) -> None:
         width = max((len(row) for row in table.rows), default=0)
         name = escape_line_start(self._escape(table.name, "", ""))
+        self._report_control(table.line, out)
         if table.indent:
             first, column = self._open_item(len(table.indent), "- ", out)
             out.lines.append(first + (name or _EMPTY_ITEM))
@@ -581,11 +592,17 @@ class MarkdownWriter:
         else:
             if name:
                 self._top_level(out, "paragraph", name)
+            elif width and out.last == "paragraph":
+                self._report_name_above(table, out)
             indent = ""
         if width == 0:
             out.diagnostics.append(
                 Diagnostic("table-empty", table.line, "a table without rows is written as its name")
             )
+            if not name and not table.indent:
+                # An empty name: an empty line, which keeps the lines after it in place.
+                out.lines.append("")
+                out.last = "blank"
             return
         if name and (not is_table_name(table.name) or "://" in table.name):
             # A sentence, a long line or a URL above a table is read back as text before it.
@@ -610,6 +627,8 @@ class MarkdownWriter:
         out.lines.append("")
         for index, row in enumerate(table.rows):
             cells = [self._cell(cell, table.line + index + 1, out) for cell in row]
+            # Each row is a line of its own in the source.
+            self._report_control(table.line + index + 1, out)
             cells += [""] * (width - len(cells))
             out.lines.append(indent + "| " + " | ".join(cells) + " |")
             if index == 0:
@@ -623,6 +642,35 @@ class MarkdownWriter:
         out.last_solid = "list" if table.indent else "table"
         if not table.indent:
             out.levels.clear()
+
+    def _report_name_above(self, table: Table, out: _Output) -> None:
+        """Diagnostics for a table without a name right under a line of plain text, which
+        reads back as its name (as the writer writes a name): the line and the table join."""
+        above = self.previous
+        match above:
+            case Line(indent="", children=children) if children and all(
+                isinstance(node, (Text, Dropped, Helpfeel)) for node in children
+            ):
+                # (Each written as text.)
+                text = "".join(
+                    f"? {node.text}" if isinstance(node, Helpfeel) else node.text  # type: ignore[union-attr]
+                    for node in children
+                )
+            case Table(indent="", rows=(), name=name):
+                # (A table without rows is written as its name.)
+                text = name
+            case _:
+                return
+        if not is_table_name(text):
+            return
+        for line in (above.line, table.line):
+            out.diagnostics.append(
+                Diagnostic(
+                    "table-name",
+                    line,
+                    "a line of text right above a table without a name reads back as its name",
+                )
+            )
 
     def _cell(self, cell: Iterable[Inline], line: int, out: _Output) -> str:
         self.in_table = True
@@ -751,6 +799,16 @@ class MarkdownWriter:
                 continue
             if not isinstance(node, HashTag) and parts[index].lstrip(" \t")[:1] in "*_~":
                 parts[index] = _flanked(parts, index, after_space, self.obsidian)
+                previous_node = nodes[index - 1] if index else None
+                if (
+                    isinstance(previous_node, UrlLink)
+                    and previous_node.form == "bare"
+                    and parts[index].startswith(_INVISIBLE)
+                ):
+                    # A bare URL right before would read on into the reference.
+                    parts[index - 1] = self._bare_url(
+                        previous_node, parts[index - 2][-2:] if index > 1 else before, "&"
+                    )
             if isinstance(node, HashTag) and parts[index].startswith("#"):
                 before_tag = parts[index - 1][-1:] if index else (" " if after_space else "x")
                 after_tag = parts[index + 1][:1] if index + 1 < len(parts) else ""
@@ -1206,6 +1264,29 @@ def _neighbour_sensitive(node: Inline) -> bool:
     return cls in _SIZED_CLASSES and node.strong  # type: ignore[union-attr]
 
 
+def _report_rule_icon(icon: Icon, line: int, out: _Output) -> None:
+    """A `rule` diagnostic for a rule icon written as a thematic break, which reads back as
+    the one icon `[/icons/hr.icon]`: any other, or a large or repeated one, changes."""
+    if (icon.path, icon.repeat, icon.strong) != (_RULE_ICON, "", False):
+        out.diagnostics.append(
+            Diagnostic(
+                "rule",
+                line,
+                f"{write_inline(icon)} is written as a thematic break, read back as "
+                f"[{_RULE_ICON}.icon]",
+            )
+        )
+
+
+_RULE_ICON = "/icons/hr"
+
+
+def _unlike_empty(text: str) -> str:
+    """The content of an item or a quote, which a blank alone would make read as the mark of
+    an empty one (`&nbsp;`): an empty comment after the blank tells them apart."""
+    return text + "<!---->" if text == _EMPTY_ITEM else text
+
+
 def _link_title(title: str) -> str:
     escaped = title.replace("\\", "\\\\").replace('"', '\\"')
     return f' "{escaped}"'
@@ -1381,7 +1462,12 @@ def _mark_characters(marks: str, obsidian: bool, italic: str = "") -> list[str]:
 def _first_character(node: Inline) -> str:
     """The first character a text or a bare URL is written with (before any escape)."""
     if isinstance(node, Text):
-        return node.text[:1]
+        text = node.text
+        if CONTROL.match(text):
+            # Left out: the first character written is the one after.
+            text = CONTROL.sub("", text)
+        # A carriage return or form feed is written as a character reference.
+        return "&" if text[:1] in ("\r", "\f") else text[:1]
     if isinstance(node, UrlLink):
         return node.url[:1]
     return ""
