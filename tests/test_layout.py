@@ -34,7 +34,7 @@ IMPORTS: dict[str, set[str]] = {
     "markdown": {"ast", "diagnostics", "markdown.options", "markdown.reference",
                  "markdown.writer"},
     "markdown.common": {"ast"},
-    "markdown.emphasis": set(),
+    "markdown.emphasis": {"markdown.escape"},
     "markdown.escape": set(),
     "markdown.frontmatter": {"ast"},
     "markdown.inline_reader": {"ast", "filenames", "markdown.emphasis", "markdown.escape",
