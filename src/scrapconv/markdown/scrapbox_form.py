@@ -10,7 +10,10 @@ before the Scrapbox writer runs (docs/markdown-input.md says what each one becom
 * comments (`%%…%%`) and block ids (`^id`) are left out, task boxes become ☐ and ☑;
 * display math becomes a formula line, a table without a name takes the heading above it;
 * attachments (images and other files of the vault) become links to their names, or
-  images and links at `asset_url/<path>` when the attachments are on the web.
+  images and links at `asset_url/<path>` when the attachments are on the web;
+* an author's empty line after a list, quote or table, which the reader takes for the one
+  the Markdown writer adds there, is an empty line of the page again (a note whose front
+  matter is the one scrapconv writes keeps the reader's count).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
+from .frontmatter import front_matter
 from .reader import Flavor, read_markdown_blocks
 
 __all__ = ["scrapbox_form"]
@@ -64,6 +68,8 @@ _FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*+[ ]{0,3}\[\^([^\]\s]+)
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]|$)")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TABLE_NAME = "table"
+# The fields scrapconv writes into a note's front matter besides the title (a vault's).
+_OWN_FIELDS = frozenset({"project", "created", "updated", "aliases"})
 # How deep quotes are read again: each level reads its text once more, so a megabyte of
 # `> > > …` takes time linear in its size; deeper quotes stay the lines the reader made.
 _QUOTE_DEPTH = 8
@@ -85,8 +91,10 @@ def scrapbox_form(
     `attachment_path` gives the path in the vault of an attachment a note names (its name as
     written when not given)."""
     marks = _Marks.of(text, flavor)
-    # The source rows, which only quotes (read again) and comments (their ends) look at.
-    rows = text.split("\n") if ">" in text or marks.comments else []
+    authored = not _written_by_scrapconv(document, text)
+    # The source rows, which only quotes (read again), comments (their ends) and an
+    # author's empty lines look at.
+    rows = text.split("\n") if ">" in text or marks.comments or authored else []
     if "\r" in text:
         rows = [row[:-1] if row.endswith("\r") else row for row in rows]
     shaper = _Shaper(
@@ -96,6 +104,7 @@ def scrapbox_form(
         attachment_path or (lambda name: name),
         frozenset(_FOOTNOTE_DEFINITION.findall(text)) if "[^" in text else frozenset(),
         marks,
+        authored,
     )
     blocks = shaper.blocks(document.blocks, _Rows(rows, 0))
     blocks.extend(shaper.notes(after_empty_line=bool(blocks) and _is_empty(blocks[-1])))
@@ -124,6 +133,10 @@ class _Rows:
     def at(self, line: int) -> str | None:
         index = line - 1 - self.offset
         return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def blank(self, line: int) -> bool:
+        row = self.at(line)
+        return row is not None and not row.strip(" \t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +172,9 @@ class _Shaper:
     attachment_path: Callable[[str], str]
     defined_notes: frozenset[str]
     marks: _Marks
+    # Whether every empty row between blocks is an empty line of the page (see
+    # `_written_by_scrapconv`).
+    authored: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # How many quotes the blocks being shaped are in.
     depth: int = 0
@@ -171,6 +187,8 @@ class _Shaper:
 
     def blocks(self, blocks: tuple[Block, ...], rows: _Rows) -> list[Block]:
         marks = self.marks
+        if self.authored:
+            blocks = _with_empty_rows(blocks, rows)
         result: list[Block] = []
         heading = ""
         in_comment = False
@@ -377,6 +395,46 @@ class _Shaper:
 
 # The inline nodes this pass never changes, nor looks into.
 _KEPT = frozenset({Text, Code, PageLink, UrlLink, Formula, Callout})
+
+
+def _written_by_scrapconv(document: Document, text: str) -> bool:
+    """Whether a note's front matter is the one scrapconv writes (its title first, as it
+    writes a title, then fields of its own only): then the first empty line after a list,
+    quote or table is the one the Markdown writer adds there, which the page does not have,
+    and the reader has left it out. In an author's note that empty line is the author's."""
+    if document.title is None or any(field.key not in _OWN_FIELDS for field in document.meta):
+        return False
+    # (The title's block without its closing `---`.)
+    if not document.front_matter.startswith(front_matter(document.title)[:-4]):
+        return False
+    # The reference pipeline quotes a title that holds `"` as scrapconv does, but always
+    # writes an empty row after its front matter (for the title line); scrapconv writes one
+    # only for a page's empty second line, and records the project in a vault.
+    if document.meta or '"' not in document.title:
+        return True
+    end = document.front_matter.count("\n")
+    rows = text.split("\n", end + 1)
+    return len(rows) <= end or bool(rows[end].strip(" \t\r"))
+
+
+def _with_empty_rows(blocks: tuple[Block, ...], rows: _Rows) -> tuple[Block, ...]:
+    """`blocks` with an empty line for each empty row the reader left out: the one after a
+    list, quote or table, before a table or a numbered list that cannot interrupt text.
+    Every other empty row is a block of its own, and no block ends with an empty row. (Not
+    above a block id alone on its line: Markdown needs that row to keep the id off the list,
+    table or quote it names, and the id is left out.)"""
+    result: list[Block] = []
+    above = 0
+    for block in blocks:
+        line = block.line
+        if line - above > 1 and not _dropped_line(block):
+            empty = line - 1
+            while empty > above and rows.blank(empty):
+                empty -= 1
+            result.extend(Line("", (), number) for number in range(empty + 1, line))
+        result.append(block)
+        above = max(above, line)
+    return tuple(result) if len(result) > len(blocks) else blocks
 
 
 def _holds_blocks(block: Block) -> bool:
