@@ -61,6 +61,8 @@ _FILE_EXTENSIONS = frozenset(
 # One level of quote marker: up to three spaces, `>`, and one space or tab after it.
 _QUOTE_MARKER = re.compile(r"[ ]{0,3}>[ \t]?")
 _QUOTE_SPACING = re.compile(r"[ ]{0,3}>([ \t]*)")
+# What stands before a quote's `>` in a list item: the margin, and the item's markers.
+_ITEM_START = re.compile(r"[ \t]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t]+)*")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$")
 # (Possessive: the space after `>` is not tried as the next marker's, which would take time
 # exponential in the markers of a line that is no definition.)
@@ -212,16 +214,17 @@ class _Shaper:
                 result.append(self.block(block, heading))
                 continue
             children = block.children
-            if (
-                children
-                and children[0].__class__ is Quote
-                and not block.indent
-                and self.depth < _QUOTE_DEPTH
-            ):
+            if children and children[0].__class__ is Quote and self.depth < _QUOTE_DEPTH:
                 end = index
-                while end < len(blocks) and _goes_on_with_quote(blocks[end]):
-                    end += 1
-                result.extend(self.quote(blocks[index - 1 : end], rows))
+                indent = block.indent
+                if indent:
+                    # A quote in a list item: its lines are the item's.
+                    while end < len(blocks) and _goes_on_with_item_quote(blocks[end], indent):
+                        end += 1
+                else:
+                    while end < len(blocks) and _goes_on_with_quote(blocks[end]):
+                        end += 1
+                result.extend(self.quote(blocks[index - 1 : end], rows, indent))
                 index = end
                 continue
             if (marks.block_ids and _dropped_line(block)) or (
@@ -262,10 +265,11 @@ class _Shaper:
                 )
         return block
 
-    def quote(self, run: Sequence[Block], rows: _Rows) -> list[Block]:
+    def quote(self, run: Sequence[Block], rows: _Rows, indent: str) -> list[Block]:
         """A quote's lines, read again without their `>`: quote lines at the depth of their
-        list items (a nested quote one deeper), code blocks and tables at their indent; a
-        callout's first line is its title line."""
+        list items (a nested quote one deeper), code blocks and tables at their indent, all
+        at the depth of the list item the quote is in (`indent`); a callout's first line is
+        its title line."""
         first, last = run[0], run[-1]
         result: list[Block] = []
         offset = first.line - 1
@@ -276,7 +280,11 @@ class _Shaper:
             # Lines of text only (most quotes): the quote lines as they are, spacing and all.
             result.extend(self.block(block, "") for block in run)
             return result
-        body = [_unquoted(rows.at(line) or "") for line in range(offset + 1, last.line + 1)]
+        quoted = [rows.at(line) or "" for line in range(offset + 1, last.line + 1)]
+        if indent:
+            # (Without the item's margin and markers before the `>`.)
+            quoted = [_after_item_start(row) for row in quoted]
+        body = [_unquoted(row) for row in quoted]
         inner = tuple(
             _shifted(block, offset)
             for block in read_markdown_blocks("\n".join(body), self.flavor, project=self.project)
@@ -287,7 +295,12 @@ class _Shaper:
         shaped = self.blocks(inner, _Rows(body, offset))
         self.depth -= 1
         # A line of text keeps the spacing after its `>`.
-        result.extend(_quoted(block, _spacing(rows.at(block.line) or "")) for block in shaped)
+        for block in shaped:
+            at = block.line - offset - 1
+            block = _quoted(block, _spacing(quoted[at] if 0 <= at < len(quoted) else ""))
+            result.append(
+                dataclasses.replace(block, indent=indent + block.indent) if indent else block
+            )
         return result
 
     def inlines(self, nodes: tuple[Inline, ...], line: int) -> tuple[Inline, ...]:
@@ -491,6 +504,22 @@ def _goes_on_with_quote(block: Block) -> bool:
     return _is_quote_line(block) or (
         isinstance(block, Line) and block.continued and not block.indent
     )
+
+
+def _goes_on_with_item_quote(block: Block, indent: str) -> bool:
+    """A quote line further down the list item of a quote's first line (at `indent`)."""
+    return (
+        isinstance(block, Line)
+        and block.continued
+        and block.indent == indent
+        and bool(block.children)
+        and isinstance(block.children[0], Quote)
+    )
+
+
+def _after_item_start(row: str) -> str:
+    found = _ITEM_START.match(row)
+    return row[found.end() :] if found else row
 
 
 def _unquoted(row: str) -> str:
