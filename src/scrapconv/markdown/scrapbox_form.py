@@ -436,17 +436,30 @@ def _with_empty_rows(blocks: tuple[Block, ...], rows: _Rows) -> tuple[Block, ...
     Every other empty row is a block of its own, and no block ends with an empty row. (Not
     above a block id alone on its line: Markdown needs that row to keep the id off the list,
     table or quote it names, and the id is left out.)"""
+    lines = [block.line for block in blocks]
+    # The blocks with rows above them that the block before does not start on: after a block
+    # of several rows, or where the reader left out an empty row (few in a note).
+    gaps = [
+        index
+        for index, (above, line) in enumerate(zip([0, *lines], lines, strict=False))
+        if line - above > 1
+    ]
+    if not gaps:
+        return blocks
     result: list[Block] = []
-    above = 0
-    for block in blocks:
-        line = block.line
-        if line - above > 1 and not _dropped_line(block):
-            empty = line - 1
-            while empty > above and rows.blank(empty):
-                empty -= 1
-            result.extend(Line("", (), number) for number in range(empty + 1, line))
-        result.append(block)
-        above = max(above, line)
+    start = 0
+    for index in gaps:
+        line = lines[index]
+        if not rows.blank(line - 1) or _dropped_line(blocks[index]):
+            continue
+        result.extend(blocks[start:index])
+        start = index
+        above = lines[index - 1] if index else 0
+        empty = line - 1
+        while empty - 1 > above and rows.blank(empty - 1):
+            empty -= 1
+        result.extend(Line("", (), number) for number in range(empty, line))
+    result.extend(blocks[start:])
     return tuple(result) if len(result) > len(blocks) else blocks
 
 
