@@ -111,6 +111,24 @@ def test_a_configured_compat_applies_where_it_can(tmp_path: Path) -> None:
     assert f"compat from {tmp_path / 'pyproject.toml'}" in obsidian.stderr.decode()
 
 
+def test_the_asset_url_of_pyproject_toml_reaches_pages_and_vaults(tmp_path: Path) -> None:
+    settings(tmp_path, 'asset-url = "https://files.example/vault/"')
+    note = write(tmp_path / "vault" / "A.md", "![[pics/cat one.png]]\n")
+    write(tmp_path / "vault" / "pics" / "cat one.png", "")
+    result = run("convert", note, "--from", "obsidian", "--to", "scrapbox")
+    assert (result.returncode, result.stderr) == (0, b"")
+    assert result.stdout == b"[https://files.example/vault/pics/cat%20one.png]\n"
+    imported = tmp_path / "import.json"
+    result = run("convert", tmp_path / "vault", "-o", imported, "--to", "scrapbox")
+    assert result.returncode == 0, result.stderr
+    (page,) = json.loads(imported.read_text(encoding="utf-8"))["pages"]
+    assert page["lines"][1] == "[https://files.example/vault/pics/cat%20one.png]"
+    # The command line wins; given empty, the image is a link to its name again.
+    given = run("convert", note, "--from", "obsidian", "--to", "scrapbox", "--asset-url", "")
+    assert given.stdout == b"[pics/cat one.png]\n"
+    assert "image-local" in given.stderr.decode()
+
+
 def test_the_nearest_pyproject_toml_wins(tmp_path: Path) -> None:
     settings(tmp_path, 'project = "outer"')
     settings(tmp_path / "notes", 'project = "inner"')
@@ -174,6 +192,7 @@ EXPORT = (
         ("headings = [3, 7]", "tool.scrapconv.headings: '3,7': give heading levels from 1 to 6"),
         ('headings = ["3"]', "tool.scrapconv.headings: expected heading levels"),
         ("jobs = 0", "tool.scrapconv.jobs: 0 is not in the range"),
+        ("asset-url = true", "tool.scrapconv.asset-url: expected a string, got a boolean"),
         ("jobs = true", "tool.scrapconv.jobs: expected an integer, got a boolean"),
         ("project = ", "not valid TOML: Invalid value (at line 2, column 11)"),
     ],

@@ -48,7 +48,7 @@ IMPORTS: dict[str, set[str]] = {
                            "markdown.escape", "markdown.options", "scrapbox.inline",
                            "scrapbox.parser_json", "scrapbox.writer"},
     "markdown.reference_reader": {"ast"},
-    "markdown.scrapbox_form": {"ast", "diagnostics", "markdown.reader"},
+    "markdown.scrapbox_form": {"ast", "diagnostics", "markdown.frontmatter", "markdown.reader"},
     "markdown.writer": {"ast", "diagnostics", "filenames", "markdown.common", "markdown.escape",
                         "markdown.frontmatter", "markdown.options", "scrapbox.writer"},
     "project": {"files", "project.export", "project.incremental", "project.pages",

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import scrapconv
 from scrapconv.ast import CodeBlock, Document, Table
+from scrapconv.markdown import inline_reader
 from scrapconv.markdown.reader import read_markdown
 from scrapconv.markdown.reference_reader import read_reference_markdown
 
@@ -197,3 +200,32 @@ def test_reading_the_reference_format_never_raises(text: str) -> None:
     scrapbox = scrapconv.write(document, "scrapbox")
     scrapconv.convert(scrapbox, "scrapbox", "obsidian", project="p", compat="reference")
     scrapconv.write(document, "obsidian", project="p", compat="reference")
+
+
+def test_every_inline_rule_names_the_characters_it_starts_at() -> None:
+    """mistune passes over the text between those characters only when every rule names
+    them; one rule without them makes it search for the rules' union at every position."""
+    for obsidian in (True, False):
+        assert inline_reader._markdown(obsidian).inline._get_fast_trigger_chars() is not None
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from([*FRAGMENTS, "\\&", "&hellip;", "&#35;", "a&", "h"]), max_size=30).map(
+        "".join
+    ),
+    FLAVORS,
+)
+def test_the_inline_reader_reads_as_mistunes_search_at_every_position(
+    text: str, flavor: str
+) -> None:
+    """Passing over the text between the rules' start characters reads every line as
+    searching for a rule at every position does (text split there is read whole: a
+    character reference across the split is one reference)."""
+    obsidian = flavor == "obsidian"
+    context = inline_reader.InlineContext(obsidian=obsidian)
+    searching = inline_reader._markdown(obsidian)
+    searching.inline._find_fast_text_end = lambda src, pos: None  # type: ignore[method-assign]
+    fast = inline_reader.read_inline(text, context)
+    with mock.patch.dict(inline_reader._PARSERS, {obsidian: searching}):
+        assert inline_reader.read_inline(text, context) == fast

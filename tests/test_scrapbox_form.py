@@ -112,3 +112,58 @@ def test_a_quote_read_again_counts_its_notes_and_comments_once() -> None:
 def test_a_nested_quote_without_spaces_is_one_deeper() -> None:
     result = scrapconv.convert(">a\n>>b\n>- c\n", "obsidian", "scrapbox")
     assert result.text == ">a\n >b\n > c"
+
+
+# Blocks after which Markdown needs an empty line before text, and text; a long sentence is
+# no table's name.
+BLOCKS = st.sampled_from(
+    [
+        "- item\n  - deeper",
+        "> quote",
+        "> [!note] Title\n> - item",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "A sentence of text, long enough that it names no table below it.",
+        "1. first",
+    ]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(BLOCKS, st.integers(1, 3)), min_size=1, max_size=8))
+def test_an_authors_empty_lines_between_blocks_are_the_pages(
+    blocks: list[tuple[str, int]],
+) -> None:
+    text = _joined(blocks)
+    page = scrapconv.convert(text, "obsidian", "scrapbox").text
+    assert page.split("\n").count("") == sum(empty for _, empty in blocks[:-1])
+
+
+# Scrapbox blocks of the same kinds, for pages written to Markdown and read back.
+PAGE_BLOCKS = st.sampled_from(
+    [" item\n  deeper", "> quote", "table:t\n a\tb\n 1\t2", "text", "code:x.py\n print()"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(PAGE_BLOCKS, st.integers(0, 2)), min_size=1, max_size=8))
+def test_a_page_comes_back_from_the_markdown_scrapconv_writes(
+    blocks: list[tuple[str, int]],
+) -> None:
+    # (An indented line right under a table's rows would be one more row of it.)
+    blocks = [
+        (block, empty or int(block.startswith(("table:", "code:")) and following[:1] == " "))
+        for (block, empty), (following, _) in zip(blocks, [*blocks[1:], ("", 0)], strict=True)
+    ]
+    page = "Title\n" + _joined(blocks)
+    note = scrapconv.convert(page, "scrapbox", "obsidian").text
+    assert scrapconv.convert(note, "obsidian", "scrapbox").text == page
+
+
+def _joined(blocks: list[tuple[str, int]]) -> str:
+    """The blocks, each followed by its empty lines but the last (a note's text ends with its
+    last block)."""
+    return (
+        "\n".join(block + "\n" * empty for block, empty in blocks[:-1])
+        + ("\n" if len(blocks) > 1 else "")
+        + blocks[-1][0]
+    )

@@ -508,7 +508,7 @@ def _conversion(
     names): a setting that does not apply to this kind of input and output is unused, wherever
     it comes from (`jobs` applies to an export, `icons` and `headings` to Markdown output,
     `compat` to Obsidian pages and exports, `project` where Markdown is read or written,
-    `import-format` to a vault);
+    `import-format` to a vault, `asset-url` to Markdown into Scrapbox);
     settings that apply but contradict each other are an error, wherever they come from."""
     target = _configured(config.to, target)
     if target is None:
@@ -530,6 +530,7 @@ def _conversion(
     compat = _configured(config.compat, compat)
     jobs = _configured(config.jobs, jobs)
     import_format = _configured(config.import_format, import_format) or "dated"
+    asset_url = _configured(config.asset_url, asset_url)
     obsidian = target == "obsidian" or (kind == "page" and "obsidian" in sources)
     if kind == "vault" or not obsidian:
         compat = "faithful"

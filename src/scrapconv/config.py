@@ -2,9 +2,9 @@
 the `scrapconv` command.
 
 The keys are the long option names as they are on the command line: `project`, `to`, `icons`,
-`headings`, `compat`, `jobs`, `import-format`, `select` and `ignore`. The file read is the
-nearest pyproject.toml with such a table, looked for from the inputs' folder up to the
-repository's root (a folder holding `.git` or `.hg`) or the file system's root; a
+`headings`, `compat`, `jobs`, `import-format`, `asset-url`, `select` and `ignore`. The file
+read is the nearest pyproject.toml with such a table, looked for from the inputs' folder up to
+the repository's root (a folder holding `.git` or `.hg`) or the file system's root; a
 pyproject.toml without the table is passed over. This module checks the values' types; the
 command checks them against each option's choices, as it checks the command line.
 """
@@ -43,6 +43,7 @@ class Settings:
     compat: str | None = None
     jobs: int | None = None
     import_format: str | None = None
+    asset_url: str | None = None
     # Diagnostic codes, comma-separated, as on the command line: "html,link-alias".
     select: str | None = None
     ignore: str | None = None

@@ -22,9 +22,6 @@ Token = dict[str, Any]
 
 # A run of one emphasis character, or text without any.
 _RUN = re.compile(r"\*+|_+|[^*_]+")
-# What may follow `&` to make a character reference: text tokens split there stay apart, so
-# that joining them does not make one (an escaped `\&` before `amp;`).
-_REFERENCE_TAIL = re.compile(r"#[0-9]{1,7};|#[xX][0-9a-fA-F]+;|[^\t\n\f <&#;]{1,32};")
 # What a token other than text stands for when runs are classified: a line break is
 # whitespace; anything else (code, a link, HTML) counts as punctuation.
 _BREAK = "\n"
@@ -89,16 +86,12 @@ def _joined_texts(tokens: list[Token]) -> list[Token]:
             continue
         mode = token.get("_emphasis", True)
         raw = token["raw"]
-        if mode != runs_read or (chunks and _reference_boundary(chunks[-1], raw)):
+        if mode != runs_read:
             flush()
         runs_read = mode
         chunks.append(raw)
     flush()
     return joined
-
-
-def _reference_boundary(left: str, right: str) -> bool:
-    return left[-1:] == "&" and _REFERENCE_TAIL.match(right) is not None
 
 
 def _clean(token: Token) -> Token:
@@ -345,9 +338,6 @@ class _Line:
             raw = token["raw"]
             if not raw:
                 continue
-            if chunks and chunks[-1][-1] == "&" and _REFERENCE_TAIL.match(raw):
-                result.append({"type": "text", "raw": "".join(chunks)})
-                chunks = []
             chunks.append(raw)
         if chunks:
             result.append({"type": "text", "raw": "".join(chunks)})

@@ -10,7 +10,10 @@ before the Scrapbox writer runs (docs/markdown-input.md says what each one becom
 * comments (`%%…%%`) and block ids (`^id`) are left out, task boxes become ☐ and ☑;
 * display math becomes a formula line, a table without a name takes the heading above it;
 * attachments (images and other files of the vault) become links to their names, or
-  images and links at `asset_url/<path>` when the attachments are on the web.
+  images and links at `asset_url/<path>` when the attachments are on the web;
+* an author's empty line after a list, quote or table, which the reader takes for the one
+  the Markdown writer adds there, is an empty line of the page again (a note whose front
+  matter is the one scrapconv writes keeps the reader's count).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from ..ast import (
     UrlLink,
 )
 from ..diagnostics import Diagnostic
+from .frontmatter import front_matter
 from .reader import Flavor, read_markdown_blocks
 
 __all__ = ["scrapbox_form"]
@@ -57,6 +61,8 @@ _FILE_EXTENSIONS = frozenset(
 # One level of quote marker: up to three spaces, `>`, and one space or tab after it.
 _QUOTE_MARKER = re.compile(r"[ ]{0,3}>[ \t]?")
 _QUOTE_SPACING = re.compile(r"[ ]{0,3}>([ \t]*)")
+# What stands before a quote's `>` in a list item: the margin, and the item's markers.
+_ITEM_START = re.compile(r"[ \t]*(?:(?:[-*+]|[0-9]{1,9}[.)])[ \t]+)*")
 _BLOCK_ID = re.compile(r"(?:^|[ \t])\^[A-Za-z0-9-]+[ \t]*$")
 # (Possessive: the space after `>` is not tried as the next marker's, which would take time
 # exponential in the markers of a line that is no definition.)
@@ -64,6 +70,8 @@ _FOOTNOTE_DEFINITION = re.compile(r"^(?:[ ]{0,3}>[ \t]?)*+[ ]{0,3}\[\^([^\]\s]+)
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]|$)")
 _SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 _TABLE_NAME = "table"
+# The fields scrapconv writes into a note's front matter besides the title (a vault's).
+_OWN_FIELDS = frozenset({"project", "created", "updated", "aliases"})
 # How deep quotes are read again: each level reads its text once more, so a megabyte of
 # `> > > …` takes time linear in its size; deeper quotes stay the lines the reader made.
 _QUOTE_DEPTH = 8
@@ -85,8 +93,10 @@ def scrapbox_form(
     `attachment_path` gives the path in the vault of an attachment a note names (its name as
     written when not given)."""
     marks = _Marks.of(text, flavor)
-    # The source rows, which only quotes (read again) and comments (their ends) look at.
-    rows = text.split("\n") if ">" in text or marks.comments else []
+    authored = not _written_by_scrapconv(document, text)
+    # The source rows, which only quotes (read again), comments (their ends) and an
+    # author's empty lines look at.
+    rows = text.split("\n") if ">" in text or marks.comments or authored else []
     if "\r" in text:
         rows = [row[:-1] if row.endswith("\r") else row for row in rows]
     shaper = _Shaper(
@@ -96,6 +106,7 @@ def scrapbox_form(
         attachment_path or (lambda name: name),
         frozenset(_FOOTNOTE_DEFINITION.findall(text)) if "[^" in text else frozenset(),
         marks,
+        authored,
     )
     blocks = shaper.blocks(document.blocks, _Rows(rows, 0))
     blocks.extend(shaper.notes(after_empty_line=bool(blocks) and _is_empty(blocks[-1])))
@@ -124,6 +135,10 @@ class _Rows:
     def at(self, line: int) -> str | None:
         index = line - 1 - self.offset
         return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def blank(self, line: int) -> bool:
+        row = self.at(line)
+        return row is not None and not row.strip(" \t")
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +174,9 @@ class _Shaper:
     attachment_path: Callable[[str], str]
     defined_notes: frozenset[str]
     marks: _Marks
+    # Whether every empty row between blocks is an empty line of the page (see
+    # `_written_by_scrapconv`).
+    authored: bool
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # How many quotes the blocks being shaped are in.
     depth: int = 0
@@ -171,6 +189,8 @@ class _Shaper:
 
     def blocks(self, blocks: tuple[Block, ...], rows: _Rows) -> list[Block]:
         marks = self.marks
+        if self.authored:
+            blocks = _with_empty_rows(blocks, rows)
         result: list[Block] = []
         heading = ""
         in_comment = False
@@ -194,16 +214,17 @@ class _Shaper:
                 result.append(self.block(block, heading))
                 continue
             children = block.children
-            if (
-                children
-                and children[0].__class__ is Quote
-                and not block.indent
-                and self.depth < _QUOTE_DEPTH
-            ):
+            if children and children[0].__class__ is Quote and self.depth < _QUOTE_DEPTH:
                 end = index
-                while end < len(blocks) and _goes_on_with_quote(blocks[end]):
-                    end += 1
-                result.extend(self.quote(blocks[index - 1 : end], rows))
+                indent = block.indent
+                if indent:
+                    # A quote in a list item: its lines are the item's.
+                    while end < len(blocks) and _goes_on_with_item_quote(blocks[end], indent):
+                        end += 1
+                else:
+                    while end < len(blocks) and _goes_on_with_quote(blocks[end]):
+                        end += 1
+                result.extend(self.quote(blocks[index - 1 : end], rows, indent))
                 index = end
                 continue
             if (marks.block_ids and _dropped_line(block)) or (
@@ -244,10 +265,11 @@ class _Shaper:
                 )
         return block
 
-    def quote(self, run: Sequence[Block], rows: _Rows) -> list[Block]:
+    def quote(self, run: Sequence[Block], rows: _Rows, indent: str) -> list[Block]:
         """A quote's lines, read again without their `>`: quote lines at the depth of their
-        list items (a nested quote one deeper), code blocks and tables at their indent; a
-        callout's first line is its title line."""
+        list items (a nested quote one deeper), code blocks and tables at their indent, all
+        at the depth of the list item the quote is in (`indent`); a callout's first line is
+        its title line."""
         first, last = run[0], run[-1]
         result: list[Block] = []
         offset = first.line - 1
@@ -258,7 +280,11 @@ class _Shaper:
             # Lines of text only (most quotes): the quote lines as they are, spacing and all.
             result.extend(self.block(block, "") for block in run)
             return result
-        body = [_unquoted(rows.at(line) or "") for line in range(offset + 1, last.line + 1)]
+        quoted = [rows.at(line) or "" for line in range(offset + 1, last.line + 1)]
+        if indent:
+            # (Without the item's margin and markers before the `>`.)
+            quoted = [_after_item_start(row) for row in quoted]
+        body = [_unquoted(row) for row in quoted]
         inner = tuple(
             _shifted(block, offset)
             for block in read_markdown_blocks("\n".join(body), self.flavor, project=self.project)
@@ -269,7 +295,12 @@ class _Shaper:
         shaped = self.blocks(inner, _Rows(body, offset))
         self.depth -= 1
         # A line of text keeps the spacing after its `>`.
-        result.extend(_quoted(block, _spacing(rows.at(block.line) or "")) for block in shaped)
+        for block in shaped:
+            at = block.line - offset - 1
+            block = _quoted(block, _spacing(quoted[at] if 0 <= at < len(quoted) else ""))
+            result.append(
+                dataclasses.replace(block, indent=indent + block.indent) if indent else block
+            )
         return result
 
     def inlines(self, nodes: tuple[Inline, ...], line: int) -> tuple[Inline, ...]:
@@ -379,6 +410,59 @@ class _Shaper:
 _KEPT = frozenset({Text, Code, PageLink, UrlLink, Formula, Callout})
 
 
+def _written_by_scrapconv(document: Document, text: str) -> bool:
+    """Whether a note's front matter is the one scrapconv writes (its title first, as it
+    writes a title, then fields of its own only): then the first empty line after a list,
+    quote or table is the one the Markdown writer adds there, which the page does not have,
+    and the reader has left it out. In an author's note that empty line is the author's."""
+    if document.title is None or any(field.key not in _OWN_FIELDS for field in document.meta):
+        return False
+    # (The title's block without its closing `---`.)
+    if not document.front_matter.startswith(front_matter(document.title)[:-4]):
+        return False
+    # The reference pipeline quotes a title that holds `"` as scrapconv does, but always
+    # writes an empty row after its front matter (for the title line); scrapconv writes one
+    # only for a page's empty second line, and records the project in a vault.
+    if document.meta or '"' not in document.title:
+        return True
+    end = document.front_matter.count("\n")
+    rows = text.split("\n", end + 1)
+    return len(rows) <= end or bool(rows[end].strip(" \t\r"))
+
+
+def _with_empty_rows(blocks: tuple[Block, ...], rows: _Rows) -> tuple[Block, ...]:
+    """`blocks` with an empty line for each empty row the reader left out: the one after a
+    list, quote or table, before a table or a numbered list that cannot interrupt text.
+    Every other empty row is a block of its own, and no block ends with an empty row. (Not
+    above a block id alone on its line: Markdown needs that row to keep the id off the list,
+    table or quote it names, and the id is left out.)"""
+    lines = [block.line for block in blocks]
+    # The blocks with rows above them that the block before does not start on: after a block
+    # of several rows, or where the reader left out an empty row (few in a note).
+    gaps = [
+        index
+        for index, (above, line) in enumerate(zip([0, *lines], lines, strict=False))
+        if line - above > 1
+    ]
+    if not gaps:
+        return blocks
+    result: list[Block] = []
+    start = 0
+    for index in gaps:
+        line = lines[index]
+        if not rows.blank(line - 1) or _dropped_line(blocks[index]):
+            continue
+        result.extend(blocks[start:index])
+        start = index
+        above = lines[index - 1] if index else 0
+        empty = line - 1
+        while empty - 1 > above and rows.blank(empty - 1):
+            empty -= 1
+        result.extend(Line("", (), number) for number in range(empty, line))
+    result.extend(blocks[start:])
+    return tuple(result) if len(result) > len(blocks) else blocks
+
+
 def _holds_blocks(block: Block) -> bool:
     """Whether a line of a quote holds more than text: a list item, fence, table row, heading
     or nested quote (kept as its Markdown marker), or it is a lazy line."""
@@ -433,6 +517,22 @@ def _goes_on_with_quote(block: Block) -> bool:
     return _is_quote_line(block) or (
         isinstance(block, Line) and block.continued and not block.indent
     )
+
+
+def _goes_on_with_item_quote(block: Block, indent: str) -> bool:
+    """A quote line further down the list item of a quote's first line (at `indent`)."""
+    return (
+        isinstance(block, Line)
+        and block.continued
+        and block.indent == indent
+        and bool(block.children)
+        and isinstance(block.children[0], Quote)
+    )
+
+
+def _after_item_start(row: str) -> str:
+    found = _ITEM_START.match(row)
+    return row[found.end() :] if found else row
 
 
 def _unquoted(row: str) -> str:
