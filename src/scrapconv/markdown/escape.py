@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.entities import html5
 
+from ..frozen import quick_init
+
 # A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
 # kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
 # up to an empty line.
@@ -50,6 +52,7 @@ def is_table_name(text: str) -> bool:
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Context:
     """Where a text stands in the line being written.
