@@ -459,15 +459,16 @@ _FENCE = re.compile(r"(?:`{3,}|~{3,})")
 _DEFINITION = re.compile(r"\[[^\]]+\]:")
 _DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")
-# The first characters of what the patterns above match: most lines start otherwise.
-_LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
+# The first characters of what the patterns above match: most lines start otherwise (a writer
+# may skip the call for them).
+LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
 
 
 def escape_line_start(text: str, *, item: bool = False) -> str:
     """Escape what would make already escaped text at the start of a line (or of a list
     item's content, `item`) a block marker, or make its leading whitespace disappear."""
     first = text[:1]
-    if first not in _LINE_START_CHARACTERS:
+    if first not in LINE_START_CHARACTERS:
         return text
     if first in " \t":
         space = _LEADING_SPACE.match(text)
