@@ -373,16 +373,19 @@ _RULES: dict[str, Callable[[str, int, Context], bool]] = {
     "^": _footnote,
 }
 # Any character a rule looks at, and control characters: most text has none.
-SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]")
+_SPECIAL_CLASS = re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f"
+SPECIAL = re.compile(f"[{_SPECIAL_CLASS}]")
 # Control characters that Markdown cannot show: a renderer passes them on as they are, or
 # reads their character references as U+FFFD (markdown-it, as HTML does).
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-# Also what would read as a URL: what GitHub links by itself in the plain flavor, and a
-# bare URL in Obsidian's.
-_SPECIAL_OR_URL = re.compile(SPECIAL.pattern + "|://|ww\\.")
-_SPECIAL_OR_SCHEME = re.compile(SPECIAL.pattern + "|://")
+# Also what would read as a URL: `://`, and in the plain flavor `ww.` (what GitHub links by
+# itself). Each pattern starts with one character class, the special characters, `:` and `w`,
+# and then checks which it found: the engine looks for the class alone at a few instructions
+# a character, where `[…]|://` has it try every alternative at every position.
+_SPECIAL_OR_SCHEME = re.compile(f"[{_SPECIAL_CLASS}:](?:(?<!:)|(?=//))")
+_SPECIAL_OR_URL = re.compile(f"[{_SPECIAL_CLASS}:w](?:(?<![:w])|(?<=:)(?=//)|(?<=w)(?=w\\.))")
 
 
 def special_characters(obsidian: bool) -> re.Pattern[str]:
