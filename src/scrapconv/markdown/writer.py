@@ -234,7 +234,10 @@ class MarkdownWriter:
             self.index = index
             match block:
                 case Line():
-                    self._line(block, out)
+                    if block.indent and not block.continued:
+                        self._list_line(block, out)
+                    else:
+                        self._line(block, out)
                 case CodeBlock():
                     self._code_block(block, out)
                 case Table():
@@ -277,10 +280,9 @@ class MarkdownWriter:
         out.levels.clear()
 
     def _line(self, line: Line, out: _Output) -> None:
+        """A line that is not a list item's row: at the top level, or going on with the
+        paragraph above."""
         children = line.children
-        if line.indent and not line.continued:
-            self._list_line(line, out)
-            return
         if line.continued:
             self._continued_line(line, out)
             return
