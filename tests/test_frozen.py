@@ -107,3 +107,16 @@ def test_classes_it_cannot_serve_keep_their_own_init() -> None:
         assert quick_init(cls).__init__ is own
     with pytest.raises(ValueError):
         Checked(-1, 0, 0)
+
+
+def test_a_subclass_is_made_as_the_dataclass_makes_it() -> None:
+    line = NODE_CLASSES["Line"]
+
+    class Noted(line):  # type: ignore[misc, valid-type]
+        """A subclass with a `__dict__`: a layout of its own."""
+
+    noted = Noted("  ", (), 3)
+    assert type(noted) is Noted
+    assert (noted.indent, noted.children, noted.line, noted.opened) == ("  ", (), 3, ())
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        noted.line = 4

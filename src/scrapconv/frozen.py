@@ -44,7 +44,13 @@ def quick_init(cls: type[_T]) -> type[_T]:
     ):
         return cls
     twin = type(f"_{cls.__name__}Fields", (), {"__slots__": names})
-    namespace: dict[str, Any] = {"_set": object.__setattr__, "_twin": twin, "_cls": cls}
+    own = cls.__init__
+    namespace: dict[str, Any] = {
+        "_set": object.__setattr__,
+        "_twin": twin,
+        "_cls": cls,
+        "_own": own,
+    }
     parameters = []
     for field in fields:
         if field.default is dataclasses.MISSING:
@@ -53,15 +59,17 @@ def quick_init(cls: type[_T]) -> type[_T]:
             namespace[f"_default_{field.name}"] = field.default
             parameters.append(f"{field.name}=_default_{field.name}")
     stores = "".join(f"    self.{name} = {name}\n" for name in names)
+    # (An instance of a subclass, whose layout may differ, is made as the dataclass makes it.)
     source = (
         f"def __init__(self, {', '.join(parameters)}):\n"
+        "    if self.__class__ is not _cls:\n"
+        f"        return _own(self, {', '.join(names)})\n"
         '    _set(self, "__class__", _twin)\n'
         f"{stores}"
         "    self.__class__ = _cls\n"
     )
     exec(source, namespace)
     init = namespace["__init__"]
-    own = cls.__init__
     init.__qualname__ = own.__qualname__
     init.__annotations__ = own.__annotations__
     init.__doc__ = own.__doc__
