@@ -17,6 +17,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
+from .frozen import quick_init
+
 # ---------------------------------------------------------------------------------------------
 # Inline nodes
 
@@ -416,6 +418,9 @@ JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, 
 NODE_CLASSES: dict[str, type] = {
     cls.__name__: cls for cls in (*get_args(Inline), *get_args(Block), Property, Document)
 }
+# Readers make a node or more of each line: make them cheaply.
+for _node_class in NODE_CLASSES.values():
+    quick_init(_node_class)
 
 
 def to_json(node: object) -> JsonValue:

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from html.entities import html5
 
+from ..frozen import quick_init
+
 # A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
 # kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
 # up to an empty line.
@@ -50,6 +52,7 @@ def is_table_name(text: str) -> bool:
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Context:
     """Where a text stands in the line being written.
@@ -376,16 +379,19 @@ _RULES: dict[str, Callable[[str, int, Context], bool]] = {
     "^": _footnote,
 }
 # Any character a rule looks at, and control characters: most text has none.
-SPECIAL = re.compile("[" + re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f]")
+_SPECIAL_CLASS = re.escape("".join(_RULES)) + "\x00-\x08\x0b-\x1f\x7f"
+SPECIAL = re.compile(f"[{_SPECIAL_CLASS}]")
 # Control characters that Markdown cannot show: a renderer passes them on as they are, or
 # reads their character references as U+FFFD (markdown-it, as HTML does).
 CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-# Also what would read as a URL: what GitHub links by itself in the plain flavor, and a
-# bare URL in Obsidian's.
-_SPECIAL_OR_URL = re.compile(SPECIAL.pattern + "|://|ww\\.")
-_SPECIAL_OR_SCHEME = re.compile(SPECIAL.pattern + "|://")
+# Also what would read as a URL: `://`, and in the plain flavor `ww.` (what GitHub links by
+# itself). Each pattern starts with one character class, the special characters, `:` and `w`,
+# and then checks which it found: the engine looks for the class alone at a few instructions
+# a character, where `[…]|://` has it try every alternative at every position.
+_SPECIAL_OR_SCHEME = re.compile(f"[{_SPECIAL_CLASS}:](?:(?<!:)|(?=//))")
+_SPECIAL_OR_URL = re.compile(f"[{_SPECIAL_CLASS}:w](?:(?<![:w])|(?<=:)(?=//)|(?<=w)(?=w\\.))")
 
 
 def special_characters(obsidian: bool) -> re.Pattern[str]:
@@ -463,15 +469,16 @@ _FENCE = re.compile(r"`{3,}(?![^`]*`)|~{3,}")
 _DEFINITION = re.compile(r"\[[^\]]+\]:")
 _DELIMITER_ROW = re.compile(r"\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _TASK = re.compile(r"\[[ xX]\](?=[ \t]|$)")
-# The first characters of what the patterns above match: most lines start otherwise.
-_LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
+# The first characters of what the patterns above match: most lines start otherwise (a writer
+# may skip the call for them).
+LINE_START_CHARACTERS = frozenset(" \t-+*>#=_`~[|:0123456789")
 
 
 def escape_line_start(text: str, *, item: bool = False) -> str:
     """Escape what would make already escaped text at the start of a line (or of a list
     item's content, `item`) a block marker, or make its leading whitespace disappear."""
     first = text[:1]
-    if first not in _LINE_START_CHARACTERS:
+    if first not in LINE_START_CHARACTERS:
         return text
     if first in " \t":
         space = _LEADING_SPACE.match(text)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -19,6 +19,7 @@ from ..ast import (
     Blank,
     Block,
     Callout,
+    Cell,
     Code,
     CodeBlock,
     CommandLine,
@@ -67,6 +68,7 @@ from .common import (
 from .escape import (
     BARE_URL,
     CONTROL,
+    LINE_START_CHARACTERS,
     LONE_TAG,
     SPECIAL,
     URL_STOP,
@@ -237,10 +239,11 @@ class MarkdownWriter:
         for index, block in enumerate(self.blocks):
             self.index = index
             match block:
-                case Line(indent=indent, continued=False) if indent:
-                    self._list_line(block, out)
                 case Line():
-                    self._line(block, out)
+                    if block.indent and not block.continued:
+                        self._list_line(block, out)
+                    else:
+                        self._line(block, out)
                 case CodeBlock():
                     self._code_block(block, out)
                 case Table():
@@ -279,27 +282,30 @@ class MarkdownWriter:
         out.levels.clear()
 
     def _line(self, line: Line, out: _Output) -> None:
+        """A line that is not a list item's row: at the top level, or going on with the
+        paragraph above."""
         children = line.children
         if line.continued:
             self._continued_line(line, out)
-        elif line.indent:
-            self._list_line(line, out)
-        elif not children:
+            return
+        if not children:
             # (The open list stays open for what continues its items; a new item after an
             # empty line starts a new list, see `_open_item`.)
             out.lines.append("")
             out.last = "blank"
-        elif (heading := self._heading(children, line.line, out)) is not None:
+            return
+        first = children[0].__class__
+        if first is Decoration and (heading := self._heading(children, line.line, out)) is not None:
             self._top_level(out, "heading", heading)
-        elif len(children) == 1 and isinstance(children[0], Icon) and is_rule_icon(children[0]):
+        elif first is Icon and len(children) == 1 and is_rule_icon(children[0]):  # type: ignore[arg-type]
             # `***`, unlike `---`, cannot turn the line above into a heading: a rule as
             # written only where nothing above it could be one.
             keeps = line.rule and (line.rule[0] != "-" or out.last != "paragraph")
             self._top_level(out, "rule", line.rule if keeps else "***")
-            _report_rule_icon(children[0], line.line, out)
-        elif isinstance(children[0], Quote):
+            _report_rule_icon(children[0], line.line, out)  # type: ignore[arg-type]
+        elif first is Quote:
             self._top_level(out, "quote", self._quote(children, line.line, out))
-        elif isinstance(children[0], NumberList):
+        elif first is NumberList:
             self._list_line(line, out)
         else:
             # (In the plain flavor, the line may end in a hard break, `\`.)
@@ -312,11 +318,11 @@ class MarkdownWriter:
                 return
             # (A line that starts with Markdown read from Markdown stays as it was; a tag under
             # a line of text goes on with its paragraph.)
-            starts_block = not isinstance(children[0], Html) and out.last != "paragraph"
-            if not isinstance(children[0], Html):
+            starts_block = first is not Html and out.last != "paragraph"
+            if first is not Html and text[:1] in LINE_START_CHARACTERS:
                 text = escape_line_start(text)
             self._top_level(out, "paragraph", text)
-            if starts_block and _is_lone_tag(text):
+            if starts_block and text[:1] == "<" and _is_lone_tag(text):
                 out.lone_tags.append((len(out.lines) - 1, 0, len(text)))
 
     def _list_line(self, line: Line, out: _Output) -> None:
@@ -341,8 +347,10 @@ class MarkdownWriter:
             out.lines.append(prefix.rstrip(" ") if bare else prefix + _EMPTY_ITEM)
             return
         first = children[0]
-        if isinstance(first, NumberList):
+        cls = first.__class__
+        if cls is NumberList:
             number = first
+            assert isinstance(number, NumberList)
             # `1)` for a numbered line at the top level, `1.` for one in a list: both are
             # ordered lists, and the reader tells them apart.
             marker = f"{number.numbers[0]}{'.' if line.indent else ')'}{spacing}"
@@ -355,22 +363,22 @@ class MarkdownWriter:
             if not (inner and isinstance(inner[0], Html)):
                 # (Markdown read from Markdown, `1. ### x`, stays as it was.)
                 text = escape_line_start(text, item=True)
-        elif isinstance(first, Quote):
+        elif cls is Quote:
             # A quote in a list item is a block quote inside the item.
             text = self._quote(children, line.line, out)
             marker = bullet
-        elif len(children) == 1 and isinstance(first, Icon) and is_rule_icon(first):
+        elif cls is Icon and len(children) == 1 and is_rule_icon(first):  # type: ignore[arg-type]
             text = "***"
             marker = bullet
-            _report_rule_icon(first, line.line, out)
+            _report_rule_icon(first, line.line, out)  # type: ignore[arg-type]
         else:
             marker = bullet
-            text = escape_line_start(
-                self._inlines(children, line.line, out, closed=True), item=True
-            )
+            text = self._inlines(children, line.line, out, closed=True)
+            if text[:1] in LINE_START_CHARACTERS:
+                text = escape_line_start(text, item=True)
         prefix, content = self._open_item(depth, marker, out, line.margin, line.opens, line.opened)
         out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
-        if _is_lone_tag(text) and not _starts_with_html(self.following):
+        if text[:1] == "<" and _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
 
@@ -471,14 +479,21 @@ class MarkdownWriter:
         if out.last_solid != "list":
             # (Empty lines do not end a list: an item after them goes on with it.)
             levels.clear()
-        elif margin is None and not opens and len(levels) >= depth and not marker[0].isdigit():
-            # The most common item: a bulleted sibling of an open one, whose marker stands
-            # where the sibling's stood (what the general case below gives it).
-            column = levels[depth - 1][0]
-            del levels[depth - 1 :]
+        if margin is None and not opens and depth <= len(levels) + 1 and not marker[0].isdigit():
+            # The most common items, bulleted, each where the general case below puts it: a
+            # sibling of an open item, where the sibling's marker stood; a first child, under
+            # its parent's content; the first item of a list.
+            if depth <= len(levels):
+                column = levels[depth - 1][0]
+                del levels[depth - 1 :]
+            elif levels:
+                marker_column, content_column, _ = levels[-1]
+                column = max(content_column, marker_column + 4)
+            else:
+                column = 0
             content = column + len(marker)
             levels.append((column, content, False))
-            out.last = "list"
+            out.last = out.last_solid = "list"
             return " " * column + marker, content
         # The outermost item the row starts.
         first = depth - min(opens, depth - 1)
@@ -672,7 +687,7 @@ class MarkdownWriter:
                 )
             )
 
-    def _cell(self, cell: Iterable[Inline], line: int, out: _Output) -> str:
+    def _cell(self, cell: Cell, line: int, out: _Output) -> str:
         self.in_table = True
         try:
             return self._inlines(cell, line, out, before=" ", after="", closed=True)
@@ -718,7 +733,7 @@ class MarkdownWriter:
 
     def _inlines(
         self,
-        nodes: Iterable[Inline],
+        nodes: tuple[Inline, ...],
         line: int,
         out: _Output,
         *,
@@ -730,7 +745,6 @@ class MarkdownWriter:
         """The Markdown of a run of nodes; `after_space` tells whether what stands before the
         run ends in a space (or the line starts there), `before` and `after` what is written
         around it, and `closed` whether the run ends its container (see `escape.Context`)."""
-        nodes = tuple(nodes)
         if len(nodes) == 1 and nodes[0].__class__ is Text:
             # A line of text alone, the most common run.
             text = nodes[0].text
@@ -760,8 +774,10 @@ class MarkdownWriter:
                 self._check_url(node.url, line, out)  # type: ignore[union-attr]
             else:
                 append(render(node, line, out))
-                if not sensitive:
-                    sensitive = _neighbour_sensitive(node)
+                if not sensitive and (
+                    cls in _NEIGHBOUR_SENSITIVE or (cls in _SIZED_CLASSES and node.strong)  # type: ignore[union-attr]
+                ):
+                    sensitive = True
         last = len(nodes) - 1
         for index in texts:
             node = nodes[index]
@@ -857,8 +873,8 @@ class MarkdownWriter:
     def _inline(self, node: Inline, line: int, out: _Output) -> str:
         # Cases in order of how common the nodes are.
         match node:
-            case Text(text=text) | Dropped(text=text):
-                return self._escape(text)
+            case PageLink(destination="", path=False):
+                return self._page_link(node.target, node.section, node.alias)
             case Icon(path=path, strong=strong, repeat=repeat):
                 if not self.project and not path.startswith("/"):
                     out.diagnostics.append(
@@ -895,8 +911,8 @@ class MarkdownWriter:
                 return f"[{self._escape(alias, label=True)}]({link_destination(destination)})"
             case PageLink(target=target, section=section, alias=alias, path=True):
                 return self._note_link(target, section, alias)
-            case PageLink(target=target, section=section, alias=alias):
-                return self._page_link(target, section, alias)
+            case Text(text=text) | Dropped(text=text):
+                return self._escape(text)
             case Html(raw=raw):
                 return raw
             case Callout(kind=kind, fold=fold):

@@ -8,16 +8,17 @@ than it; anything else is a line. Every character of the input ends up in the Do
 
 from __future__ import annotations
 
-import re
-
 from ..ast import Block, Cell, CodeBlock, Document, Line, Table, Text
 from .inline import JS_WHITESPACE_CHARACTERS, LINE, REFERENCE_BUGS, TABLE, parse_inline
 
 # JavaScript's whitespace characters: a line's indent is its run of them.
 _WHITESPACE = JS_WHITESPACE_CHARACTERS
-# A line without any of these is one text node: block headers and what anchored inline rules
-# start with, at the start; anywhere, what every other inline rule needs.
-_SPECIAL = re.compile(r"^(?:[>?$%0-9]|code:|table:)|[\[`#]|https?://")
+# A line is one text node when it holds none of what every inline rule but the anchored ones
+# needs (`[`, a backtick, `#`, a URL's `http`), starts with none of what those start with, and
+# is no block header. (Each `in` test reads the line at a few instructions a character: together
+# they cost a fifth of one regular expression search for them all.)
+_ANCHOR_STARTS = ">?$%0123456789"
+_BLOCK_HEADERS = ("code:", "table:")
 
 
 def scrapbox_text(text: str) -> str:
@@ -50,7 +51,6 @@ def _read_blocks(rows: list[str], first: int, context: int) -> list[Block]:
     blocks: list[Block] = []
     append = blocks.append
     whitespace = _WHITESPACE
-    special = _SPECIAL.search
     count = len(rows)
     index = first
     while index < count:
@@ -60,9 +60,16 @@ def _read_blocks(rows: list[str], first: int, context: int) -> list[Block]:
         depth = len(row) - len(content)
         if not content:
             append(Line(row, (), index))
-        elif special(content) is None:
+        elif (
+            "[" not in content
+            and "`" not in content
+            and "#" not in content
+            and "http" not in content
+            and content[0] not in _ANCHOR_STARTS
+            and not content.startswith(_BLOCK_HEADERS)
+        ):
             append(Line(row[:depth], (Text(content),), index))
-        elif content.startswith(("code:", "table:")):
+        elif content.startswith(_BLOCK_HEADERS):
             end = index
             while end < count and _depth(rows[end]) > depth:
                 end += 1
