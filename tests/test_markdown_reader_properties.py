@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 import scrapconv
 from scrapconv.ast import CodeBlock, Document, Table
 from scrapconv.markdown import inline_reader
+from scrapconv.markdown.properties import with_properties
 from scrapconv.markdown.reader import read_markdown
 from scrapconv.markdown.reference_reader import read_reference_markdown
+from scrapconv.markdown.scrapbox_form import scrapbox_form
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 FLAVORS = st.sampled_from(["obsidian", "markdown"])
@@ -135,8 +137,11 @@ def _scrapbox_rows(document: Document) -> int:
 def test_converting_to_scrapbox_never_raises(text: str, flavor: str) -> None:
     result = scrapconv.convert(text, flavor, "scrapbox", project="p")  # type: ignore[arg-type]
     document = scrapconv.read(text, flavor, project="p")  # type: ignore[arg-type]
-    # One Scrapbox line per line, heading and row of the document, and no more.
-    assert len(result.text.split("\n")) == max(_scrapbox_rows(document), 1)
+    # In the forms of a Scrapbox page (callouts read again, an author's empty lines kept,
+    # properties as lines): one Scrapbox line per line, heading and row, and no more.
+    page, _ = scrapbox_form(document, text, flavor=flavor, project="p")  # type: ignore[arg-type]
+    page, _ = with_properties(page)
+    assert len(result.text.split("\n")) == max(_scrapbox_rows(page), 1)
 
 
 @SETTINGS

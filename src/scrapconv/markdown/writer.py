@@ -751,6 +751,16 @@ class MarkdownWriter:
             if self.special(text) is None:
                 return text
             return self._escape(text, before, after, closed=closed)
+        if len(nodes) > 1 and nodes[0].__class__ is Helpfeel:
+            # (Only a line break character, CR, U+2028 or U+2029, ends Helpfeel text early.)
+            out.diagnostics.append(
+                Diagnostic(
+                    "control",
+                    line,
+                    "a line break character ends the Helpfeel text early: what follows it may "
+                    "read back in another form",
+                )
+            )
         render = self._inline
         # Every node but text first, then the text, escaped knowing what stands around it.
         parts: list[str] = []
