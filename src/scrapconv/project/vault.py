@@ -344,9 +344,12 @@ def _run_in(folder: Path, wait: bool, waiting: Callable[[], None] | None) -> Ite
     """A run writing into `folder`: make it (and its missing parents), hold its lock; on any
     failure, Ctrl-C included, remove again the files the run added, then let the lock go and
     remove the folders made."""
-    made = make_folder(folder)
+    made: list[Path] = []
     files: _RunFiles | None = None
     try:
+        # (Ctrl-C held until the folders made are known, so that they are removed again.)
+        with interrupts_held():
+            made = list(make_folder(folder))
         with folder_lock(folder, wait=wait, waiting=waiting):
             try:
                 files = _RunFiles(folder)
