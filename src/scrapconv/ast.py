@@ -14,6 +14,7 @@ emphasis, embeds, callouts, footnotes, HTML) are added as further classes of the
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
@@ -421,6 +422,35 @@ NODE_CLASSES: dict[str, type] = {
 # Readers make a node or more of each line: make them cheaply.
 for _node_class in NODE_CLASSES.values():
     quick_init(_node_class)
+
+
+def map_inlines(node: Block, change: Callable[[Inline], Inline]) -> Block:
+    """`node` with `change` applied to each inline that holds no others, inside decorations,
+    strong runs, quotes and numbered lines too, and in every table cell."""
+
+    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        return tuple(inline(item) for item in nodes)
+
+    def inline(item: Inline) -> Inline:
+        match item:
+            case Decoration(children=children):
+                return dataclasses.replace(item, children=inlines(children))
+            case Strong(children=children):
+                return dataclasses.replace(item, children=inlines(children))
+            case Quote(children=children):
+                return dataclasses.replace(item, children=inlines(children))
+            case NumberList(children=children):
+                return dataclasses.replace(item, children=inlines(children))
+        return change(item)
+
+    match node:
+        case Line(children=children) | Heading(children=children):
+            return dataclasses.replace(node, children=inlines(children))
+        case Table(rows=rows):
+            return dataclasses.replace(
+                node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
+            )
+    return node
 
 
 def to_json(node: object) -> JsonValue:

@@ -25,20 +25,14 @@ from urllib.parse import unquote
 
 from ..ast import (
     Block,
-    Decoration,
     Document,
     Embed,
     HashTag,
-    Heading,
     Image,
     Inline,
-    Line,
-    NumberList,
     PageLink,
-    Quote,
-    Strong,
-    Table,
     UrlLink,
+    map_inlines,
 )
 from ..diagnostics import Diagnostic
 from ..filenames import page_key, path_segment, title_to_filename
@@ -326,7 +320,7 @@ class _Links:
         def block(node: Block) -> Block:
             nonlocal line
             line = getattr(node, "line", line)
-            return _each_inline(node, inline)
+            return map_inlines(node, inline)
 
         return dataclasses.replace(document, blocks=tuple(block(node) for node in document.blocks))
 
@@ -371,7 +365,7 @@ class _Links:
             return node
 
         return dataclasses.replace(
-            document, blocks=tuple(_each_inline(node, inline) for node in document.blocks)
+            document, blocks=tuple(map_inlines(node, inline) for node in document.blocks)
         )
 
     def _wikilink(self, note: str, source: str, section: str, label: str) -> PageLink | HashTag:
@@ -393,31 +387,3 @@ class _Links:
 def _is_relative(url: str) -> bool:
     """A URL of a file of the folder, relative to the note: no scheme, no root."""
     return bool(url) and ":" not in url.partition("/")[0] and not url.startswith(("/", "#"))
-
-
-def _each_inline(node: Block, change: Callable[[Inline], Inline]) -> Block:
-    """`node` with `change` applied to each of its inlines, inside decorations too."""
-
-    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
-        return tuple(inline(item) for item in nodes)
-
-    def inline(item: Inline) -> Inline:
-        match item:
-            case Decoration(children=children):
-                return dataclasses.replace(item, children=inlines(children))
-            case Strong(children=children):
-                return dataclasses.replace(item, children=inlines(children))
-            case Quote(children=children):
-                return dataclasses.replace(item, children=inlines(children))
-            case NumberList(children=children):
-                return dataclasses.replace(item, children=inlines(children))
-        return change(item)
-
-    match node:
-        case Line(children=children) | Heading(children=children):
-            return dataclasses.replace(node, children=inlines(children))
-        case Table(rows=rows):
-            return dataclasses.replace(
-                node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
-            )
-    return node

@@ -17,18 +17,11 @@ from typing import Literal
 
 from .. import ImportFormat
 from ..ast import (
-    Block,
-    Decoration,
     Document,
     Embed,
-    Heading,
     Inline,
-    Line,
-    NumberList,
     PageLink,
-    Quote,
-    Strong,
-    Table,
+    map_inlines,
 )
 from ..diagnostics import Diagnostic
 from ..filenames import page_key
@@ -374,9 +367,6 @@ def _with_resolved_links(
             return PageLink(node.target, node.section, node.alias)
         return PageLink(found, node.section, node.alias)
 
-    def inlines(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
-        return tuple(inline(node) for node in nodes)
-
     def inline(node: Inline) -> Inline:
         match node:
             case PageLink():
@@ -385,24 +375,8 @@ def _with_resolved_links(
                 page = target.partition("#")[0]
                 found = index.title(page, source) if page else None
                 return node if found is None else Embed(found, size)
-            case Decoration(children=children):
-                return dataclasses.replace(node, children=inlines(children))
-            case Strong(children=children):
-                return dataclasses.replace(node, children=inlines(children))
-            case Quote(children=children):
-                return dataclasses.replace(node, children=inlines(children))
-            case NumberList(children=children):
-                return dataclasses.replace(node, children=inlines(children))
         return node
 
-    def block(node: Block) -> Block:
-        match node:
-            case Line(children=children) | Heading(children=children):
-                return dataclasses.replace(node, children=inlines(children))
-            case Table(rows=rows):
-                return dataclasses.replace(
-                    node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
-                )
-        return node
-
-    return dataclasses.replace(document, blocks=tuple(block(node) for node in document.blocks))
+    return dataclasses.replace(
+        document, blocks=tuple(map_inlines(node, inline) for node in document.blocks)
+    )
