@@ -142,6 +142,16 @@ def test_a_page_without_lines_is_its_title_and_times_are_optional() -> None:
     assert read_export(data, "x.json") == Export("", (ExportPage("T", "T"),))
 
 
+def test_pages_read_whatever_other_fields_they_hold() -> None:
+    # Fields a page does not need, even those of line objects or of the export, are ignored;
+    # the last of a repeated field counts, as in any JSON object.
+    data = (
+        b'{"pages": [{"text": 1, "title": "T", "lines": ["T", {"text": "a", "lines": []}],'
+        b' "pages": [], "updated": 5, "updated": 7}], "title": "E", "lines": []}'
+    )
+    assert read_export(data, "x.json") == Export("", (ExportPage("T", "T\na", None, 7),))
+
+
 MALFORMED = [
     (b"\xff\xfe{}", "x.json: not UTF-8 text (byte 0: 0xff)"),
     (bytes(range(256)), "x.json: not UTF-8 text (byte 128: 0x80)"),
@@ -159,6 +169,12 @@ MALFORMED = [
     (b'{"pages": [{"title": "t", "lines": ["t", 1]}]}', 'page 0 ("t"), line 1: a number (1)'),
     (b'{"pages": [{"title": "t", "lines": [null]}]}', 'page 0 ("t"), line 0: null'),
     (b'{"pages": [{"title": "t", "lines": [{"x": 1}]}]}', "line 0: an object without a text"),
+    # (An object with a title and lines is read as a page when the parser meets it.)
+    (b'{"pages": [{"title": "t", "lines": [{"title": "u", "lines": []}]}]}', "line 0: an object"),
+    (
+        b'{"pages": [{"title": "t", "lines": [], "created": {"title": "u", "lines": []}}]}',
+        '"created" is an object',
+    ),
     (b'{"pages": [{"title": "t", "lines": ["a\\nb"]}]}', "line 0: a line holding a line break"),
     (b'{"pages": [{"title": "t", "lines": ["t", "\\ud800"]}]}', "line 1: a lone surrogate"),
     (b'{"pages": [{"title": "\\udc00", "lines": []}]}', "the title holds a lone surrogate"),
@@ -375,6 +391,26 @@ def test_one_job_and_two_write_the_same_vault_of_a_corpus_export(
     require_corpus()
     path = CORPUS / "scrapbox-qualia-san" / "qualia-san.json"
     assert_same_vaults(read_export(path.read_bytes(), path.name), tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    "method", [m for m in ("spawn", "forkserver") if m in multiprocessing.get_all_start_methods()]
+)
+def test_workers_started_otherwise_than_by_fork_write_the_same_vault(
+    method: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # How workers start where fork is not used (macOS, Windows): the task is sent to them,
+    # and their parent process is not this one for a fork server's.
+    export = mixed_export()
+    forked = tmp_path / "fork"
+    export_to_vault(export, forked, run=VaultRun(1))
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context(method))
+    started = pools_started(monkeypatch, 5)
+    folder = tmp_path / method
+    export_to_vault(export, folder, run=VaultRun(3))
+    assert started == [3]
+    assert vault_snapshot(folder) == vault_snapshot(forked)
+    assert multiprocessing.active_children() == []
 
 
 def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 
 from ..diagnostics import Diagnostic
 
@@ -72,8 +72,11 @@ def read_export(data: bytes, name: str) -> Export:
         raise ExportError(
             f"{name}: not UTF-8 text (byte {error.start}: {data[error.start]:#04x})"
         ) from None
+    # (Memory: the bytes, and below the text, up to four bytes a character, are not needed
+    # once read.)
+    del data
     try:
-        value = json.loads(text.removeprefix("\ufeff"))
+        value = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_page_object)
     except json.JSONDecodeError as error:
         raise ExportError(f"{name}:{error.lineno}:{error.colno}: not JSON: {error.msg}") from None
     except RecursionError:
@@ -81,7 +84,6 @@ def read_export(data: bytes, name: str) -> Export:
     except ValueError:
         # What json lets through: a number of more digits than Python turns into an int.
         raise ExportError(f"{name}: not a Scrapbox export: a number too long to read") from None
-    # (Memory: the text, up to four bytes a character, is not needed any more.)
     del text
     if not isinstance(value, dict):
         raise ExportError(
@@ -96,7 +98,7 @@ def read_export(data: bytes, name: str) -> Export:
         project = ""
     elif not isinstance(project, str):
         raise ExportError(f'{name}: "name" is {_kind(project)}, not the project\'s name')
-    read_pages = tuple(_read_page_once(pages, index, name) for index in range(len(pages)))
+    read_pages = tuple(_read_page(page, index, name) for index, page in enumerate(pages))
     first_of_title: dict[str, int] = {}
     for index, page in enumerate(read_pages):
         earlier = first_of_title.setdefault(page.title, index)
@@ -107,39 +109,80 @@ def read_export(data: bytes, name: str) -> Export:
     return Export(project, read_pages)
 
 
-def _read_page_once(pages: list[Any], index: int, name: str) -> ExportPage:
-    """Page `index` of the JSON `pages`, whose objects are let go once read, to keep the peak
-    memory of a large export low."""
-    page = pages[index]
-    pages[index] = None
-    return _read_page(page, index, name)
+@dataclass(frozen=True, slots=True)
+class _PageObject:
+    """A JSON object read as a page as soon as the parser has it (`_page_object`): its title,
+    its text when its lines are all plain strings (else the lines, checked later, where the
+    page's number is known), and its times as found."""
+
+    title: str
+    text: str | None
+    lines: list[Any] | None
+    created: object
+    updated: object
+
+
+def _page_object(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _PageObject:
+    """What the JSON parser makes of an object: a page (a string title and a list of lines,
+    and no `text` or `pages`, which line objects and the export hold) as a `_PageObject`, so
+    that its lines, a string each, are let go at once and a large export never stands whole
+    in memory; any other object as a dict."""
+    value = dict(pairs)
+    if "text" in value or "pages" in value:
+        return value
+    return _as_page(value) or value
+
+
+def _as_page(value: dict[str, Any]) -> _PageObject | None:
+    """An object as a page, if it has a string title and a list of lines."""
+    title = value.get("title")
+    lines = value.get("lines")
+    if title.__class__ is not str or lines.__class__ is not list:
+        return None
+    text = _plain_text(lines) if lines else title
+    return _PageObject(
+        title,
+        text,
+        lines if text is None else None,
+        value.get("created"),
+        value.get("updated"),
+    )
 
 
 def _read_page(page: object, index: int, name: str) -> ExportPage:
     where = f"{name}: page {index}"
-    if not isinstance(page, dict):
+    if isinstance(page, dict):
+        page = _as_page(page) or _page_error(page, where)
+    if not isinstance(page, _PageObject):
         raise ExportError(f"{where} is {_kind(page)}, not an object")
-    title = page.get("title")
-    if not isinstance(title, str):
-        found = "no" if title is None else f"{_kind(title)} as its"
-        raise ExportError(f"{where} has {found} title (a string)")
+    title = page.title
     where = f"{where} ({shown(title)})"
     if LONE_SURROGATE.search(title):
         raise ExportError(f"{where}: the title holds a lone surrogate, which is not text")
-    lines = page.get("lines")
-    if not isinstance(lines, list):
-        found = "no" if lines is None else f"{_kind(lines)} as its"
-        raise ExportError(f"{where} has {found} lines (a list)")
-    text = (_plain_text(lines) or _checked_text(lines, where)) if lines else title
+    text = page.text
+    if text is None:
+        assert page.lines is not None
+        text = _checked_text(page.lines, where)
     if LONE_SURROGATE.search(text):
         number = next(n for n, line in enumerate(text.split("\n")) if LONE_SURROGATE.search(line))
         raise ExportError(f"{where}, line {number}: a lone surrogate, which is not text")
     return ExportPage(
         title,
         text,
-        _read_time(page, "created", where),
-        _read_time(page, "updated", where),
+        _read_time(page.created, "created", where),
+        _read_time(page.updated, "updated", where),
     )
+
+
+def _page_error(page: dict[str, Any], where: str) -> NoReturn:
+    """ExportError for an object that is no page: what its title or lines are instead."""
+    title = page.get("title")
+    if not isinstance(title, str):
+        found = "no" if title is None else f"{_kind(title)} as its"
+        raise ExportError(f"{where} has {found} title (a string)")
+    lines = page.get("lines")
+    found = "no" if lines is None else f"{_kind(lines)} as its"
+    raise ExportError(f"{where} ({shown(title)}) has {found} lines (a list)")
 
 
 def _plain_text(lines: list[Any]) -> str | None:
@@ -157,6 +200,9 @@ def _checked_text(lines: list[Any], where: str) -> str:
     without line breaks or an object with one."""
     texts: list[str] = []
     for number, line in enumerate(lines):
+        if isinstance(line, _PageObject):
+            # (An object with a title and lines, read as a page: it has no text.)
+            raise ExportError(f"{where}, line {number}: an object without a text string")
         if isinstance(line, dict):
             line = line.get("text")
             if not isinstance(line, str):
@@ -171,8 +217,7 @@ def _checked_text(lines: list[Any], where: str) -> str:
     return "\n".join(texts)
 
 
-def _read_time(page: dict[str, Any], key: str, where: str) -> int | None:
-    value = page.get(key)
+def _read_time(value: object, key: str, where: str) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
@@ -194,7 +239,7 @@ def _kind(value: object) -> str:
             return "a string"
         case list():
             return "a list"
-        case dict():
+        case dict() | _PageObject():
             return "an object"
     return type(value).__name__
 

@@ -99,11 +99,14 @@ def run_in_workers(
     size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (items[start : start + size] for start in range(0, len(items), size))
     started = workers - 1
+    context = _context()
+    # Only a forked worker is this process's own child (a fork server's are the server's).
+    parent = os.getpid() if context.get_start_method() == "fork" else None
     executor = ProcessPoolExecutor(
         max_workers=started,
-        mp_context=_context(),
+        mp_context=context,
         initializer=_start_worker,
-        initargs=(function, shared, os.getpid()),
+        initargs=(function, shared, parent),
     )
     # Chunks in their order: a worker's (a future) or this process's (its results).
     pending: deque[Future[list[Result]] | list[Result]] = deque()
@@ -141,11 +144,11 @@ def _ready(chunk: Future[Any] | list[Any]) -> bool:
     return not isinstance(chunk, Future) or chunk.done()
 
 
-def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int) -> None:
+def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int | None) -> None:
     """Set up a worker process: the task of the run (sent once). Ctrl-C is the calling
     process's to handle (it stops the workers): the worker starts with SIGINT blocked
     (`interrupts_held`) and ignores it before unblocking it. The worker ends with its parent
-    `parent` (a process id), however that ends."""
+    process, however that ends (`parent` is its id when it is the worker's parent process)."""
     global _worker_task
     # What the worker starts with, inherited from its parent when forked, stays as it is: no
     # collection scans it again, which would copy the parent's pages it shares.
@@ -157,7 +160,7 @@ def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: i
     _worker_task = (function, shared)
 
 
-def _end_with_parent(parent: int) -> None:
+def _end_with_parent(parent: int | None) -> None:
     """End this process as soon as its parent process ends, even when SIGKILL lets the parent
     stop nothing: at once through the kernel on Linux, and on any system through a thread that
     waits for the end of the parent (its sentinel, which multiprocessing gives every child)."""
@@ -170,7 +173,7 @@ def _end_with_parent(parent: int) -> None:
     watched = multiprocessing.parent_process()
     if watched is not None:
         threading.Thread(target=_exit_after, args=(watched,), daemon=True).start()
-    if os.getppid() != parent and sys.platform != "win32":
+    if parent is not None and os.getppid() != parent and sys.platform != "win32":
         # The parent ended before the kernel was asked to tell (POSIX gives the orphan a new
         # parent; Windows keeps the id, and the thread above watches there).
         os._exit(1)
