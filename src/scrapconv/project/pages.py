@@ -25,6 +25,7 @@ from ..markdown import write_markdown
 from ..markdown.options import MarkdownOptions
 from ..scrapbox.reader import read_scrapbox
 from .export import Export, ExportPage, iso_time, shown
+from .memory import MANY_PAGES, give_back_large_blocks
 
 __all__ = [
     "NOTE_EXTENSION",
@@ -197,6 +198,8 @@ def converted_notes(
 ) -> Generator[VaultNote, None, None]:
     """The notes of `pages` (some or all of an export's), in their order, converted here or in
     `jobs` worker processes (see `vault_notes`)."""
+    if len(pages) >= MANY_PAGES:
+        give_back_large_blocks()
     workers = 1
     if jobs != 1:
         # Imported here: a run with one job starts no process.

@@ -46,6 +46,7 @@ from .incremental import (
     fingerprint,
     written_entry,
 )
+from .memory import MANY_PAGES, give_back_large_blocks
 from .pages import NOTE_EXTENSION, PageOptions, convert_page, converted_notes, page_options
 
 __all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
@@ -230,6 +231,8 @@ def _written_notes(task: _NoteWrites, jobs: int | None) -> Generator[_WrittenNot
     worker processes when there are pages enough (`worker_count`). The notes are the same
     either way; only the process that writes them differs."""
     indexes = range(len(task.pages))
+    if len(indexes) >= MANY_PAGES:
+        give_back_large_blocks()
     workers = 1
     if jobs != 1:
         # Imported here: a run with one job starts no process.
