@@ -149,3 +149,42 @@ def test_nodes_built_without_scrapbox_details_get_the_usual_form() -> None:
     assert write_scrapbox(document) == (
         "Page\n [https://a.com A] [me.icon]\n code:a.py\n  x\n  \ntable:t\n a\tb"
     )
+
+
+NESTED_BLOCKS = (
+    Line("", (Text("a"), Decoration("*", (Text("b"), Strong((PageLink("c"),)))))),
+    CodeBlock("", "x.py", ("print(1)",), (" ",)),
+    Table("", "t", (((Text("d"),), (Quote((Text("e"),)),)),), (" ",)),
+    Line(" ", (NumberList((1,), (Text("f"),)),)),
+)
+
+
+def test_walk_inlines_gives_every_inline_before_those_it_holds() -> None:
+    kinds = [
+        (type(node).__name__, getattr(node, "text", "")) for node in ast.walk_inlines(NESTED_BLOCKS)
+    ]
+    assert kinds == [
+        ("Text", "a"),
+        ("Decoration", ""),
+        ("Text", "b"),
+        ("Strong", ""),
+        ("PageLink", ""),
+        ("Text", "d"),
+        ("Quote", ""),
+        ("Text", "e"),
+        ("NumberList", ""),
+        ("Text", "f"),
+    ]
+
+
+def test_map_inlines_changes_the_inlines_that_hold_no_others() -> None:
+    def upper(node: ast.Inline) -> ast.Inline:
+        return Text(node.text.upper()) if isinstance(node, Text) else node
+
+    mapped = tuple(ast.map_inlines(block, upper) for block in NESTED_BLOCKS)
+    texts = [node.text for node in ast.walk_inlines(mapped) if isinstance(node, Text)]
+    assert texts == ["A", "B", "D", "E", "F"]
+    assert mapped[1] is NESTED_BLOCKS[1]
+    assert [type(node) for node in ast.walk_inlines(mapped)] == [
+        type(node) for node in ast.walk_inlines(NESTED_BLOCKS)
+    ]

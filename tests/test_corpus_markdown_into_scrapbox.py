@@ -25,19 +25,15 @@ import pytest
 
 import scrapconv
 from scrapconv.ast import (
-    Block,
     CodeBlock,
-    Decoration,
     Document,
     Html,
-    Inline,
     Line,
-    NumberList,
     PageLink,
     Quote,
-    Strong,
     Table,
     Text,
+    walk_inlines,
 )
 from scrapconv.diagnostics import Diagnostic
 
@@ -133,38 +129,12 @@ def _raw(nodes: Iterable[Node]) -> str:
     return "".join(str(node.get("raw", "")) for node in nodes)
 
 
-def _walk(nodes: Iterable[Inline]) -> Iterator[Inline]:
-    for node in nodes:
-        yield node
-        match node:
-            case (
-                Decoration(children=children)
-                | Strong(children=children)
-                | Quote(children=children)
-                | NumberList(children=children)
-            ):
-                yield from _walk(children)
-
-
-def _inlines(blocks: Iterable[Block]) -> Iterator[Inline]:
-    for block in blocks:
-        match block:
-            case Table(rows=rows):
-                for row in rows:
-                    for cell in row:
-                        yield from _walk(cell)
-            case CodeBlock():
-                pass
-            case _:
-                yield from _walk(block.children)
-
-
 def _read_as_text(document: Document) -> str:
     """The text of the note's reading: what CommonMark shows as text, and the HTML written as
     text (which `html` reports)."""
     return "\n".join(
         node.text if isinstance(node, Text) else node.raw
-        for node in _inlines(document.blocks)
+        for node in walk_inlines(document.blocks)
         if isinstance(node, Text | Html)
     )
 
@@ -174,7 +144,9 @@ def _reported(page: Converted) -> frozenset[str]:
     name: a tag's URL may be a link on the page, between the parts of its text."""
     if not any(diagnostic.code == "html" for diagnostic in page.diagnostics):
         return frozenset()
-    raw = "\n".join(node.raw for node in _inlines(page.document.blocks) if isinstance(node, Html))
+    raw = "\n".join(
+        node.raw for node in walk_inlines(page.document.blocks) if isinstance(node, Html)
+    )
     return frozenset(_tag_name(tag[0]) for tag in SYNTAX["html"].finditer(raw))
 
 
@@ -220,7 +192,7 @@ def test_the_text_of_every_alias_is_on_its_page() -> None:
     aliases = 0
     for page in converted():
         raw = "\n".join(_raw(line["nodes"]) for line in _lines(page.blocks))  # type: ignore[arg-type]
-        for node in _inlines(page.document.blocks):
+        for node in walk_inlines(page.document.blocks):
             if isinstance(node, PageLink) and node.alias:
                 aliases += 1
                 if node.alias.strip() not in raw:

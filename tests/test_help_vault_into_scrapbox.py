@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 import pytest
@@ -30,40 +29,15 @@ from scrapconv.ast import (
     Image,
     Inline,
     Line,
-    NumberList,
     PageLink,
     Quote,
-    Strong,
     Table,
+    walk_inlines,
 )
 from scrapconv.filenames import page_key
 from scrapconv.scrapbox.reader import read_scrapbox
 
 from .markdown_corpus import MarkdownFile, markdown_files, require_corpus
-
-
-def _inlines(blocks: Iterable[Block]) -> Iterator[Inline]:
-    for block in blocks:
-        match block:
-            case Line(children=children) | Heading(children=children):
-                yield from _walk(children)
-            case Table(rows=rows):
-                for row in rows:
-                    for cell in row:
-                        yield from _walk(cell)
-
-
-def _walk(nodes: Iterable[Inline]) -> Iterator[Inline]:
-    for node in nodes:
-        yield node
-        match node:
-            case (
-                Decoration(children=children)
-                | Strong(children=children)
-                | Quote(children=children)
-                | NumberList(children=children)
-            ):
-                yield from _walk(children)
 
 
 def _is_scrapbox_heading(block: Block) -> bool:
@@ -93,7 +67,7 @@ def _is_space(node: Inline) -> bool:
 
 def note_counts(document: Document) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for node in _inlines(document.blocks):
+    for node in walk_inlines(document.blocks):
         match node:
             case PageLink(target=target) | Embed(target=target) if not target.startswith("#"):
                 counts[f"link {page_key(target.partition('#')[0])}"] += 1
@@ -113,7 +87,7 @@ def note_counts(document: Document) -> Counter[str]:
 
 def page_counts(document: Document) -> Counter[str]:
     counts: Counter[str] = Counter()
-    for node in _inlines(document.blocks):
+    for node in walk_inlines(document.blocks):
         match node:
             case PageLink(target=target):
                 counts[f"link {page_key(target)}"] += 1

@@ -14,7 +14,7 @@ emphasis, embeds, callouts, footnotes, HTML) are added as further classes of the
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
@@ -451,6 +451,32 @@ def map_inlines(node: Block, change: Callable[[Inline], Inline]) -> Block:
                 node, rows=tuple(tuple(inlines(cell) for cell in row) for row in rows)
             )
     return node
+
+
+def walk_inlines(blocks: Iterable[Block]) -> Iterator[Inline]:
+    """Every inline of `blocks` in reading order, each before those it holds (in decorations,
+    strong runs, quotes and numbered lines), table cells included; code blocks hold none."""
+
+    def walk(nodes: tuple[Inline, ...]) -> Iterator[Inline]:
+        for node in nodes:
+            yield node
+            match node:
+                case (
+                    Decoration(children=children)
+                    | Strong(children=children)
+                    | Quote(children=children)
+                    | NumberList(children=children)
+                ):
+                    yield from walk(children)
+
+    for block in blocks:
+        match block:
+            case Line(children=children) | Heading(children=children):
+                yield from walk(children)
+            case Table(rows=rows):
+                for row in rows:
+                    for cell in row:
+                        yield from walk(cell)
 
 
 def to_json(node: object) -> JsonValue:
