@@ -709,9 +709,7 @@ def _convert_pages(
     else:
         _write_changes(changed, conversion.lock)
         counts["files_written"] = len(changed)
-    counts["diagnostics"] = len(diagnostics)
-    click.echo(_export_summary(counts), err=True)
-    _write_report(conversion.report, counts, diagnostics, conversion.lock)
+    _summarize(conversion, counts, diagnostics)
     dry_run.exit(changed)
 
 
@@ -841,9 +839,7 @@ def _write_vault(
         counts = {"pages": checked.pages, "files_would_change": len(checked.changes)}
         if incremental:
             counts["files_kept"] = len(checked.kept)
-        counts["diagnostics"] = len(diagnostics)
-        click.echo(_export_summary(counts), err=True)
-        _write_report(conversion.report, counts, diagnostics, lock)
+        _summarize(conversion, counts, diagnostics)
         dry_run.exit(checked.changes)
         return
     try:
@@ -875,9 +871,7 @@ def _write_vault(
             "files_removed": len(result.removed),
             "files_kept": len(result.kept),
         }
-    counts["diagnostics"] = len(diagnostics)
-    click.echo(_export_summary(counts, result.full_run), err=True)
-    _write_report(conversion.report, counts, diagnostics, lock)
+    _summarize(conversion, counts, diagnostics, result.full_run)
     # The rest is done, but the folder is not all the export says: exit 1, as ruff does for
     # what it could not fix.
     if result.kept:
@@ -895,6 +889,19 @@ _EXPORT_SUMMARY_WORDS = {
     "files_kept": "kept",
     "diagnostics": "diagnostics",
 }
+
+
+def _summarize(
+    conversion: _Conversion,
+    counts: dict[str, int],
+    diagnostics: Sequence[tuple[str, Diagnostic]],
+    full_run: str | None = None,
+) -> None:
+    """The end of a run over a whole set: its summary line, and its report when one is asked
+    for, both with the number of diagnostics after `counts`."""
+    counts["diagnostics"] = len(diagnostics)
+    click.echo(_export_summary(counts, full_run), err=True)
+    _write_report(conversion.report, counts, diagnostics, conversion.lock)
 
 
 def _export_summary(counts: Mapping[str, int], full_run: str | None = None) -> str:
@@ -1033,9 +1040,7 @@ def _write_pages_folder(
         counts["files_would_change"] = len(changes)
     else:
         counts["files_written"] = len(result.files)
-    counts["diagnostics"] = len(diagnostics)
-    click.echo(_export_summary(counts), err=True)
-    _write_report(conversion.report, counts, diagnostics, lock)
+    _summarize(conversion, counts, diagnostics)
     if dry_run:
         dry_run.exit(changes)
 
@@ -1087,9 +1092,7 @@ def _convert_flavor(folder: Path, source: Flavor, conversion: _Conversion) -> No
         raise InputError(
             f"{_shown(error.filename or output)}: cannot write: {error.strerror or error}"
         ) from None
-    counts["diagnostics"] = len(diagnostics)
-    click.echo(_export_summary(counts), err=True)
-    _write_report(conversion.report, counts, diagnostics, lock)
+    _summarize(conversion, counts, diagnostics)
     if dry_run:
         dry_run.exit(changes)
 
