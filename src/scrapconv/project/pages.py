@@ -137,17 +137,20 @@ def page_files(titles: list[str], names: FileNameMap) -> dict[str, str]:
     file, every other its own safe name with ` (` + 8 hex digits of the SHA-256 of its title
     + `)`, as the map names a page whose name is taken.
     """
-    # The map names a page's file after the first of its titles in sorted order.
+    # The map names a page's file after the first of its titles in sorted order, which is the
+    # map's.
+    keys: set[str] = set()
     first: dict[str, str] = {}
-    for title, _ in names:
-        first.setdefault(page_key(title), title)
-    files: dict[str, str] = {}
-    others: list[str] = []
-    for title in titles:
-        if first[page_key(title)] == title:
-            files[title] = names.filename(title)
-        else:
-            others.append(title)
+    for title, name in names:
+        key = page_key(title)
+        if key not in keys:
+            keys.add(key)
+            first[title] = name
+    if len(first) == len(titles):
+        # (No two titles are one page: each is the first of its own.)
+        return {title: first[title] for title in titles}
+    files = {title: first[title] for title in titles if title in first}
+    others = [title for title in titles if title not in first]
     if not others:
         return files
     taken = {collision_key(name) for name in files.values()}
