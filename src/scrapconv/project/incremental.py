@@ -125,11 +125,27 @@ class IncrementalRun:
             self.unconverted: tuple[str, ...] = ()
             return
         self._present = _plain_entries(folder)
-        pages = zip(export.pages, self._filenames, strict=True)
-        converted = [(page, name) for page, name in pages if self._needs_conversion(page, name)]
-        self.pages = tuple(page for page, _ in converted)
-        names = {name for _, name in converted}
-        self.unconverted = tuple(name for name in self._filenames if name not in names)
+        converted: list[ExportPage] = []
+        unconverted: list[str] = []
+        files = self._recorded.files if self._recorded is not None else {}
+        for page, name in zip(export.pages, self._filenames, strict=True):
+            # The common case first, without a call: the page's title and time are those
+            # recorded for its note, which is there.
+            entry = files.get(name)
+            if (
+                entry is not None
+                and page.updated is not None
+                and entry.updated == page.updated
+                and entry.title == page.title
+                and entry.source is not None
+                and not force
+                and name in self._present
+            ) or not self._needs_conversion(page, name):
+                unconverted.append(name)
+            else:
+                converted.append(page)
+        self.pages = tuple(converted)
+        self.unconverted = tuple(unconverted)
 
     def _needs_conversion(self, page: ExportPage, filename: str) -> bool:
         found = self._recorded.find(filename) if self._recorded is not None else None
@@ -186,8 +202,14 @@ class IncrementalRun:
         manifest."""
         if self._recorded is None:
             return
+        # Most recorded names are names of this run as they are: only the others need keys.
+        current = set(self._filenames)
+        others = [name for name in self._recorded.files if name not in current]
+        if not others:
+            return
         named = {collision_key(filename) for filename in self._filenames}
-        for filename, entry in self._recorded.files.items():
+        for filename in others:
+            entry = self._recorded.files[filename]
             if collision_key(filename) in named:
                 continue
             try:

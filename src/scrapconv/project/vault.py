@@ -134,23 +134,34 @@ def export_to_vault(
     """
     run = run or VaultRun()
     options = page_options(export, markdown)
-    _check_writable(export, options.markdown)
+    # An incremental run checks the text of the pages it converts only: no other is written.
+    _check_writable(export, options.markdown, () if run.incremental else export.pages)
     with _run_in(folder, wait, waiting) as files:
         recorded = read_manifest(folder / MANIFEST_NAME)
         if run.incremental:
             steps = IncrementalRun(export, folder, options, recorded, run.force)
+            _check_writable(export, options.markdown, steps.pages)
             return _update_vault(steps, folder, options, run.jobs, progress, files)
         return _write_vault(export, folder, options, recorded, run.jobs, progress, files)
 
 
-def _check_writable(export: Export, markdown: MarkdownOptions) -> None:
-    """ExportError for a page whose title or text no file can hold (a lone surrogate), and
-    ValueError for such an option: they come from code, as `read_export` refuses them."""
+def _check_writable(
+    export: Export, markdown: MarkdownOptions, pages: tuple[ExportPage, ...]
+) -> None:
+    """ExportError for a page whose title, or text among `pages`, no file can hold (a lone
+    surrogate), and ValueError for such an option: they come from code, as `read_export`
+    refuses them."""
     options = (markdown.project, *(part for pair in markdown.project_folders for part in pair))
     if any(map(LONE_SURROGATE.search, options)):
         raise ValueError("an option holds a lone surrogate, which no note can hold")
+    titles = any(map(LONE_SURROGATE.search, (page.title for page in export.pages)))
+    if not titles and not any(LONE_SURROGATE.search(page.text) for page in pages):
+        return
+    checked = {id(page) for page in pages}
     for index, page in enumerate(export.pages):
-        if LONE_SURROGATE.search(page.title) or LONE_SURROGATE.search(page.text):
+        if LONE_SURROGATE.search(page.title) or (
+            id(page) in checked and LONE_SURROGATE.search(page.text)
+        ):
             raise ExportError(
                 f"page {index} ({shown(page.title)}): a lone surrogate, which no file can hold"
             )
