@@ -42,7 +42,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -278,7 +278,9 @@ class FileNameMap:
     _by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_key", {page_key(title): name for title, name in self.entries})
+        titles = (title for title, _ in self.entries)
+        names = (name for _, name in self.entries)
+        object.__setattr__(self, "_by_key", dict(zip(map(page_key, titles), names, strict=True)))
 
     @classmethod
     def for_titles(cls, titles: Iterable[str]) -> FileNameMap:
@@ -312,6 +314,18 @@ class FileNameMap:
             names[key] = claim_suffixed(title, key, taken)
 
         return cls(tuple((title, names[page_key(title)]) for title in distinct))
+
+    @classmethod
+    def of_files(cls, files: Mapping[str, str]) -> FileNameMap:
+        """The map `for_titles` makes for the titles of `files`, made again from the file
+        names it led to (by title, as `scrapconv.project.pages.page_files` gives them): the
+        name of a title is the file of the first, in sorted order, of the titles that are one
+        page with it."""
+        distinct = sorted(files)
+        keys = list(map(page_key, distinct))
+        # Built backwards, so that the first title of a key is the one left.
+        first = dict(zip(reversed(keys), map(files.__getitem__, reversed(distinct)), strict=True))
+        return cls(tuple(zip(distinct, map(first.__getitem__, keys), strict=True)))
 
     def filename(self, title: str) -> str:
         """The file name of a page of the project; KeyError for a page that is not in it."""

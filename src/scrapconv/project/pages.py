@@ -173,11 +173,17 @@ def vault_notes(
     return converted_notes(export.pages, page_options(export, markdown), jobs)
 
 
-def page_options(export: Export, markdown: MarkdownOptions | None = None) -> PageOptions:
+def page_options(
+    export: Export, markdown: MarkdownOptions | None = None, files: Mapping[str, str] | None = None
+) -> PageOptions:
     """What converting each page of `export` takes: `markdown` (default: Obsidian) with one
     file-name map for all its titles, and the export's project where it names none. In the
     reference format the files are named as the reference pipeline names them, made valid
-    (`reference_filenames`), and links are written as it writes them."""
+    (`reference_filenames`), and links are written as it writes them.
+
+    `files`, when given, is the file name of every page by title as this function gave them
+    for the same titles (an incremental run's manifest records them): the map is made again
+    from them, without naming every title again. The reference format does not take them."""
     markdown = markdown or MarkdownOptions()
     titles = [page.title for page in export.pages]
     if markdown.compat == "reference":
@@ -188,11 +194,15 @@ def page_options(export: Export, markdown: MarkdownOptions | None = None) -> Pag
             MappingProxyType({title: name for title, (name, _) in named.items()}),
             MappingProxyType({title: why for title, (_, why) in named.items() if why}),
         )
-    names = FileNameMap.for_titles(titles)
+    if files is not None:
+        names = FileNameMap.of_files(files)
+    else:
+        names = FileNameMap.for_titles(titles)
+        files = page_files(titles, names)
     markdown = dataclasses.replace(
         markdown, project=markdown.project or export.project, pages=names
     )
-    return PageOptions(markdown, MappingProxyType(page_files(titles, names)))
+    return PageOptions(markdown, MappingProxyType(dict(files)))
 
 
 def converted_notes(
