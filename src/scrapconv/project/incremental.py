@@ -316,7 +316,7 @@ def _plain_entries(folder: Path) -> frozenset[str]:
     listing instead of a look-up per note."""
     try:
         with os.scandir(folder) as entries:
-            return frozenset(entry.name for entry in entries if not entry.is_symlink())
+            return frozenset({entry.name for entry in entries if not entry.is_symlink()})
     except OSError:
         return frozenset()
 
