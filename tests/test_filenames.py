@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from scrapconv import filenames
 from scrapconv.filenames import NTFS_FOLDS, FileNameMap, collision_key, page_key, title_to_filename
 
 from .corpus import SCRAPBOX_EXPORTS, require_corpus, scrapbox_pages
@@ -229,3 +230,52 @@ def test_ntfs_folds_are_every_upper_case_that_casefold_misses() -> None:
         and upper.casefold() != char.casefold()
     }
     assert found == NTFS_FOLDS
+
+
+def _code_points() -> Iterable[str]:
+    return (chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF)
+
+
+def test_normal_forms_take_at_most_three_times_the_bytes() -> None:
+    # A name short enough is taken as fitting without being normalised: NFD is each
+    # character's decomposition, reordered, and NFC composes it again, never into more bytes.
+    growth = filenames.NORMAL_FORM_GROWTH
+    for char in _code_points():
+        size = len(char.encode())
+        for form in ("NFC", "NFD"):
+            assert len(unicodedata.normalize(form, char).encode()) <= growth * size, hex(ord(char))
+        parts = unicodedata.decomposition(char).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            pair = "".join(chr(int(part, 16)) for part in parts)
+            assert size <= len(pair.encode()), hex(ord(char))
+
+
+def test_only_the_quick_look_s_characters_fold_into_device_names() -> None:
+    # A title whose part before the first dot holds any other character is no device name.
+    devices = sorted(filenames._WINDOWS_DEVICES)
+    quick = set("0123456789$¹²³abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    for char in _code_points():
+        if char not in quick:
+            folded = char.casefold()
+            assert not any(folded in device for device in devices), hex(ord(char))
+
+
+_DEVICE_LIKE = st.sampled_from(
+    ["con", "CON", "nul", "Aux", "com1", "lpt²", "conin$", "CONOUT$", "prn", "cOm9", "lpt0"]
+)
+
+
+@given(
+    st.one_of(
+        st.text(),
+        st.text(alphabet=st.sampled_from("aconUX1²$. -/ıİßKſが\u3099")),
+        st.tuples(_DEVICE_LIKE, st.text(" ."), st.text(max_size=5)).map("".join),
+        st.text(alphabet=st.sampled_from("があ\u3099a"), min_size=60, max_size=120),
+    ),
+    st.sampled_from([251, 240, 100, 20]),
+)
+@example("con .md", 251)
+@example("が" * 84, 251)
+@example("\u3099" * 30, 100)
+def test_the_quick_look_names_as_every_rule_does(title: str, max_bytes: int) -> None:
+    assert filenames._safe_name(title, max_bytes) == filenames._name_by_rules(title, max_bytes)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -134,8 +135,10 @@ def test_a_first_incremental_run_writes_every_note_and_a_second_touches_nothing(
     for name, entry in manifest.files.items():
         assert entry.written == digest((tmp_path / name).read_bytes())
     data = (tmp_path / MANIFEST_NAME).read_bytes()
-    assert json.loads(data)["format"] == 1
-    assert data == (json.dumps(json.loads(data), indent=2, sort_keys=True) + "\n").encode()
+    value = json.loads(data)
+    assert value["format"] == 2
+    # One row a file, one line a row.
+    assert rows_by_line(data) == value["files"]
 
     before = snapshot(tmp_path)
     second = incremental(export, tmp_path)
@@ -173,8 +176,8 @@ def test_a_manifest_without_times_tells_changes_by_digest(tmp_path: Path) -> Non
     incremental(export, tmp_path)
     path = tmp_path / MANIFEST_NAME
     value = json.loads(path.read_bytes())
-    for entry in value["files"].values():
-        del entry["updated"]
+    for row in value["files"]:
+        row[2] = None
     path.write_text(json.dumps(value), encoding="utf-8")
     # The text changes but not the time: only the digest can tell.
     edited = dataclasses.replace(export.pages[3], text=export.pages[3].text + "\nmore")
@@ -188,10 +191,11 @@ def test_a_manifest_time_that_is_not_one_is_refused(tmp_path: Path) -> None:
     incremental(small_export(), tmp_path)
     path = tmp_path / MANIFEST_NAME
     value = json.loads(path.read_bytes())
-    value["files"]["Page 1.md"]["updated"] = "yesterday"
-    path.write_text(json.dumps(value), encoding="utf-8")
-    with pytest.raises(ManifestError, match=r"Page 1\.md"):
-        incremental(small_export(), tmp_path)
+    for time in ("yesterday", -1, True):
+        value["files"][1][2] = time
+        path.write_text(json.dumps(value), encoding="utf-8")
+        with pytest.raises(ManifestError, match=r'"updated" is not a time'):
+            incremental(small_export(), tmp_path)
 
 
 _ENTRIES = st.builds(
@@ -203,27 +207,202 @@ _ENTRIES = st.builds(
 )
 
 
-@given(st.text(), st.text(), st.dictionaries(st.text(), _ENTRIES, max_size=5))
-def test_the_manifest_is_json_as_json_writes_it(
-    settings: str, titles: str, files: dict[str, ManifestEntry]
+def rows_by_line(data: bytes) -> list[object]:
+    """The rows of a manifest's files, each read from its own line."""
+    lines = data.decode("utf-8", "surrogatepass").split("\n")
+    return [
+        json.loads(line.strip().removesuffix(",")) for line in lines if line.startswith("    [")
+    ]
+
+
+@given(
+    st.text(),
+    st.text(),
+    st.dictionaries(st.text(), _ENTRIES, max_size=5),
+    st.none() | st.dictionaries(st.text(), st.text(), max_size=3),
+)
+def test_the_manifest_is_json_a_file_a_line(
+    settings: str, titles: str, files: dict[str, ManifestEntry], names: dict[str, str] | None
 ) -> None:
-    manifest = Manifest(settings, titles, files)
+    manifest = Manifest(settings, titles, files, names)
     value = {
-        "files": {
-            name: {
-                "source": entry.source,
-                "title": entry.title,
-                "written": entry.written,
-                **({} if entry.updated is None else {"updated": entry.updated}),
-            }
-            for name, entry in files.items()
-        },
-        "format": 1,
+        "files": [
+            [name, entry.title, entry.updated, entry.source, entry.written]
+            for name, entry in sorted(files.items())
+        ],
+        "format": 2,
+        **({} if names is None else {"names": names}),
         "settings": settings,
         "titles": titles,
     }
-    expected = json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    assert manifest_bytes(manifest) == expected.encode("utf-8", "surrogatepass")
+    data = manifest_bytes(manifest)
+    assert json.loads(data.decode("utf-8", "surrogatepass")) == value
+    assert rows_by_line(data) == value["files"]
+    assert list(json.loads(data.decode("utf-8", "surrogatepass"))) == sorted(value)
+
+
+# What a file can hold: no lone surrogates (no run writes a manifest of pages holding any).
+_CHARACTERS = st.characters(blacklist_categories=("Cs",))
+_NOTE_NAMES = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/\\\x00"), min_size=1
+).filter(lambda name: not name.startswith("."))
+_FILED_ENTRIES = st.builds(
+    ManifestEntry,
+    st.text(_CHARACTERS),
+    st.none() | st.text(_CHARACTERS),
+    st.text(_CHARACTERS),
+    st.none() | st.integers(min_value=0, max_value=2**40),
+)
+
+
+@given(
+    st.dictionaries(_NOTE_NAMES.map(lambda name: name + ".md"), _FILED_ENTRIES, max_size=5),
+    st.none() | st.dictionaries(st.text(_CHARACTERS), _NOTE_NAMES.map(lambda name: name + ".md")),
+)
+def test_the_manifest_reads_back_as_written(
+    files: dict[str, ManifestEntry], names: dict[str, str] | None
+) -> None:
+    manifest = Manifest("s", "t", files, names)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / MANIFEST_NAME
+        path.write_bytes(manifest_bytes(manifest))
+        assert read_manifest(path) == manifest
+
+
+def format_1(data: bytes) -> bytes:
+    """A manifest of format 2 as scrapconv 0.x wrote it in format 1 (no file names)."""
+    value = json.loads(data)
+    files = {
+        name: {
+            "source": source,
+            "title": title,
+            "written": written,
+            **({} if updated is None else {"updated": updated}),
+        }
+        for name, title, updated, source, written in value["files"]
+    }
+    old = {"files": files, "format": 1, "settings": value["settings"], "titles": value["titles"]}
+    return (json.dumps(old, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_a_manifest_of_format_1_is_read_and_written_again_in_format_2(tmp_path: Path) -> None:
+    export = dataclasses.replace(
+        small_export(), pages=(*small_export().pages, page("a/b", "[Page 1]"))
+    )
+    incremental(export, tmp_path)
+    path = tmp_path / MANIFEST_NAME
+    written = path.read_bytes()
+    path.write_bytes(format_1(written))
+    old = read_manifest(path)
+    assert old is not None
+    assert old.names is None
+    assert old.files == read_manifest_of(written).files
+    # Not a full run: the settings and titles are those recorded.
+    result = incremental(with_changes(export, {"Page 2"}), tmp_path)
+    assert result.full_run is None
+    assert result.files == ("Page 2.md",)
+    again = read_manifest(path)
+    assert again is not None
+    assert again.names == {"a/b": "a-b.md"}
+    assert json.loads(path.read_bytes())["format"] == 2
+
+
+def read_manifest_of(data: bytes) -> Manifest:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / MANIFEST_NAME
+        path.write_bytes(data)
+        manifest = read_manifest(path)
+    assert manifest is not None
+    return manifest
+
+
+def renamed_export() -> Export:
+    """Pages whose files are not named after their titles, and links to them."""
+    extra = (
+        page("a/b", "[c#d] [A b]"),
+        page("c#d", "[a/b]"),
+        page("A b", "[a_b] [con]"),
+        page("a_b", "[A b]"),
+        page("con", "[Page 1]"),
+    )
+    return dataclasses.replace(small_export(), pages=(*small_export().pages, *extra))
+
+
+def for_titles_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    for_titles = FileNameMap.for_titles.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type[FileNameMap], titles: list[str]) -> FileNameMap:
+        calls.append(1)
+        return for_titles(cls, titles)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(FileNameMap, "for_titles", classmethod(counted))
+    return calls
+
+
+def test_the_file_names_of_the_last_run_are_taken_from_the_manifest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = renamed_export()
+    incremental(export, tmp_path / "updated")
+    manifest = read_manifest(tmp_path / "updated" / MANIFEST_NAME)
+    assert manifest is not None
+    assert manifest.names == {
+        "a/b": "a-b.md",
+        "c#d": "c-d.md",
+        "a_b": "a_b (648fa9b3).md",
+        "con": "con-.md",
+    }
+    calls = for_titles_calls(monkeypatch)
+    changed = with_changes(export, {"a/b", "A b", "a_b"})
+    result = incremental(changed, tmp_path / "updated")
+    assert calls == []
+    assert sorted(result.files) == ["A b.md", "a-b.md", "a_b (648fa9b3).md"]
+    # The notes are those a run that names every page again writes.
+    export_to_vault(changed, tmp_path / "fresh")
+    updated = snapshot(tmp_path / "updated")
+    fresh = snapshot(tmp_path / "fresh")
+    assert {name: data for name, (data, _, _) in updated.items() if name != MANIFEST_NAME} == {
+        name: data for name, (data, _, _) in fresh.items()
+    }
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        {"c#d": "c-d.md", "a_b": "a_b (648fa9b3).md", "con": "con-.md"},
+        {"a/b": "a-b.md", "c#d": "c-d.md", "a_b": "a-b.md", "con": "con-.md"},
+        {"a/b": "a-b.md", "c#d": "c-d.md", "a_b": "x.md", "con": "con-.md", "gone": "g.md"},
+    ],
+    ids=["a title no file is named after", "two pages one file", "a title not in the export"],
+)
+def test_file_names_that_cannot_be_the_pages_are_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: dict[str, str]
+) -> None:
+    export = renamed_export()
+    incremental(export, tmp_path)
+    path = tmp_path / MANIFEST_NAME
+    value = json.loads(path.read_bytes())
+    value["names"] = names
+    path.write_text(json.dumps(value), encoding="utf-8")
+    calls = for_titles_calls(monkeypatch)
+    before = snapshot(tmp_path)
+    result = incremental(export, tmp_path)
+    assert calls == [1]
+    assert result.files == ()
+    after = snapshot(tmp_path)
+    assert {name: after[name] for name in before if name != MANIFEST_NAME} == {
+        name: before[name] for name in before if name != MANIFEST_NAME
+    }
+
+
+def test_the_settings_digest_is_made_without_the_map() -> None:
+    export = renamed_export()
+    for markdown in (MarkdownOptions(), MarkdownOptions(project="x", compat="reference")):
+        options = project.pages.page_options(export, markdown)
+        assert project.incremental.fingerprint(options)[
+            0
+        ] == project.incremental.settings_fingerprint(export, markdown)
 
 
 def test_note_names_never_take_the_manifests_name() -> None:
@@ -435,9 +614,38 @@ def test_a_file_holding_the_note_already_is_taken_as_written(tmp_path: Path) -> 
     [
         (b"{", "not UTF-8 JSON"),
         (b"[]", "not a JSON object"),
-        (b'{"format": 1, "settings": "x", "titles": "y", "files": []}', 'no "files"'),
-        (b'{"format": 2, "settings": "x", "titles": "y", "files": {}}', "a newer scrapconv"),
-        (b'{"format": "1", "settings": "x", "titles": "y", "files": {}}', '"format": 1'),
+        (b'{"format": 1, "settings": "x", "titles": "y", "files": []}', 'no "files" object'),
+        (b'{"format": 3, "settings": "x", "titles": "y", "files": []}', "a newer scrapconv"),
+        (b'{"format": "1", "settings": "x", "titles": "y", "files": {}}', '"format": 2'),
+        (b'{"format": 2, "settings": "x", "titles": "y", "files": {}}', 'no "files" list'),
+        (b'{"format": 2, "settings": "x", "titles": "y", "files": [["x.md"]]}', "5 values"),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", '
+            b'"files": [["../x.md", "x", null, null, "z"]]}',
+            "not the name of a note",
+        ),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", '
+            b'"files": [["x.md", 1, null, null, "z"]]}',
+            'a file\'s "title", "source" or "written" is not text',
+        ),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", '
+            b'"files": [["x.md", "x", null, null, "z"], ["x.md", "x", null, null, "z"]]}',
+            "listed twice",
+        ),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", "files": [], "names": []}',
+            'no "names" object',
+        ),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", "files": [], "names": {"x": 1}}',
+            "not text",
+        ),
+        (
+            b'{"format": 2, "settings": "x", "titles": "y", "files": [], "names": {"x": ".x.md"}}',
+            "not the name of a note",
+        ),
         (
             b'{"format": 1, "settings": "x", "titles": "y", '
             b'"files": {"../x.md": {"title": "x", "source": null, "written": "z"}}}',

@@ -42,7 +42,7 @@ import json
 import posixpath
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -160,6 +160,9 @@ def collision_key(name: str) -> str:
     macOS compares names folded (as `casefold`) and in one normal form; NTFS compares them
     upper-cased, a character at a time, so that `ı` (dotless i), `i` and `I` are one letter
     there, which `casefold` keeps apart: the key folds them too (`NTFS_FOLDS`)."""
+    if name.isascii():
+        # (Every ASCII name is in NFC, and casefold is lower there.)
+        return name.lower()
     # NFC before casefold as file systems compare; NFC again after, because casefold can
     # decompose (`ǰ` → `j` + U+030C) and both spellings must meet.
     folded = unicodedata.normalize("NFC", name.translate(NTFS_FOLDS)).casefold()
@@ -181,9 +184,23 @@ def _name_bytes(name: str) -> int:
     )
 
 
+# Neither normal form takes more than 3 times the UTF-8 bytes of the text (Unicode's bound
+# for UTF-8, UAX #15; the tests check it against the Unicode of the Python they run on): a
+# name of a third of the bytes allowed or less fits without normalising it.
+NORMAL_FORM_GROWTH = 3
+
+
+def _fits(name: str, max_bytes: int) -> bool:
+    """Whether `_name_bytes(name)` is at most `max_bytes`."""
+    size = len(name.encode("utf-8"))
+    return size * NORMAL_FORM_GROWTH <= max_bytes or (
+        size <= max_bytes and _name_bytes(name) <= max_bytes
+    )
+
+
 def _cut(name: str, max_bytes: int) -> str:
     """The longest prefix of `name` (whole characters) whose `_name_bytes` is at most max_bytes."""
-    if _name_bytes(name) <= max_bytes:
+    if _fits(name, max_bytes):
         return name
     # Cut the given form first (one pass), then shorten while a normal form is still too long:
     # NFD can be longer (`が` is 3 bytes, `か` + U+3099 is 6) and NFC occasionally is.
@@ -208,8 +225,26 @@ def _avoid_device_name(name: str) -> str:
     return name
 
 
+# What may make steps 1–4 change a title: one of its characters, a leading dot, a trailing
+# dot or space, no text, or a part before the first dot (trailing spaces aside) that may be a
+# device name: 3 to 7 of the characters whose `casefold` is part of one (the tests check that
+# no other character's is).
+_CHANGED_BY_RULES = re.compile(
+    r'[/\\:*?"<>|#^\[\]\x00-\x1f\x7f-\x9f\ud800-\udfff]|%%|\A\.|[. ]\Z|\A\Z'
+    r"|\A[0-9A-Za-z$¹²³]{3,7} *(?:\.|\Z)"
+)
+
+
 def _safe_name(title: str, max_bytes: int = _MAX_NAME_BYTES) -> str:
     """A name for `title` that is valid on every system, before collisions (steps 1–5)."""
+    if not _CHANGED_BY_RULES.search(title) and _fits(title, max_bytes):
+        # Most titles: the name is the title, found by one look at each character.
+        return title
+    return _name_by_rules(title, max_bytes)
+
+
+def _name_by_rules(title: str, max_bytes: int) -> str:
+    """`_safe_name`, every step applied."""
     name = _EXTRA_UNSAFE.sub("-", title_to_filename(title))
     if name.startswith("."):
         name = "-" + name[1:]
@@ -243,7 +278,9 @@ class FileNameMap:
     _by_key: dict[str, str] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_by_key", {page_key(title): name for title, name in self.entries})
+        titles = (title for title, _ in self.entries)
+        names = (name for _, name in self.entries)
+        object.__setattr__(self, "_by_key", dict(zip(map(page_key, titles), names, strict=True)))
 
     @classmethod
     def for_titles(cls, titles: Iterable[str]) -> FileNameMap:
@@ -277,6 +314,18 @@ class FileNameMap:
             names[key] = claim_suffixed(title, key, taken)
 
         return cls(tuple((title, names[page_key(title)]) for title in distinct))
+
+    @classmethod
+    def of_files(cls, files: Mapping[str, str]) -> FileNameMap:
+        """The map `for_titles` makes for the titles of `files`, made again from the file
+        names it led to (by title, as `scrapconv.project.pages.page_files` gives them): the
+        name of a title is the file of the first, in sorted order, of the titles that are one
+        page with it."""
+        distinct = sorted(files)
+        keys = list(map(page_key, distinct))
+        # Built backwards, so that the first title of a key is the one left.
+        first = dict(zip(reversed(keys), map(files.__getitem__, reversed(distinct)), strict=True))
+        return cls(tuple(zip(distinct, map(first.__getitem__, keys), strict=True)))
 
     def filename(self, title: str) -> str:
         """The file name of a page of the project; KeyError for a page that is not in it."""

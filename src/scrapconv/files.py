@@ -401,11 +401,12 @@ def _is_file_at(descriptor: int, path: Path) -> bool:
 
 def _remove_temporary_files(folder: Path) -> None:
     """Remove what runs killed while writing into `folder` left: their temporary files."""
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            if _TEMPORARY.fullmatch(entry.name) and not entry.is_dir(follow_symlinks=False):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+    # (The names picked in C: a vault's folder holds thousands of notes and no such file.)
+    for name in filter(_TEMPORARY.fullmatch, os.listdir(folder)):
+        path = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            if not stat.S_ISDIR(os.lstat(path).st_mode):
+                os.unlink(path)
 
 
 if sys.platform == "win32":

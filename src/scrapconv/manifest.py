@@ -5,36 +5,46 @@ convert only the pages that changed, and can tell a file scrapconv wrote from on
 hand since, or one it never wrote:
 
     {
-      "files": {"Note.md": {"source": SHA256, "title": "Note", "updated": 1700000000,
-                            "written": SHA256}, ...},
-      "format": 1,
+      "files": [
+        ["Note.md", "Note", 1700000000, SHA256, SHA256],
+        ...
+      ],
+      "format": 2,
+      "names": {
+        "a/b": "a-b.md",
+        ...
+      },
       "settings": SHA256,
       "titles": SHA256
     }
 
 `settings` is the digest of the conversion settings (and scrapconv's version), `titles` that
 of the set of page titles: a note depends on both (file names and links are made from all
-titles), so a change to either means every page is converted again. Per note file, `title` is
-its page, `source` the digest of the page as it was converted (null when the file's bytes are
-not that page's conversion under these settings: a file kept as it was), `written` the
-SHA-256 of the bytes written, `updated` the page's time of change in the export, when it has
-one (absent otherwise, and in manifests of earlier versions): a page whose title and `updated`
-are those recorded has not changed, which saves hashing it. The name is hidden, so Obsidian
-ignores the file, and no note is named so: note names never start with a dot
-(`scrapconv.filenames`).
+titles), so a change to either means every page is converted again. `files` holds one row per
+note file, sorted by name: its name, its page's title, the page's time of change in the export
+(`updated`, or null when it has none), the digest of the page as it was converted (`source`;
+null when the file's bytes are not that page's conversion under these settings: a file kept
+as it was) and the SHA-256 of the bytes written (`written`). A page whose title and `updated`
+are those recorded has not changed, which saves hashing it. `names` gives the file name of
+every page whose file is not named after its title (`title.md`), by title: the file names of
+the last run, which a run with the same settings and titles takes instead of making them
+again. Manifests of format 1 (before `names`; one object per file) are read as well; the next
+run that writes the manifest writes it in format 2. The name is hidden, so Obsidian ignores
+the file, and no note is named so: note names never start with a dot (`scrapconv.filenames`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import posixpath
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as _string
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal
 
 from .filenames import collision_key
 from .files import read_regular
@@ -55,8 +65,16 @@ __all__ = [
 ]
 
 MANIFEST_NAME = ".scrapconv.json"
-_FORMAT = 1
+_FORMAT = 2
+# The earlier format this version still reads.
+_FORMAT_1 = 1
+# The name of a note directly inside the folder: a name from the file is written or removed.
 _NOTE_EXTENSION = ".md"
+_NOTE_NAME = re.compile(r"[^./\\\x00][^/\\\x00]*\.md")
+# In titles one a line: one that names no file directly in the folder (empty, hidden, or
+# holding a path separator). (A title holding a line break is looked at as two: no fewer
+# are found.)
+_NOT_A_FILE_NAME = re.compile(r"[/\\\x00]|^\.|^$", re.MULTILINE)
 
 
 class ManifestError(ValueError):
@@ -77,12 +95,15 @@ class ManifestEntry:
 
 @dataclass(frozen=True, slots=True)
 class Manifest:
-    """The digests of the settings and of the titles of the last run, and the note files
-    scrapconv wrote, by file name (with `.md`)."""
+    """The digests of the settings and of the titles of the last run, the note files
+    scrapconv wrote, by file name (with `.md`), and the file name (with `.md`) of every page of
+    the last run whose file is not named after its title, by title (`names`; None in a
+    manifest of format 1, which does not record them)."""
 
     settings: str
     titles: str
     files: Mapping[str, ManifestEntry]
+    names: Mapping[str, str] | None = None
     # The recorded names by collision key, made when a name is first looked for that is not
     # recorded as it is (most are).
     _by_key: dict[str, str] | None = field(
@@ -91,6 +112,25 @@ class Manifest:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "files", MappingProxyType(dict(self.files)))
+        if self.names is not None:
+            object.__setattr__(self, "names", MappingProxyType(dict(self.names)))
+
+    def page_files(self, titles: list[str]) -> dict[str, str] | None:
+        """The file name (without `.md`) of every page, by title, as `names` records them for
+        the pages titled `titles` (the titles of the last run: its digest is `titles`); None
+        when the manifest records none, or none that can be these pages' (a name for a title
+        that is not one of them, two pages named alike, a title no file can be named after)."""
+        names = self.names
+        if names is None or not names.keys() <= set(titles):
+            return None
+        files = {
+            title: names[title][: -len(_NOTE_EXTENSION)] if title in names else title
+            for title in titles
+        }
+        plain = "\n".join(title for title in titles if title not in names)
+        if _NOT_A_FILE_NAME.search(plain) or len(set(files.values())) != len(files):
+            return None
+        return files
 
     def find(self, filename: str) -> tuple[str, ManifestEntry] | None:
         """The recorded file that is `filename` on a file system that ignores case and
@@ -140,7 +180,9 @@ def source_digest(title: str, text: str, created: int | None, updated: int | Non
 
 def settings_digest(settings: Mapping[str, str]) -> str:
     """The digest of the conversion settings (each a name and its value as text)."""
-    return _value_digest({"format": _FORMAT, **settings})
+    # (Format 1's: the settings mean what they meant then, so that the manifest of an earlier
+    # version still tells what changed.)
+    return _value_digest({"format": _FORMAT_1, **settings})
 
 
 def titles_digest(titles: Iterable[str]) -> str:
@@ -149,29 +191,48 @@ def titles_digest(titles: Iterable[str]) -> str:
 
 
 def manifest_bytes(manifest: Manifest) -> bytes:
-    """The manifest file: UTF-8 JSON, keys sorted, indented by 2, with a final newline (what
-    `json.dumps(..., ensure_ascii=False, indent=2, sort_keys=True)` writes, written here
-    entry by entry: with an indent, json encodes in Python, several times slower)."""
-    entries = [_entry_json(name, manifest.files[name]) for name in sorted(manifest.files)]
-    files = "{\n" + ",\n".join(entries) + "\n  }" if entries else "{}"
+    """The manifest file: UTF-8 JSON, keys sorted, one file and one name a line, with a final
+    newline. (Written here a column at a time, in C as far as it goes: json writes no such
+    layout, and with an indent it encodes in Python, several times slower.)"""
+    names = sorted(manifest.files)
+    entries = list(map(manifest.files.__getitem__, names))
+    columns = (
+        map(_string, names),
+        map(_string, map(_TITLE, entries)),
+        _json_or_null(list(map(_UPDATED, entries)), str),
+        _json_or_null(list(map(_SOURCE, entries)), _string),
+        map(_string, map(_WRITTEN, entries)),
+    )
+    rows = list(map("    [{}, {}, {}, {}, {}]".format, *columns))
+    names_line = ""
+    if manifest.names is not None:
+        titles = sorted(manifest.names)
+        written = map(_string, map(manifest.names.__getitem__, titles))
+        pairs = list(map("    {}: {}".format, map(_string, titles), written))
+        names_line = f'  "names": {_listed(pairs, "{", "}")},\n'
     text = (
-        f'{{\n  "files": {files},\n  "format": {_FORMAT},\n'
+        f'{{\n  "files": {_listed(rows, "[", "]")},\n  "format": {_FORMAT},\n{names_line}'
         f'  "settings": {_string(manifest.settings)},\n  "titles": {_string(manifest.titles)}\n}}\n'
     )
     return text.encode("utf-8", "surrogatepass")
 
 
-def _entry_json(name: str, entry: ManifestEntry) -> str:
-    source = "null" if entry.source is None else _string(entry.source)
-    updated = "" if entry.updated is None else f'      "updated": {entry.updated},\n'
-    return (
-        f"    {_string(name)}: {{\n"
-        f'      "source": {source},\n'
-        f'      "title": {_string(entry.title)},\n'
-        f"{updated}"
-        f'      "written": {_string(entry.written)}\n'
-        "    }"
-    )
+_TITLE = attrgetter("title")
+_UPDATED = attrgetter("updated")
+_SOURCE = attrgetter("source")
+_WRITTEN = attrgetter("written")
+_NULL: dict[object, str] = {None: "null"}
+_EMPTY: dict[object, object] = {None: ""}
+
+
+def _json_or_null(values: list[Any], write: Callable[[Any], str]) -> Iterator[str]:
+    """Each value written as JSON by `write`, or `null`. (Looked up, not tested, to stay in
+    C: None is given to `write` as "", and its text then replaced.)"""
+    return map(_NULL.get, values, map(write, map(_EMPTY.get, values, values)))
+
+
+def _listed(items: list[str], start: str, end: str) -> str:
+    return f"{start}\n" + ",\n".join(items) + f"\n  {end}" if items else start + end
 
 
 def read_manifest(path: Path) -> Manifest | None:
@@ -199,30 +260,69 @@ def read_manifest(path: Path) -> Manifest | None:
             f"{path}: written by a newer scrapconv (format {version}): update scrapconv, or "
             "remove the file to start over"
         )
-    if type(version) is not int or version != _FORMAT:
+    if type(version) is not int or version not in (_FORMAT_1, _FORMAT):
         raise _not_a_manifest(path, f'no "format": {_FORMAT}')
     settings = value.get("settings")
     titles = value.get("titles")
     files = value.get("files")
     if not isinstance(settings, str) or not isinstance(titles, str):
         raise _not_a_manifest(path, 'no "settings" and "titles" digests')
-    if not isinstance(files, dict):
-        raise _not_a_manifest(path, 'no "files" object')
-    entries = {name: _read_entry(path, name, entry) for name, entry in files.items()}
-    return Manifest(settings, titles, entries)
+    if version == _FORMAT_1:
+        if not isinstance(files, dict):
+            raise _not_a_manifest(path, 'no "files" object')
+        entries = {name: _read_entry(path, name, entry) for name, entry in files.items()}
+        return Manifest(settings, titles, entries)
+    if not isinstance(files, list):
+        raise _not_a_manifest(path, 'no "files" list')
+    return Manifest(settings, titles, _read_rows(path, files), _read_names(path, value))
+
+
+def _read_rows(path: Path, rows: list[Any]) -> dict[str, ManifestEntry]:
+    """The entries of format 2's rows, checked a column at a time (most checks in C: a
+    manifest has a row per page)."""
+    if not set(map(type, rows)) <= {list} or not set(map(len, rows)) <= {5}:
+        raise _not_a_manifest(path, "a file's row is not a list of 5 values")
+    names, titles, updated, sources, written = zip(*rows, strict=True) if rows else ((),) * 5
+    if not set(map(type, names)) <= {str}:
+        raise _not_a_manifest(path, "a file's name is not text")
+    _check_names(path, names)
+    if (
+        not set(map(type, titles)) <= {str}
+        or not set(map(type, sources)) <= {str, type(None)}
+        or not set(map(type, written)) <= {str}
+    ):
+        raise _not_a_manifest(path, 'a file\'s "title", "source" or "written" is not text')
+    if (
+        not set(map(type, updated)) <= {int, type(None)}
+        or min(filter(None, updated), default=0) < 0
+    ):
+        raise _not_a_manifest(path, 'a file\'s "updated" is not a time')
+    if len(set(names)) != len(names):
+        raise _not_a_manifest(path, "a file is listed twice")
+    return dict(zip(names, map(ManifestEntry, titles, sources, written, updated), strict=True))
+
+
+def _check_names(path: Path, names: Iterable[str]) -> None:
+    # A name from the file is written or removed: it must be a note directly in the folder.
+    for name in names:
+        if not _NOTE_NAME.fullmatch(name):
+            raise _not_a_manifest(path, f"{json.dumps(name)} is not the name of a note")
+
+
+def _read_names(path: Path, value: dict[str, Any]) -> dict[str, str] | None:
+    if "names" not in value:
+        return None
+    names = value["names"]
+    if not isinstance(names, dict):
+        raise _not_a_manifest(path, 'no "names" object')
+    if not set(map(type, names.values())) <= {str}:
+        raise _not_a_manifest(path, "a page's file name is not text")
+    _check_names(path, names.values())
+    return names
 
 
 def _read_entry(path: Path, name: str, entry: object) -> ManifestEntry:
-    # A name from the file is removed from the folder when its page is gone: it must be a
-    # note directly inside the folder.
-    if (
-        posixpath.basename(name) != name
-        or "\\" in name
-        or "\0" in name
-        or name.startswith(".")
-        or not name.endswith(_NOTE_EXTENSION)
-    ):
-        raise _not_a_manifest(path, f"{json.dumps(name)} is not the name of a note")
+    _check_names(path, (name,))
     if not isinstance(entry, dict):
         raise _not_a_manifest(path, f"the entry of {json.dumps(name)} is not an object")
     title = entry.get("title")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -28,8 +28,9 @@ from ..manifest import (
     source_digest,
     titles_digest,
 )
+from ..markdown.options import MarkdownOptions
 from .export import Export, ExportPage
-from .pages import NOTE_EXTENSION, PageOptions, VaultNote
+from .pages import NOTE_EXTENSION, PageOptions, VaultNote, page_options
 
 __all__ = [
     "FullRun",
@@ -41,6 +42,7 @@ __all__ = [
     "RemoveNote",
     "WriteNote",
     "fingerprint",
+    "settings_fingerprint",
     "written_entry",
 ]
 
@@ -108,7 +110,7 @@ class IncrementalRun:
         self,
         export: Export,
         folder: Path,
-        options: PageOptions,
+        markdown: MarkdownOptions | None,
         recorded: Manifest | None,
         force: bool,
     ) -> None:
@@ -116,20 +118,46 @@ class IncrementalRun:
         self._force = force
         self._recorded = recorded
         self._entries = ManifestEntries(recorded)
-        self._settings, self._titles = fingerprint(options)
-        self._filenames = tuple(options.files[page.title] + NOTE_EXTENSION for page in export.pages)
-        self.pages_in_export = len(export.pages)
+        markdown = markdown or MarkdownOptions()
+        titles = [page.title for page in export.pages]
+        self._settings = settings_fingerprint(export, markdown)
+        self._titles = titles_digest(titles)
         self.full_run = full_run_reason(recorded, self._settings, self._titles)
+        # With the settings and titles of the last run, its file names are this one's: they
+        # are taken from the manifest instead of being made again from every title.
+        known = None
+        if recorded is not None and self.full_run is None and markdown.compat != "reference":
+            known = recorded.page_files(titles)
+        self.options = page_options(export, markdown, known)
+        files = self.options.files
+        self._filenames = tuple(files[title] + NOTE_EXTENSION for title in titles)
+        self.pages_in_export = len(export.pages)
         if self.full_run is not None:
             self.pages = export.pages
             self.unconverted: tuple[str, ...] = ()
             return
         self._present = _plain_entries(folder)
-        pages = zip(export.pages, self._filenames, strict=True)
-        converted = [(page, name) for page, name in pages if self._needs_conversion(page, name)]
-        self.pages = tuple(page for page, _ in converted)
-        names = {name for _, name in converted}
-        self.unconverted = tuple(name for name in self._filenames if name not in names)
+        converted: list[ExportPage] = []
+        unconverted: list[str] = []
+        entries = self._recorded.files if self._recorded is not None else {}
+        for page, name in zip(export.pages, self._filenames, strict=True):
+            # The common case first, without a call: the page's title and time are those
+            # recorded for its note, which is there.
+            entry = entries.get(name)
+            if (
+                entry is not None
+                and page.updated is not None
+                and entry.updated == page.updated
+                and entry.title == page.title
+                and entry.source is not None
+                and not force
+                and name in self._present
+            ) or not self._needs_conversion(page, name):
+                unconverted.append(name)
+            else:
+                converted.append(page)
+        self.pages = tuple(converted)
+        self.unconverted = tuple(unconverted)
 
     def _needs_conversion(self, page: ExportPage, filename: str) -> bool:
         found = self._recorded.find(filename) if self._recorded is not None else None
@@ -186,8 +214,14 @@ class IncrementalRun:
         manifest."""
         if self._recorded is None:
             return
+        # Most recorded names are names of this run as they are: only the others need keys.
+        current = set(self._filenames)
+        others = [name for name in self._recorded.files if name not in current]
+        if not others:
+            return
         named = {collision_key(filename) for filename in self._filenames}
-        for filename, entry in self._recorded.files.items():
+        for filename in others:
+            entry = self._recorded.files[filename]
             if collision_key(filename) in named:
                 continue
             try:
@@ -213,7 +247,7 @@ class IncrementalRun:
 
     def manifest(self) -> Manifest:
         """The manifest as the steps decided so far leave it."""
-        return self._entries.manifest(self._settings, self._titles)
+        return self._entries.manifest(self._settings, self._titles, self.options.files)
 
 
 class ManifestEntries:
@@ -235,22 +269,35 @@ class ManifestEntries:
     def forget(self, filename: str) -> None:
         self._entries.pop(filename, None)
 
-    def manifest(self, settings: str, titles: str) -> Manifest:
-        return Manifest(settings, titles, self._entries)
+    def manifest(self, settings: str, titles: str, files: Mapping[str, str]) -> Manifest:
+        """The manifest, which also records the file names `files` (without `.md`, by title)
+        of the pages whose file is not named after the title."""
+        names = {title: name + NOTE_EXTENSION for title, name in files.items() if name != title}
+        return Manifest(settings, titles, self._entries, names)
 
 
 def fingerprint(options: PageOptions) -> tuple[str, str]:
     """The digests of what every note depends on besides its own page: the settings (every
     Markdown option but the file-name map, which the titles make, and scrapconv's version)
     and the set of page titles."""
-    markdown = options.markdown
+    return _settings_digest(options.markdown), titles_digest(options.files)
+
+
+def settings_fingerprint(export: Export, markdown: MarkdownOptions) -> str:
+    """`fingerprint`'s settings digest of `page_options(export, markdown)`, without making
+    its file-name map."""
+    project = markdown.project or export.project
+    return _settings_digest(dataclasses.replace(markdown, project=project))
+
+
+def _settings_digest(markdown: MarkdownOptions) -> str:
     settings = {
         option.name: repr(getattr(markdown, option.name))
         for option in dataclasses.fields(markdown)
         if option.name != "pages"
     }
     settings["scrapconv"] = __version__
-    return settings_digest(settings), titles_digest(options.files)
+    return settings_digest(settings)
 
 
 def full_run_reason(recorded: Manifest | None, settings: str, titles: str) -> FullRun | None:
@@ -269,7 +316,7 @@ def _plain_entries(folder: Path) -> frozenset[str]:
     listing instead of a look-up per note."""
     try:
         with os.scandir(folder) as entries:
-            return frozenset(entry.name for entry in entries if not entry.is_symlink())
+            return frozenset({entry.name for entry in entries if not entry.is_symlink()})
     except OSError:
         return frozenset()
 

@@ -138,17 +138,20 @@ def page_files(titles: list[str], names: FileNameMap) -> dict[str, str]:
     file, every other its own safe name with ` (` + 8 hex digits of the SHA-256 of its title
     + `)`, as the map names a page whose name is taken.
     """
-    # The map names a page's file after the first of its titles in sorted order.
+    # The map names a page's file after the first of its titles in sorted order, which is the
+    # map's.
+    keys: set[str] = set()
     first: dict[str, str] = {}
-    for title, _ in names:
-        first.setdefault(page_key(title), title)
-    files: dict[str, str] = {}
-    others: list[str] = []
-    for title in titles:
-        if first[page_key(title)] == title:
-            files[title] = names.filename(title)
-        else:
-            others.append(title)
+    for title, name in names:
+        key = page_key(title)
+        if key not in keys:
+            keys.add(key)
+            first[title] = name
+    if len(first) == len(titles):
+        # (No two titles are one page: each is the first of its own.)
+        return {title: first[title] for title in titles}
+    files = {title: first[title] for title in titles if title in first}
+    others = [title for title in titles if title not in first]
     if not others:
         return files
     taken = {collision_key(name) for name in files.values()}
@@ -171,11 +174,17 @@ def vault_notes(
     return converted_notes(export.pages, page_options(export, markdown), jobs)
 
 
-def page_options(export: Export, markdown: MarkdownOptions | None = None) -> PageOptions:
+def page_options(
+    export: Export, markdown: MarkdownOptions | None = None, files: Mapping[str, str] | None = None
+) -> PageOptions:
     """What converting each page of `export` takes: `markdown` (default: Obsidian) with one
     file-name map for all its titles, and the export's project where it names none. In the
     reference format the files are named as the reference pipeline names them, made valid
-    (`reference_filenames`), and links are written as it writes them."""
+    (`reference_filenames`), and links are written as it writes them.
+
+    `files`, when given, is the file name of every page by title as this function gave them
+    for the same titles (an incremental run's manifest records them): the map is made again
+    from them, without naming every title again. The reference format does not take them."""
     markdown = markdown or MarkdownOptions()
     titles = [page.title for page in export.pages]
     if markdown.compat == "reference":
@@ -186,11 +195,15 @@ def page_options(export: Export, markdown: MarkdownOptions | None = None) -> Pag
             MappingProxyType({title: name for title, (name, _) in named.items()}),
             MappingProxyType({title: why for title, (_, why) in named.items() if why}),
         )
-    names = FileNameMap.for_titles(titles)
+    if files is not None:
+        names = FileNameMap.of_files(files)
+    else:
+        names = FileNameMap.for_titles(titles)
+        files = page_files(titles, names)
     markdown = dataclasses.replace(
         markdown, project=markdown.project or export.project, pages=names
     )
-    return PageOptions(markdown, MappingProxyType(page_files(titles, names)))
+    return PageOptions(markdown, MappingProxyType(dict(files)))
 
 
 def converted_notes(

@@ -134,24 +134,41 @@ def export_to_vault(
     ExportError when a page holds a lone surrogate (text no file can hold).
     """
     run = run or VaultRun()
+    markdown = markdown or MarkdownOptions()
+    if run.incremental:
+        # The text of the pages it converts is checked once they are known: no other is
+        # written.
+        _check_writable(export, markdown, ())
+        with _run_in(folder, wait, waiting) as files:
+            recorded = read_manifest(folder / MANIFEST_NAME)
+            steps = IncrementalRun(export, folder, markdown, recorded, run.force)
+            _check_writable(export, markdown, steps.pages)
+            return _update_vault(steps, folder, run.jobs, progress, files)
     options = page_options(export, markdown)
-    _check_writable(export, options.markdown)
+    _check_writable(export, markdown, export.pages)
     with _run_in(folder, wait, waiting) as files:
         recorded = read_manifest(folder / MANIFEST_NAME)
-        if run.incremental:
-            steps = IncrementalRun(export, folder, options, recorded, run.force)
-            return _update_vault(steps, folder, options, run.jobs, progress, files)
         return _write_vault(export, folder, options, recorded, run.jobs, progress, files)
 
 
-def _check_writable(export: Export, markdown: MarkdownOptions) -> None:
-    """ExportError for a page whose title or text no file can hold (a lone surrogate), and
-    ValueError for such an option: they come from code, as `read_export` refuses them."""
-    options = (markdown.project, *(part for pair in markdown.project_folders for part in pair))
+def _check_writable(
+    export: Export, markdown: MarkdownOptions, pages: tuple[ExportPage, ...]
+) -> None:
+    """ExportError for a page whose title, or text among `pages`, no file can hold (a lone
+    surrogate), and ValueError for such an option: they come from code, as `read_export`
+    refuses them."""
+    folders = (part for pair in markdown.project_folders for part in pair)
+    options = (markdown.project, export.project, *folders)
     if any(map(LONE_SURROGATE.search, options)):
         raise ValueError("an option holds a lone surrogate, which no note can hold")
+    titles = any(map(LONE_SURROGATE.search, (page.title for page in export.pages)))
+    if not titles and not any(LONE_SURROGATE.search(page.text) for page in pages):
+        return
+    checked = {id(page) for page in pages}
     for index, page in enumerate(export.pages):
-        if LONE_SURROGATE.search(page.title) or LONE_SURROGATE.search(page.text):
+        if LONE_SURROGATE.search(page.title) or (
+            id(page) in checked and LONE_SURROGATE.search(page.text)
+        ):
             raise ExportError(
                 f"page {index} ({shown(page.title)}): a lone surrogate, which no file can hold"
             )
@@ -196,7 +213,8 @@ def _write_vault(
             if progress is not None:
                 progress(len(written), len(export.pages))
         if recorded is not None:
-            _write_manifest(folder, entries.manifest(*fingerprint(options)), files)
+            manifest = entries.manifest(*fingerprint(options), options.files)
+            _write_manifest(folder, manifest, files)
     return VaultResult(len(export.pages), tuple(written), tuple(diagnostics))
 
 
@@ -263,7 +281,6 @@ def _write_note(index: int, task: _NoteWrites) -> _WrittenNote:
 def _update_vault(
     run: IncrementalRun,
     folder: Path,
-    options: PageOptions,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
     files: _RunFiles,
@@ -275,7 +292,7 @@ def _update_vault(
     removed: list[str] = []
     kept: list[KeptFile] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = converted_notes(run.pages, options, jobs)
+    notes = converted_notes(run.pages, run.options, jobs)
     with contextlib.closing(notes):
         for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
             match run.note_step(page, note):
@@ -421,12 +438,12 @@ def check_vault(
     run would make. Raises OSError when a file of the folder cannot be read, ManifestError
     when its manifest is not one."""
     run = run or VaultRun()
-    options = page_options(export, markdown)
     jobs = run.jobs
     if run.incremental:
         recorded = read_manifest(folder / MANIFEST_NAME)
-        steps = IncrementalRun(export, folder, options, recorded, run.force)
-        return _check_update(steps, folder, options, jobs, progress)
+        steps = IncrementalRun(export, folder, markdown, recorded, run.force)
+        return _check_update(steps, folder, jobs, progress)
+    options = page_options(export, markdown)
     changes: list[FileChange] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
     notes = converted_notes(export.pages, options, jobs)
@@ -444,7 +461,6 @@ def check_vault(
 def _check_update(
     run: IncrementalRun,
     folder: Path,
-    options: PageOptions,
     jobs: int | None,
     progress: Callable[[int, int], None] | None,
 ) -> VaultCheck:
@@ -452,7 +468,7 @@ def _check_update(
     changes: list[FileChange] = []
     kept: list[KeptFile] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
-    notes = converted_notes(run.pages, options, jobs)
+    notes = converted_notes(run.pages, run.options, jobs)
     with contextlib.closing(notes):
         for done, (page, note) in enumerate(zip(run.pages, notes, strict=True), 1):
             match run.note_step(page, note):
