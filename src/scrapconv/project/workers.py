@@ -14,17 +14,20 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
-import multiprocessing
 import os
 import signal
 import sys
-import threading
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..files import interrupts_held
+
+if TYPE_CHECKING:
+    # (Imported where workers start: `default_jobs`, `worker_count` and a run that starts
+    # none need neither.)
+    import multiprocessing
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["MIN_PAGES_PER_WORKER", "default_jobs", "run_in_workers", "worker_count"]
 
@@ -72,6 +75,8 @@ def worker_count(items: int, jobs: int | None) -> int:
 def _context() -> multiprocessing.context.BaseContext:
     """How workers start: forked where that is safe and quick (Linux: no re-import, and what
     the parent holds is shared, not sent), else from a fork server, else spawned."""
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if sys.platform.startswith("linux") and "fork" in methods:
         return multiprocessing.get_context("fork")
@@ -96,6 +101,8 @@ def run_in_workers(
     order. Closing the iterator early (or an error, Ctrl-C included) cancels what is left and
     stops the workers.
     """
+    from concurrent.futures import Future, ProcessPoolExecutor
+
     size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
     chunks = (items[start : start + size] for start in range(0, len(items), size))
     started = workers - 1
@@ -141,7 +148,7 @@ def run_in_workers(
 
 def _ready(chunk: Future[Any] | list[Any]) -> bool:
     """Whether a chunk's results are there to hand out without waiting."""
-    return not isinstance(chunk, Future) or chunk.done()
+    return isinstance(chunk, list) or chunk.done()
 
 
 def _start_worker(function: Callable[[Any, Any], Any], shared: object, parent: int | None) -> None:
@@ -164,6 +171,9 @@ def _end_with_parent(parent: int | None) -> None:
     """End this process as soon as its parent process ends, even when SIGKILL lets the parent
     stop nothing: at once through the kernel on Linux, and on any system through a thread that
     waits for the end of the parent (its sentinel, which multiprocessing gives every child)."""
+    import multiprocessing
+    import threading
+
     if sys.platform.startswith("linux"):
         import ctypes  # here: only workers need it
 
