@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from .ast import Document
 from .diagnostics import Diagnostic
+from .frozen import frozen
 from .markdown.options import Compat
 
 Format = Literal["scrapbox", "obsidian", "markdown"]
@@ -21,7 +21,7 @@ ImportFormat = Literal["dated", "light"]
 IMPORT_FORMATS: tuple[str, ...] = get_args(ImportFormat)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Conversion:
     """A converted text, and what the conversion lost or changed."""
 

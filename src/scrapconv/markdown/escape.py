@@ -16,10 +16,9 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from html.entities import html5
 
-from ..frozen import quick_init
+from ..frozen import frozen
 
 # A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
 # kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
@@ -52,8 +51,7 @@ def is_table_name(text: str) -> bool:
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Context:
     """Where a text stands in the line being written.
 

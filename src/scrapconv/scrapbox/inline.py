@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from ..ast import (
@@ -49,6 +48,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from ..frozen import frozen
 
 # JavaScript's `\s`: what counts as whitespace for indentation, separators and hashtags.
 JS_WHITESPACE = "\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -103,7 +103,7 @@ Search = Callable[[str, int, int], re.Match[str] | None]
 Resume = Callable[[str, re.Match[str], int], int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Opened:
     """A pattern searched opener by opener. `opener` matches where every match of `pattern`
     starts (and maybe elsewhere); after an attempt at an opener fails, `resume` gives a
@@ -121,7 +121,7 @@ class Opened:
     always: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Searches:
     """How to search for one pattern in a segment with many `[`, and with a few."""
 
@@ -200,7 +200,7 @@ def _past_label(segment: str, opened: re.Match[str], end: int) -> int:
     return label
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InlineRule:
     """One syntax. `patterns` are tried in order, each found by its search in `searches`;
     the reference ones replace them when the reference parser's bugs are reproduced."""
@@ -621,7 +621,7 @@ def hash_tag(match: re.Match[str], context: int) -> list[Inline]:
 rule("hashTagAfterSpace", f"{_S}#{_NS}+", on_nested=True, on_quoted=True, triggers=("#",))(hash_tag)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Entry:
     index: int
     # `pattern.match` for an anchored pattern, `pattern.search` for the others; called with
