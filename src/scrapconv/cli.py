@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -1291,6 +1290,8 @@ def sync_command(
         err=True,
     )
     if fail_on_change and changes and not dry_run and not reporting.quiet:
+        import shlex  # here: only this advice needs it
+
         notes = " ".join(shlex.quote(str(change.path)) for change in changes)
         click.echo(f"Add the notes written and commit again: git add {notes}", err=True)
     changed = "files_would_change" if dry_run else "files_written"
