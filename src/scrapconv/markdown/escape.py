@@ -16,7 +16,6 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from html.entities import html5
 
 from ..frozen import frozen
 
@@ -323,8 +322,14 @@ def _table_cell(text: str, index: int, context: Context) -> bool:
 
 # A character reference, numeric or named, as CommonMark reads one.
 ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
-# The HTML5 named references that end in `;`, the only ones CommonMark reads.
-_ENTITY_NAMES = frozenset(name for name in html5 if name.endswith(";"))
+
+
+@functools.cache
+def _entity_names() -> frozenset[str]:
+    """The HTML5 named references that end in `;`, the only ones CommonMark reads."""
+    from html.entities import html5  # here: most pages hold no `&` that starts a reference
+
+    return frozenset(name for name in html5 if name.endswith(";"))
 
 
 def _entity(text: str, index: int, context: Context) -> bool:
@@ -332,7 +337,7 @@ def _entity(text: str, index: int, context: Context) -> bool:
     found = ENTITY.match(text, index)
     if found is None:
         return False
-    return found[0][1] == "#" or found[0][1:] in _ENTITY_NAMES
+    return found[0][1] == "#" or found[0][1:] in _entity_names()
 
 
 _TAG_CHARACTER = re.compile(r"[\w\-/]")
