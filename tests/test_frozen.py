@@ -15,6 +15,7 @@ import pytest
 from scrapconv.ast import NODE_CLASSES
 from scrapconv.frozen import frozen, quick_init
 from scrapconv.markdown.escape import Context
+from scrapconv.scrapbox.inline import InlineRule
 
 CLASSES = [*NODE_CLASSES.values(), Context]
 
@@ -264,3 +265,10 @@ def test_frozen_leaves_what_it_cannot_serve_to_the_dataclass_decorator() -> None
         assert cls.__dataclass_params__.frozen
         with pytest.raises(dataclasses.FrozenInstanceError):
             cls(1).a = 2
+
+
+def test_the_tree_and_the_inline_rules_are_made_by_frozen() -> None:
+    """Their classes compile no methods but `__init__` (see the module's text): the
+    comparisons of all of them share one code."""
+    classes = [*NODE_CLASSES.values(), Context, InlineRule]
+    assert {cls.__eq__.__code__ for cls in classes} == {_sample(frozen).__eq__.__code__}
