@@ -155,6 +155,26 @@ def _small(decorate: Any) -> Any:
     return Small
 
 
+def _derived(decorate: Any) -> Any:
+    @decorate
+    class Derived:
+        """Fields that take part in less: one made from the others, one left out of equality."""
+
+        entries: str
+        size: int = 0
+        _by_entry: dict[str, int] = dataclasses.field(
+            init=False, repr=False, compare=False, hash=False
+        )
+        label: str = dataclasses.field(default="", compare=False)
+        kind: str = dataclasses.field(default="plain", init=False)
+
+        def __post_init__(self) -> None:
+            by_entry = {entry: index for index, entry in enumerate(self.entries)}
+            object.__setattr__(self, "_by_entry", by_entry)
+
+    return Derived
+
+
 def _empty(decorate: Any) -> Any:
     @decorate
     class Empty:
@@ -164,7 +184,7 @@ def _empty(decorate: Any) -> Any:
 
 
 DATACLASS = dataclasses.dataclass(frozen=True, slots=True)
-DEFINITIONS = [_sample, _small, _empty]
+DEFINITIONS = [_sample, _small, _derived, _empty]
 
 
 @pytest.mark.parametrize("define", DEFINITIONS, ids=lambda define: define.__name__)
@@ -182,13 +202,15 @@ def test_frozen_makes_what_the_dataclass_decorator_makes(define: Any) -> None:
     params, their_params = ours.__dataclass_params__, theirs.__dataclass_params__
     for flag in ("init", "repr", "eq", "order", "unsafe_hash", "frozen"):
         assert getattr(params, flag) == getattr(their_params, flag)
-    values = [_values(ours)[field.name] for field in dataclasses.fields(ours)]
-    other = [f"{value}!" for value in values]
+    values = [_values(ours)[field.name] for field in dataclasses.fields(ours) if field.init]
     mine, theirs_made = ours(*values), theirs(*values)
     assert repr(mine) == repr(theirs_made)
     assert hash(mine) == hash(theirs_made)
     assert mine == ours(*values)
-    assert (mine != ours(*other)) == (theirs_made != theirs(*other))
+    for index in range(len(values)):
+        other = [*values[:index], f"{values[index]}!", *values[index + 1 :]]
+        assert (mine == ours(*other)) == (theirs_made == theirs(*other))
+        assert (hash(mine) == hash(ours(*other))) == (hash(theirs_made) == hash(theirs(*other)))
     assert mine != theirs_made
     assert mine.__eq__(values) is NotImplemented
     assert {mine, ours(*values)} == {mine}
@@ -201,7 +223,7 @@ def test_frozen_makes_what_the_dataclass_decorator_makes(define: Any) -> None:
 @pytest.mark.parametrize("define", DEFINITIONS, ids=lambda define: define.__name__)
 def test_frozen_instances_refuse_changes_as_the_dataclass_ones(define: Any) -> None:
     cls = define(frozen)
-    made = cls(*_values(cls).values())
+    made = cls(*(_values(cls)[field.name] for field in dataclasses.fields(cls) if field.init))
     for name in [*_values(cls), "other"]:
         with pytest.raises(
             dataclasses.FrozenInstanceError, match=f"cannot assign to field {name!r}"
@@ -251,6 +273,20 @@ def test_frozen_leaves_what_it_cannot_serve_to_the_dataclass_decorator() -> None
         b: tuple[int, ...] = dataclasses.field(default_factory=tuple)
 
     @frozen
+    class Private:
+        _a: int
+
+    assert Made(1) == Made(1, ())
+    assert Private(1) == Private(_a=1)
+    for cls in (Made, Private):
+        assert cls.__eq__.__code__ is not _sample(frozen).__eq__.__code__
+        assert cls.__dataclass_params__.frozen
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(cls(1), dataclasses.fields(cls)[0].name, 2)
+
+
+def test_a_frozen_class_checks_its_values_in_post_init() -> None:
+    @frozen
     class Checked:
         a: int
 
@@ -258,13 +294,9 @@ def test_frozen_leaves_what_it_cannot_serve_to_the_dataclass_decorator() -> None
             if self.a < 0:
                 raise ValueError("a < 0")
 
-    assert Made(1) == Made(1, ())
+    assert Checked(1).a == 1
     with pytest.raises(ValueError):
         Checked(-1)
-    for cls in (Made, Checked):
-        assert cls.__dataclass_params__.frozen
-        with pytest.raises(dataclasses.FrozenInstanceError):
-            cls(1).a = 2
 
 
 def test_the_tree_and_the_inline_rules_are_made_by_frozen() -> None:

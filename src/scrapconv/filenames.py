@@ -41,8 +41,10 @@ import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import quote
+
+from .frozen import frozen
 
 __all__ = [
     "FileNameMap",
@@ -231,7 +233,7 @@ def _suffixed(base_title: str, key: str, digits: int) -> str:
     return _safe_name(base_title, _MAX_NAME_BYTES - len(suffix.encode("utf-8"))) + suffix
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileNameMap:
     """The file name (without `.md`) of every page of a project, and link resolution.
 
@@ -377,7 +379,7 @@ def _valid_reference_name(name: str) -> tuple[str, str | None]:
     return cut, reason
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProjectFolders:
     """Scrapbox projects whose notes are folders of one vault: the note a link to one of their
     pages (`[/project/page]`) goes to.
