@@ -16,7 +16,6 @@ the start, `: ` and ` #` nowhere). Every other title goes through pyyaml.
 from __future__ import annotations
 
 import re
-import string
 import sys
 from typing import TYPE_CHECKING
 
@@ -71,9 +70,12 @@ _INDICATORS = "?,[]{}'\"!&*|>%@`:#"
 # Characters that are text wherever they stand in a plain scalar (ASCII ones, and the plain
 # non-ASCII ones), and those indicators.
 _TEXT_RUNS = [
-    range(ord(character), ord(character) + 1)
-    for character in f"{string.ascii_letters}{string.digits} ._()/+=~;$^-{_INDICATORS}"
-] + _text_ranges(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES)
+    range(ord("0"), ord("9") + 1),
+    range(ord("A"), ord("Z") + 1),
+    range(ord("a"), ord("z") + 1),
+    *(range(ord(character), ord(character) + 1) for character in f" ._()/+=~;$^-{_INDICATORS}"),
+    *_text_ranges(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES),
+]
 # A title that may be a plain scalar as far as its characters go: one of those, not an
 # indicator, first, then any of them. One match instead of a loop over the characters. The
 # class names the characters it does not hold: compiling a class takes a step for each of its
