@@ -276,9 +276,17 @@ def test_frozen_leaves_what_it_cannot_serve_to_the_dataclass_decorator() -> None
     class Private:
         _a: int
 
+    @frozen
+    class Shown:
+        a: int
+
+        def __repr__(self) -> str:
+            return "shown"
+
     assert Made(1) == Made(1, ())
     assert Private(1) == Private(_a=1)
-    for cls in (Made, Private):
+    assert repr(Shown(1)) == "shown"
+    for cls in (Made, Private, Shown):
         assert cls.__eq__.__code__ is not _sample(frozen).__eq__.__code__
         assert cls.__dataclass_params__.frozen
         with pytest.raises(dataclasses.FrozenInstanceError):

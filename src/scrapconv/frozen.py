@@ -118,11 +118,30 @@ def _made_init(
     return init
 
 
+# The methods `frozen` writes, which the dataclass decorator would leave to a class defining
+# one of them, or refuse.
+_WRITTEN = frozenset(
+    (
+        "__init__",
+        "__eq__",
+        "__hash__",
+        "__repr__",
+        "__setattr__",
+        "__delattr__",
+        "__getstate__",
+        "__setstate__",
+    )
+)
+
+
 def _servable(cls: type) -> bool:
-    """Whether `frozen` can make `cls` itself: no dataclass base, no `InitVar` or `KW_ONLY`,
-    no field with a default factory or keyword-only, and no parameter of `__init__` named as
-    `_made_init`'s own names might be (with `_`) or `self`."""
+    """Whether `frozen` can make `cls` itself: no dataclass base, no method of its own that
+    `frozen` writes, no `InitVar` or `KW_ONLY`, no field with a default factory or
+    keyword-only, and no parameter of `__init__` named as `_made_init`'s own names might be
+    (with `_`) or `self`."""
     if any(dataclasses.is_dataclass(base) for base in cls.__mro__[1:]):
+        return False
+    if not _WRITTEN.isdisjoint(vars(cls)):
         return False
     for name, annotation in vars(cls).get("__annotations__", {}).items():
         if "InitVar" in str(annotation) or "KW_ONLY" in str(annotation):
