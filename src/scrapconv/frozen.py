@@ -13,7 +13,8 @@ back. Everything else (equality, hashing, `repr`, `replace`, pickling, the froze
 
 `frozen` is `dataclass(frozen=True, slots=True)` with that `__init__`, defined at a quarter of
 the cost: the dataclass decorator compiles the source of each method it writes, six or seven
-per class, which made importing the tree's forty classes take longer than converting a page.
+per class, which made defining the some forty classes a page goes through take longer than
+converting the page.
 `frozen` compiles only the `__init__` (whose signature and speed matter) and gives the class
 methods made of closures for the rest, which behave as the dataclass's own do.
 """
