@@ -19,17 +19,17 @@ PACKAGE = SOURCE / "scrapconv"
 # without `scrapconv.`. A package stands for its `__init__`.
 IMPORTS: dict[str, set[str]] = {
     "": {"api"},
-    "api": {"ast", "diagnostics", "markdown", "markdown.options", "markdown.properties",
+    "api": {"ast", "diagnostics", "frozen", "markdown", "markdown.options", "markdown.properties",
             "markdown.reader", "markdown.reference_reader", "markdown.scrapbox_form",
             "scrapbox.reader", "scrapbox.report", "scrapbox.writer"},
     "__main__": {"cli"},
     "ast": {"frozen"},
-    "cli": {"", "config", "diagnostics", "files", "filenames", "manifest", "markdown",
+    "cli": {"", "config", "diagnostics", "files", "filenames", "frozen", "manifest", "markdown",
             "markdown.options", "project", "scrapbox.reader"},
-    "config": {"files"},
-    "diagnostics": set(),
-    "filenames": set(),
-    "files": set(),
+    "config": {"files", "frozen"},
+    "diagnostics": {"frozen"},
+    "filenames": {"frozen"},
+    "files": {"frozen"},
     "frozen": set(),
     "manifest": {"filenames", "files"},
     "markdown": {"ast", "diagnostics", "markdown.options", "markdown.reference",
@@ -40,7 +40,7 @@ IMPORTS: dict[str, set[str]] = {
     "markdown.frontmatter": {"ast"},
     "markdown.inline_reader": {"ast", "filenames", "markdown.emphasis", "markdown.escape",
                                "scrapbox.inline"},
-    "markdown.options": {"filenames"},
+    "markdown.options": {"filenames", "frozen"},
     "markdown.properties": {"ast", "diagnostics", "markdown.frontmatter",
                             "markdown.inline_reader"},
     "markdown.reader": {"ast", "diagnostics", "filenames", "markdown.escape",
@@ -81,7 +81,7 @@ IMPORTS: dict[str, set[str]] = {
     "project.vault_project": {"files", "markdown.frontmatter"},
     "project.workers": {"files"},
     "scrapbox": set(),
-    "scrapbox.inline": {"ast"},
+    "scrapbox.inline": {"ast", "frozen"},
     "scrapbox.parser_json": {"", "ast", "scrapbox.inline", "scrapbox.reader",
                              "scrapbox.writer"},
     "scrapbox.reader": {"ast", "scrapbox.inline"},
@@ -172,3 +172,124 @@ def test_each_module_imports_alone(name: str) -> None:
         env={"PYTHONPATH": str(SOURCE)},
     )
     assert result.returncode == 0, result.stderr.decode()
+
+
+# What converting one page from the command line must not import: the modules of the other
+# commands, formats and options, and the libraries only some pages need (hashlib and json
+# for colliding file names, html.entities for a `&` reference, yaml for a title that cannot
+# be written plain). One page costs mostly start-up, so each of these would be felt; a test
+# of imports holds where a test of time would not.
+ONE_PAGE_LEAVES_OUT = {
+    "concurrent.futures",
+    "difflib",
+    "hashlib",
+    "html",
+    "html.entities",
+    "json",
+    "mistune",
+    "multiprocessing",
+    "scrapconv.manifest",
+    "scrapconv.markdown.inline_reader",
+    "scrapconv.markdown.properties",
+    "scrapconv.markdown.reader",
+    "scrapconv.markdown.reference",
+    "scrapconv.markdown.reference_reader",
+    "scrapconv.markdown.scrapbox_form",
+    "scrapconv.project",
+    "scrapconv.scrapbox.parser_json",
+    "scrapconv.scrapbox.report",
+    "shlex",
+    "subprocess",
+    "tomllib",
+    "yaml",
+}
+# What `--version` and `--help` need no more than the library's entry (the command's options
+# name its formats): no reader, writer or configuration.
+ENTRY_LEAVES_OUT = ONE_PAGE_LEAVES_OUT | {
+    "scrapconv.config",
+    "scrapconv.files",
+    "scrapconv.markdown.writer",
+    "scrapconv.scrapbox.inline",
+    "scrapconv.scrapbox.reader",
+}
+
+# Runs the command as `python -m scrapconv` does, in this process, then prints the status
+# and the modules it imported.
+_RUN_COMMAND = """
+import sys
+sys.argv = ["scrapconv", *sys.argv[1:]]
+from scrapconv.__main__ import main
+try:
+    main()
+except SystemExit as end:
+    status = end.code
+print("\\n#", status, *sorted(sys.modules))
+"""
+
+# A page of median size and kinds: a title, links, an indented list, a URL with a label, a
+# hashtag.
+_PAGE = """High-context culture
+[High context] culture
+\thigh [context] culture
+\tShared habits and background, so that much goes [unsaid].
+\t\tSee #culture
+
+[https://en.wikipedia.org/wiki/High-context_and_low-context_cultures Wikipedia]
+"""
+
+
+def _command_modules(tmp_path: Path, *arguments: str) -> tuple[str, set[str]]:
+    """What the command writes, and the modules it imported, after checking it succeeded."""
+    result = subprocess.run(
+        [sys.executable, "-c", _RUN_COMMAND, *arguments],
+        capture_output=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(SOURCE)},
+        text=True,
+        encoding="utf-8",
+    )
+    output, _, report = result.stdout.rpartition("\n# ")
+    status, *modules = report.split()
+    assert status in ("None", "0"), result.stderr
+    return output, set(modules)
+
+
+def test_one_page_from_the_command_line_imports_only_what_it_uses(tmp_path: Path) -> None:
+    page = tmp_path / "page.sb"
+    page.write_text(_PAGE, encoding="utf-8")
+    output, modules = _command_modules(
+        tmp_path, "convert", "--from", "scrapbox", "--to", "obsidian", str(page)
+    )
+    assert output.startswith("---\ntitle: High-context culture\n---\n[[High context]] culture\n")
+    assert "[Wikipedia](https://en.wikipedia.org/wiki/" in output
+    assert {"scrapconv.scrapbox.reader", "scrapconv.markdown.writer"} <= modules
+    assert sorted(modules & ONE_PAGE_LEAVES_OUT) == []
+
+
+@pytest.mark.parametrize("arguments", [("--version",), ("--help",), ("convert", "--help")])
+def test_the_version_and_help_import_no_reader_or_writer(
+    tmp_path: Path, arguments: tuple[str, ...]
+) -> None:
+    output, modules = _command_modules(tmp_path, *arguments)
+    assert "scrapconv" in output
+    assert "scrapconv.cli" in modules
+    assert sorted(modules & ENTRY_LEAVES_OUT) == []
+
+
+def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None:
+    script = (
+        "from scrapconv.scrapbox import inline\n"
+        "before = inline._compile.cache_info().currsize\n"
+        "inline.parse_inline('[https://example.com a label] and `code`')\n"
+        "print(before, inline._compile.cache_info().currsize, len(inline.RULES))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env={"PYTHONPATH": str(SOURCE)},
+        text=True,
+        check=True,
+    )
+    before, after, rules = map(int, result.stdout.split())
+    assert before == 0
+    assert 0 < after < rules

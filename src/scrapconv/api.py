@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 from .ast import Document
 from .diagnostics import Diagnostic
+from .frozen import frozen
 from .markdown.options import Compat
 
 Format = Literal["scrapbox", "obsidian", "markdown"]
@@ -21,7 +21,7 @@ ImportFormat = Literal["dated", "light"]
 IMPORT_FORMATS: tuple[str, ...] = get_args(ImportFormat)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Conversion:
     """A converted text, and what the conversion lost or changed."""
 
@@ -32,11 +32,11 @@ class Conversion:
 # What tells a text's format, for `guess_format`: Markdown's headings, fences and inline links
 # (`](`), which Scrapbox pages hardly ever hold; Scrapbox's indented lines (other than list
 # items), code and table blocks, `[* ]` sizes and icons, which Markdown notes hardly ever hold.
-_MARKDOWN_SIGN = re.compile(r"^(?:#{1,6}[ \t]+\S|```|~~~)|\]\((?:https?://|<)", re.MULTILINE)
-_SCRAPBOX_SIGN = re.compile(
-    r"^[ \t\u3000]+(?![-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~)\S|^(?:code|table):\S"
-    r"|\[\*+ |\[[^\[\]\n]*\.icon(?:\*\d+)?\]",
-    re.MULTILINE,
+# (Compiled by `re` when first used: a command told the format never needs them.)
+_MARKDOWN_SIGN = r"(?m)^(?:#{1,6}[ \t]+\S|```|~~~)|\]\((?:https?://|<)"
+_SCRAPBOX_SIGN = (
+    r"(?m)^[ \t\u3000]+(?![-*+][ \t]|\d{1,9}[.)][ \t]|```|~~~)\S|^(?:code|table):\S"
+    r"|\[\*+ |\[[^\[\]\n]*\.icon(?:\*\d+)?\]"
 )
 
 
@@ -49,8 +49,8 @@ def guess_format(text: str) -> Literal["export", "scrapbox", "obsidian"] | None:
         return "export"
     if text.startswith("---\n") or text.startswith("---\r\n"):
         return "obsidian"
-    markdown = _MARKDOWN_SIGN.search(text) is not None
-    scrapbox = _SCRAPBOX_SIGN.search(text) is not None
+    markdown = re.search(_MARKDOWN_SIGN, text) is not None
+    scrapbox = re.search(_SCRAPBOX_SIGN, text) is not None
     if markdown == scrapbox:
         return None
     return "obsidian" if markdown else "scrapbox"

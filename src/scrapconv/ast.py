@@ -15,30 +15,29 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Literal, TypeAlias, get_args
 
-from .frozen import quick_init
+from .frozen import frozen
 
 # ---------------------------------------------------------------------------------------------
 # Inline nodes
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Text:
     """Text with no markup."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Code:
     """Inline code: `` `text` ``."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CommandLine:
     """A shell-prompt line, `$ cmd` or `% cmd`."""
 
@@ -46,21 +45,21 @@ class CommandLine:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Helpfeel:
     """Helpfeel notation, `? phrasing`."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Blank:
     """`[ ]`: brackets around whitespace only; `text` is that whitespace."""
 
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Decoration:
     """`[marks body]`: `marks` is written exactly as in the source (`*/*`)."""
 
@@ -75,7 +74,7 @@ class Decoration:
         return self.marks.count("*")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Formula:
     """TeX: `[$ tex]`, or `[$ tex ]` when `spaced_close` (the space is not part of the TeX)."""
 
@@ -83,14 +82,14 @@ class Formula:
     spaced_close: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Strong:
     """`[[body]]` in Scrapbox: bold text, never a page link."""
 
     children: tuple[Inline, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class PageLink:
     """A link to a page: `[page]` in Scrapbox. `target` is kept as written.
 
@@ -116,7 +115,7 @@ class PageLink:
 UrlLinkForm: TypeAlias = Literal["bare", "bracket", "url_label", "label_url"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UrlLink:
     """A link to a URL.
 
@@ -137,7 +136,7 @@ class UrlLink:
     label_markdown: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Image:
     """An image, with an optional link target.
 
@@ -153,7 +152,7 @@ class Image:
     alt: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Icon:
     """An icon: `[path.icon]`, `[path.icon*N]`, or `[[path.icon]]` (`strong`).
 
@@ -180,7 +179,7 @@ class Icon:
         return self.path.startswith("/")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class GoogleMap:
     """Location notation: `[N35.68,E139.76,Z14 place]` or `[place N35.68,E139.76]`.
 
@@ -194,7 +193,7 @@ class GoogleMap:
     separator: str = " "
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Embed:
     """An Obsidian embed, `![[target]]` or `![[target|size]]`: a note or an attachment shown
     in place. Scrapbox has no embeds."""
@@ -203,7 +202,7 @@ class Embed:
     size: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Html:
     """Raw HTML in Markdown text (`<br>`, `<kbd>`, `</span>`), or an Obsidian comment
     (`%%note%%`), kept as written. Scrapbox shows it as text."""
@@ -211,7 +210,7 @@ class Html:
     raw: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Callout:
     """The start of an Obsidian callout, `[!kind]` after `>` (`fold` is `+`, `-` or ""); the
     title follows as the quote's other nodes. Scrapbox has no callouts."""
@@ -220,21 +219,21 @@ class Callout:
     fold: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class HashTag:
     """`#name`."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Quote:
     """`>` and the rest of the line; the children keep the space after `>`."""
 
     children: tuple[Inline, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class NumberList:
     """`1. body`. `numbers` holds each number as written, outermost first: `1. 2. x` is one
     node with numbers ("1", "2") rather than a chain of nested nodes."""
@@ -243,7 +242,7 @@ class NumberList:
     children: tuple[Inline, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Dropped:
     """Text the reference parser drops or mangles (bugs 1 and 2 of the notation spec, §10).
 
@@ -284,7 +283,7 @@ Cell: TypeAlias = tuple[Inline, ...]
 # Blocks. `line` is the 1-based source line the block starts on (0 when not read from text).
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Line:
     """One line of text. `indent` holds the indent characters themselves; its length is the
     depth (0: no bullet; n: a bullet at depth n).
@@ -322,7 +321,7 @@ class Line:
         return len(self.indent)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CodeBlock:
     """`code:filename` and its body lines.
 
@@ -345,7 +344,7 @@ class CodeBlock:
         return "\n".join(self.lines)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Table:
     """`table:name` and its rows of cells; rows may have different lengths."""
 
@@ -360,7 +359,7 @@ class Table:
     delimiter_row: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Heading:
     """A Markdown heading, `#` to `######` (`level` 1 to 6), at the top level of a page or,
     with an `indent` (one space per depth, as a `Line`'s), as the text of a list item.
@@ -388,7 +387,7 @@ Block: TypeAlias = Line | CodeBlock | Table | Heading
 MetaValue: TypeAlias = str | int | float | bool | tuple["MetaValue", ...] | None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Property:
     """One metadata field (a front matter key, an export's `created`)."""
 
@@ -396,7 +395,7 @@ class Property:
     value: MetaValue
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Document:
     """A page. `title` is None when the source had no title line.
 
@@ -419,9 +418,6 @@ JsonValue: TypeAlias = str | int | float | bool | list["JsonValue"] | dict[str, 
 NODE_CLASSES: dict[str, type] = {
     cls.__name__: cls for cls in (*get_args(Inline), *get_args(Block), Property, Document)
 }
-# Readers make a node or more of each line: make them cheaply.
-for _node_class in NODE_CLASSES.values():
-    quick_init(_node_class)
 
 
 def map_inlines(node: Block, change: Callable[[Inline], Inline]) -> Block:

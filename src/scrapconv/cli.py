@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import os
-import shlex
 import sys
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TextIO, TypeVar, cast, get_args
 
@@ -26,6 +24,7 @@ from . import (
     read,
 )
 from .diagnostics import CODES, CodeFilter, folded
+from .frozen import frozen
 from .markdown.options import Compat, Flavor, IconForm, MarkdownOptions
 
 if TYPE_CHECKING:
@@ -458,7 +457,7 @@ def _is_import_file(output: Path) -> bool:
     return output.suffix.lower() == ".json"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Conversion:
     """One `convert` run: its options merged from the configuration and the command line and
     checked once, then passed down whole. `markdown` is how Markdown is written (None for
@@ -1294,6 +1293,8 @@ def sync_command(
         err=True,
     )
     if fail_on_change and changes and not dry_run and not reporting.quiet:
+        import shlex  # here: only this advice needs it
+
         notes = " ".join(shlex.quote(str(change.path)) for change in changes)
         click.echo(f"Add the notes written and commit again: git add {notes}", err=True)
     changed = "files_would_change" if dry_run else "files_written"
@@ -1405,7 +1406,7 @@ def _labelled(
     return [(str(folder / path), diagnostic) for path, diagnostic in diagnostics]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Reporting:
     """How a run reports: the codes it reports (--select, --ignore), whether it prints them
     (not with --quiet) and the --report file."""

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from .files import read_regular
+from .frozen import frozen
 
 CONFIG_FILE = "pyproject.toml"
 # The folders a repository's root holds: the search for a configuration ends there.
@@ -30,7 +31,7 @@ class ConfigError(ValueError):
     key)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Settings:
     """The options a configuration sets (None: not set) and the file it was read from (None:
     there is none)."""

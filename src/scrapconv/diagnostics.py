@@ -9,11 +9,12 @@ and code for people to read.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from types import MappingProxyType
 
+from .frozen import frozen
 
-@dataclass(frozen=True, slots=True)
+
+@frozen
 class Diagnostic:
     """`code` names the kind of change (stable, for filtering; one of `CODES`); `line` is the
     1-based source line (0 when unknown)."""
@@ -78,7 +79,7 @@ CODES = MappingProxyType(
 )
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class CodeFilter:
     """Which codes a run reports: those of `select` (every code when it is None) that are not
     in `ignore`."""

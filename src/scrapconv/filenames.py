@@ -37,14 +37,14 @@ of them in sorted order. The result depends only on the set of titles, never on 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import posixpath
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from urllib.parse import quote
+
+from .frozen import frozen
 
 __all__ = [
     "FileNameMap",
@@ -262,11 +262,13 @@ def page_filename(title: str) -> str:
 
 
 def _suffixed(base_title: str, key: str, digits: int) -> str:
+    import hashlib  # here: only names that collide need it, and a page converts without
+
     suffix = f" ({hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:digits]})"
     return _safe_name(base_title, _MAX_NAME_BYTES - len(suffix.encode("utf-8"))) + suffix
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileNameMap:
     """The file name (without `.md`) of every page of a project, and link resolution.
 
@@ -405,6 +407,8 @@ def reference_filenames(titles: Iterable[str]) -> dict[str, tuple[str, str | Non
         keys = set(taken)
         suffixed = claim_suffixed(title, title, keys)
         taken[collision_key(suffixed)] = title
+        import json  # here, as hashlib: only names that collide need it
+
         taken_by = f"is taken by the page {json.dumps(holder, ensure_ascii=False)}"
         names[title] = (suffixed, taken_by if reason is None else f"{reason}; valid, it {taken_by}")
     return names
@@ -424,7 +428,7 @@ def _valid_reference_name(name: str) -> tuple[str, str | None]:
     return cut, reason
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ProjectFolders:
     """Scrapbox projects whose notes are folders of one vault: the note a link to one of their
     pages (`[/project/page]`) goes to.

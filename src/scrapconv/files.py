@@ -32,8 +32,9 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
+
+from .frozen import frozen
 
 __all__ = [
     "LOCK_NAME",
@@ -140,7 +141,7 @@ def _check_regular(status: os.stat_result, path: Path) -> None:
     raise IrregularFileError(0, f"{kind}, not a regular file", str(path))
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class FileChange:
     """A file as it is (`old`, None when there is none) and as a conversion would write it
     (`new`, None when it would remove it). `unread` says why the file there was not read

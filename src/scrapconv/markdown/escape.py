@@ -16,10 +16,8 @@ import functools
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
-from html.entities import html5
 
-from ..frozen import quick_init
+from ..frozen import frozen
 
 # A line that is one whole HTML tag, opening or closing: CommonMark's HTML block of the 7th
 # kind starts there (unless it would interrupt a paragraph), and takes in the lines after it
@@ -52,8 +50,7 @@ def is_table_name(text: str) -> bool:
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-@quick_init
-@dataclass(frozen=True, slots=True)
+@frozen
 class Context:
     """Where a text stands in the line being written.
 
@@ -325,8 +322,14 @@ def _table_cell(text: str, index: int, context: Context) -> bool:
 
 # A character reference, numeric or named, as CommonMark reads one.
 ENTITY = re.compile(r"&(?:#[0-9]{1,7};|#[Xx][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
-# The HTML5 named references that end in `;`, the only ones CommonMark reads.
-_ENTITY_NAMES = frozenset(name for name in html5 if name.endswith(";"))
+
+
+@functools.cache
+def _entity_names() -> frozenset[str]:
+    """The HTML5 named references that end in `;`, the only ones CommonMark reads."""
+    from html.entities import html5  # here: most pages hold no `&` that starts a reference
+
+    return frozenset(name for name in html5 if name.endswith(";"))
 
 
 def _entity(text: str, index: int, context: Context) -> bool:
@@ -334,7 +337,7 @@ def _entity(text: str, index: int, context: Context) -> bool:
     found = ENTITY.match(text, index)
     if found is None:
         return False
-    return found[0][1] == "#" or found[0][1:] in _ENTITY_NAMES
+    return found[0][1] == "#" or found[0][1:] in _entity_names()
 
 
 _TAG_CHARACTER = re.compile(r"[\w\-/]")

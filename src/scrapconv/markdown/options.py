@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 from ..filenames import FileNameMap, ProjectFolders
+from ..frozen import frozen
 
 Flavor = Literal["obsidian", "markdown"]
 IconForm = Literal["img", "image", "embed", "link"]
 Compat = Literal["faithful", "reference"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class MarkdownOptions:
     """How to write Markdown.
 

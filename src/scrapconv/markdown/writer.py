@@ -119,6 +119,8 @@ _CLOSING_SEQUENCE = re.compile(r"(?:^|[ \t])(#+)$")
 
 @dataclass(slots=True)
 class _Output:
+    """What a page's writing has made so far, and where it stands."""
+
     lines: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # What the last written block was, to separate what Markdown would join, and the last

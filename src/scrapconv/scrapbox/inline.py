@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Literal
 
 from ..ast import (
@@ -49,6 +49,7 @@ from ..ast import (
     Text,
     UrlLink,
 )
+from ..frozen import frozen
 
 # JavaScript's `\s`: what counts as whitespace for indentation, separators and hashtags.
 JS_WHITESPACE = "\t\n\v\f\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -103,7 +104,7 @@ Search = Callable[[str, int, int], re.Match[str] | None]
 Resume = Callable[[str, re.Match[str], int], int]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Opened:
     """A pattern searched opener by opener. `opener` matches where every match of `pattern`
     starts (and maybe elsewhere); after an attempt at an opener fails, `resume` gives a
@@ -121,7 +122,7 @@ class Opened:
     always: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Searches:
     """How to search for one pattern in a segment with many `[`, and with a few."""
 
@@ -154,6 +155,9 @@ def _search_from_openers(spec: Opened, pattern: re.Pattern[str]) -> Search:
     return search
 
 
+# Compiled when a parse first tries them: most pages need few of the rules, and compiling
+# them all took longer than converting a page.
+@cache
 def _compile(spec: str | Opened) -> tuple[re.Pattern[str], Searches]:
     """A pattern and how to search for it."""
     if isinstance(spec, str):
@@ -200,16 +204,15 @@ def _past_label(segment: str, opened: re.Match[str], end: int) -> int:
     return label
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class InlineRule:
-    """One syntax. `patterns` are tried in order, each found by its search in `searches`;
-    the reference ones replace them when the reference parser's bugs are reproduced."""
+    """One syntax. `patterns` (written as `sources`) are tried in order, each found by its
+    search in `searches`; the reference ones replace them when the reference parser's bugs
+    are reproduced."""
 
     name: str
-    patterns: tuple[re.Pattern[str], ...]
-    searches: tuple[Searches, ...]
-    reference_patterns: tuple[re.Pattern[str], ...]
-    reference_searches: tuple[Searches, ...]
+    sources: tuple[str | Opened, ...]
+    reference_sources: tuple[str | Opened, ...]
     build: Build
     on_nested: bool
     on_quoted: bool
@@ -218,6 +221,22 @@ class InlineRule:
     starts: str
     # Substrings every match contains: where one is missing the search is skipped.
     triggers: tuple[str, ...]
+
+    @property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(source)[0] for source in self.sources)
+
+    @property
+    def searches(self) -> tuple[Searches, ...]:
+        return tuple(_compile(source)[1] for source in self.sources)
+
+    @property
+    def reference_patterns(self) -> tuple[re.Pattern[str], ...]:
+        return tuple(_compile(source)[0] for source in self.reference_sources)
+
+    @property
+    def reference_searches(self) -> tuple[Searches, ...]:
+        return tuple(_compile(source)[1] for source in self.reference_sources)
 
 
 RULES: list[InlineRule] = []
@@ -236,17 +255,11 @@ def rule(
     """Register the decorated builder as the next rule in precedence order."""
 
     def register(build: Build) -> Build:
-        compiled = tuple(_compile(p) for p in patterns)
-        reference_compiled = (
-            compiled if reference is None else tuple(_compile(p) for p in reference)
-        )
         RULES.append(
             InlineRule(
                 name=name,
-                patterns=tuple(pattern for pattern, _ in compiled),
-                searches=tuple(search for _, search in compiled),
-                reference_patterns=tuple(pattern for pattern, _ in reference_compiled),
-                reference_searches=tuple(search for _, search in reference_compiled),
+                sources=patterns,
+                reference_sources=patterns if reference is None else reference,
                 build=build,
                 on_nested=on_nested,
                 on_quoted=on_quoted,
@@ -621,53 +634,56 @@ def hash_tag(match: re.Match[str], context: int) -> list[Inline]:
 rule("hashTagAfterSpace", f"{_S}#{_NS}+", on_nested=True, on_quoted=True, triggers=("#",))(hash_tag)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Entry:
+    """One pattern of a context's plan, as the parse tries it."""
+
     index: int
     # `pattern.match` for an anchored pattern, `pattern.search` for the others; called with
     # the segment and the piece's bounds in it.
     find: Callable[[str, int, int], re.Match[str] | None]
     build: Build
     as_text: bool  # a table cell: the match becomes text
-    starts: str
-    needs: int  # the trigger bits (see _trigger_bits) of the substrings every match contains
 
 
-_PLANS: dict[int, tuple[_Entry, ...]] = {}
+# Per context: the patterns that apply, in precedence order, each with its rule and the
+# trigger bits (see _trigger_bits) of the substrings every match of the rule contains; and
+# the entries made of them, by context and index.
+_PLANS: dict[int, tuple[tuple[str | Opened, InlineRule, int], ...]] = {}
+_ENTRIES: dict[tuple[int, int], _Entry] = {}
 
 
-def _plan(context: int) -> tuple[_Entry, ...]:
-    """The patterns that apply in one context, in precedence order."""
+def _plan(context: int) -> tuple[tuple[str | Opened, InlineRule, int], ...]:
+    """The patterns that apply in one context, in precedence order (not compiled yet)."""
     plan = _PLANS.get(context)
     if plan is None:
         nested = bool(context & NESTED)
         quoted = bool(context & QUOTED)
-        table = bool(context & TABLE)
         reference = bool(context & REFERENCE_BUGS)
-        many = bool(context & _MANY_OPENERS)
-        patterns = [
-            (pattern, search, r)
+        plan = tuple(
+            (source, r, _bits(r.triggers))
             for r in RULES
             if (r.on_nested or not nested) and (r.on_quoted or not quoted)
-            for pattern, search in zip(
-                r.reference_patterns if reference else r.patterns,
-                r.reference_searches if reference else r.searches,
-                strict=True,
-            )
-        ]
-        plan = tuple(
-            _Entry(
-                index,
-                pattern.match if r.starts else search.many if many else search.few,
-                r.build,
-                table and not r.in_table,
-                r.starts,
-                _bits(r.triggers),
-            )
-            for index, (pattern, search, r) in enumerate(patterns)
+            for source in (r.reference_sources if reference else r.sources)
         )
         _PLANS[context] = plan
     return plan
+
+
+def _entry(context: int, index: int) -> _Entry:
+    """The entry of the plan's `index`th pattern, compiled."""
+    entry = _ENTRIES.get((context, index))
+    if entry is None:
+        source, r, _ = _plan(context)[index]
+        pattern, search = _compile(source)
+        entry = _Entry(
+            index,
+            pattern.match if r.starts else search.many if context & _MANY_OPENERS else search.few,
+            r.build,
+            bool(context & TABLE) and not r.in_table,
+        )
+        _ENTRIES[(context, index)] = entry
+    return entry
 
 
 # Substrings whose presence decides which patterns are worth searching for in a piece.
@@ -716,10 +732,10 @@ def _candidates(context: int, key: int) -> tuple[_Entry, ...]:
     start = (key >> 3) & 63
     bits = key >> 9
     candidates = tuple(
-        entry
-        for entry in _plan(context)
-        if entry.needs & bits == entry.needs
-        and (bool(first) and first in entry.starts if entry.starts else entry.index >= start)
+        _entry(context, index)
+        for index, (_, r, needs) in enumerate(_plan(context))
+        if needs & bits == needs
+        and (bool(first) and first in r.starts if r.starts else index >= start)
     )
     _CANDIDATES.setdefault(context, {})[key] = candidates
     return candidates
@@ -815,10 +831,20 @@ _ONLY_PAIRS = re.compile(
     r"(?![>?$%0-9#])[^\[\]`#]*(?:\[(?!\$ )[^\[\]`#]*\](?![>?$%0-9#])[^\[\]`#]*)*"
 )
 _PAIR = re.compile(r"\[([^\[\]]*)\]")
-# The pair rules' patterns in precedence order, as tried on a pair that may be of any of them.
-_PAIR_PATTERNS: tuple[tuple[Callable[[str, int, int], re.Match[str] | None], Build], ...] = tuple(
-    (pattern.fullmatch, r.build) for r in RULES if r.name in _PAIR_RULES for pattern in r.patterns
-)
+
+
+@cache
+def _pair_patterns() -> tuple[tuple[Callable[[str, int, int], re.Match[str] | None], Build], ...]:
+    """The pair rules' patterns in precedence order, as tried on a pair that may be of any of
+    them."""
+    return tuple(
+        (pattern.fullmatch, r.build)
+        for r in RULES
+        if r.name in _PAIR_RULES
+        for pattern in r.patterns
+    )
+
+
 # What a pair may start with for blank (whitespace) and decoration (its marks).
 _BLANK_OR_DECORATION_START = frozenset(JS_WHITESPACE_CHARACTERS + "!\"#%&'()*+,-./{|}<>_~")
 
@@ -872,7 +898,7 @@ def _parse_pairs(segment: str) -> list[Inline]:
 
 def _pair_nodes(segment: str, begin: int, end: int) -> list[Inline] | None:
     """The nodes of the first pair rule whose pattern matches exactly `segment[begin:end]`."""
-    for fullmatch, build in _PAIR_PATTERNS:
+    for fullmatch, build in _pair_patterns():
         found = fullmatch(segment, begin, end)
         if found is not None:
             return build(found, LINE)
