@@ -5,6 +5,7 @@ names. docs/architecture.md draws the same graph."""
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from graphlib import TopologicalSorter
@@ -293,3 +294,49 @@ def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None
     before, after, rules = map(int, result.stdout.split())
     assert before == 0
     assert 0 < after < rules
+
+
+# What an export converted into a vault must not import: the modules of the other jobs on
+# whole sets (reading a vault, writing pages or an import, syncing a page) and their readers.
+EXPORT_TO_VAULT_LEAVES_OUT = {
+    "mistune",
+    "scrapconv.markdown.reader",
+    "scrapconv.markdown.scrapbox_form",
+    "scrapconv.project.note_index",
+    "scrapconv.project.sb_folder",
+    "scrapconv.project.sync",
+    "scrapconv.project.vault_flavor",
+    "scrapconv.project.vault_import",
+    "scrapconv.project.vault_project",
+    "scrapconv.scrapbox.report",
+}
+
+
+def test_an_export_into_a_vault_imports_only_the_jobs_it_runs(tmp_path: Path) -> None:
+    export = {"name": "p", "pages": [{"title": "A", "lines": ["A", "[B] text"]}]}
+    (tmp_path / "p.json").write_text(json.dumps(export), encoding="utf-8")
+    _, modules = _command_modules(
+        tmp_path, "convert", "p.json", "-o", "vault", "--to", "obsidian", "-q"
+    )
+    assert (tmp_path / "vault" / "A.md").read_text(encoding="utf-8").endswith("[[B]] text\n")
+    assert {"scrapconv.project.export", "scrapconv.project.vault"} <= modules
+    assert sorted(modules & EXPORT_TO_VAULT_LEAVES_OUT) == []
+
+
+def test_the_project_package_gives_each_public_name_from_its_module() -> None:
+    script = (
+        "import sys, scrapconv.project as project\n"
+        "loaded = [m for m in sys.modules if m.startswith('scrapconv.project.')]\n"
+        "missing = [name for name in project.__all__ if getattr(project, name, None) is None]\n"
+        "print(len(loaded), sorted(project.__all__) == sorted(project._MODULE_OF), *missing)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        env={"PYTHONPATH": str(SOURCE)},
+        text=True,
+        check=True,
+    )
+    # Importing the package imports none of its modules; every name it lists is there, and
+    # it lists every name it gives.
+    assert result.stdout.split() == ["0", "True"]

@@ -19,50 +19,143 @@ kept beside Scrapbox-notation pages. One module per job:
   (`sync_targets`).
 
 Files are written whole or not at all, by `scrapconv.files`. This package re-exports the public
-names of its modules.
+names of its modules, each module imported when a name of it is first used.
 """
 
 from __future__ import annotations
 
-from ..files import FileChange, compare_file, write_change
-from .export import (
-    Export,
-    ExportError,
-    ExportPage,
-    ImportPage,
-    ImportResult,
-    import_bytes,
-    iso_time,
-    read_export,
-)
-from .incremental import FullRun, KeepReason, KeptFile
-from .pages import PageOptions, VaultNote, convert_page, vault_notes
-from .sb_folder import (
-    PagesFolder,
-    PagesFolderError,
-    PagesResult,
-    check_pages,
-    export_import,
-    export_to_pages,
-    is_pages_folder,
-    pages_import,
-    read_pages_folder,
-)
-from .sync import (
-    SCRAPBOX_EXTENSIONS,
-    PageSync,
-    SyncError,
-    SyncOptions,
-    SyncTarget,
-    note_path,
-    sync_page,
-    sync_targets,
-)
-from .vault import VaultCheck, VaultResult, VaultRun, check_vault, export_to_vault
-from .vault_flavor import FlavorError, FlavorFolder, check_flavor, flavor_folder, write_flavor
-from .vault_import import VaultError, vault_to_import, write_import
-from .vault_project import UnknownProjectError, told_project
-from .workers import default_jobs
+import importlib
+
+# Not `typing.TYPE_CHECKING`: this package need not import `typing`.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..files import FileChange, compare_file, write_change
+    from .export import (
+        Export,
+        ExportError,
+        ExportPage,
+        ImportPage,
+        ImportResult,
+        import_bytes,
+        iso_time,
+        read_export,
+    )
+    from .incremental import FullRun, KeepReason, KeptFile
+    from .pages import PageOptions, VaultNote, convert_page, vault_notes
+    from .sb_folder import (
+        PagesFolder,
+        PagesFolderError,
+        PagesResult,
+        check_pages,
+        export_import,
+        export_to_pages,
+        is_pages_folder,
+        pages_import,
+        read_pages_folder,
+    )
+    from .sync import (
+        SCRAPBOX_EXTENSIONS,
+        PageSync,
+        SyncError,
+        SyncOptions,
+        SyncTarget,
+        note_path,
+        sync_page,
+        sync_targets,
+    )
+    from .vault import VaultCheck, VaultResult, VaultRun, check_vault, export_to_vault
+    from .vault_flavor import FlavorError, FlavorFolder, check_flavor, flavor_folder, write_flavor
+    from .vault_import import VaultError, vault_to_import, write_import
+    from .vault_project import UnknownProjectError, told_project
+    from .workers import default_jobs
+
+# Where each name comes from: a module is imported when a name of it is first used, so that
+# a command imports only the jobs it runs (an export into a vault reads no vault, writes no
+# import and syncs no page).
+_MODULES = {
+    "..files": (
+        "FileChange",
+        "compare_file",
+        "write_change",
+    ),
+    ".export": (
+        "Export",
+        "ExportError",
+        "ExportPage",
+        "ImportPage",
+        "ImportResult",
+        "import_bytes",
+        "iso_time",
+        "read_export",
+    ),
+    ".incremental": (
+        "FullRun",
+        "KeepReason",
+        "KeptFile",
+    ),
+    ".pages": (
+        "PageOptions",
+        "VaultNote",
+        "convert_page",
+        "vault_notes",
+    ),
+    ".sb_folder": (
+        "PagesFolder",
+        "PagesFolderError",
+        "PagesResult",
+        "check_pages",
+        "export_import",
+        "export_to_pages",
+        "is_pages_folder",
+        "pages_import",
+        "read_pages_folder",
+    ),
+    ".sync": (
+        "SCRAPBOX_EXTENSIONS",
+        "PageSync",
+        "SyncError",
+        "SyncOptions",
+        "SyncTarget",
+        "note_path",
+        "sync_page",
+        "sync_targets",
+    ),
+    ".vault": (
+        "VaultCheck",
+        "VaultResult",
+        "VaultRun",
+        "check_vault",
+        "export_to_vault",
+    ),
+    ".vault_flavor": (
+        "FlavorError",
+        "FlavorFolder",
+        "check_flavor",
+        "flavor_folder",
+        "write_flavor",
+    ),
+    ".vault_import": (
+        "VaultError",
+        "vault_to_import",
+        "write_import",
+    ),
+    ".vault_project": (
+        "UnknownProjectError",
+        "told_project",
+    ),
+    ".workers": ("default_jobs",),
+}
+_MODULE_OF = {name: module for module, names in _MODULES.items() for name in names}
+
+
+def __getattr__(name: str) -> object:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SCRAPBOX_EXTENSIONS",
