@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from scrapconv import cli
 from scrapconv.filenames import page_key
@@ -29,6 +31,7 @@ from scrapconv.project import (
     convert_page,
     default_jobs,
     export_to_vault,
+    iso_time,
     read_export,
     vault,
     workers,
@@ -140,6 +143,12 @@ def test_read_export() -> None:
 def test_a_page_without_lines_is_its_title_and_times_are_optional() -> None:
     data = b'\xef\xbb\xbf{"pages": [{"title": "T", "lines": []}]}'
     assert read_export(data, "x.json") == Export("", (ExportPage("T", "T"),))
+
+
+@given(st.integers(min_value=0, max_value=253402300799))
+def test_iso_time_is_the_utc_time_of_unix_seconds(seconds: int) -> None:
+    expected = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert iso_time(seconds) == expected
 
 
 def test_pages_read_whatever_other_fields_they_hold() -> None:

@@ -15,6 +15,7 @@ the start, `: ` and ` #` nowhere). Every other title goes through pyyaml.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from typing import TYPE_CHECKING
@@ -147,7 +148,7 @@ def _plain_fields(fields: dict[str, object]) -> str | None:
     `aliases`); else None."""
     lines: list[str] = []
     for key, value in fields.items():
-        if not _is_plain(key):
+        if not _is_plain_key(key):
             return None
         if isinstance(value, str):
             if not (_YAML_DATE.fullmatch(value) or _is_plain(value)):
@@ -166,6 +167,12 @@ def _plain_fields(fields: dict[str, object]) -> str | None:
 
 def _is_plain(text: str) -> bool:
     return _plain_title_line(text) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _is_plain_key(key: str) -> bool:
+    """`_is_plain` for a key: notes use few keys, each in many notes."""
+    return _is_plain(key)
 
 
 def _yaml_fields(fields: dict[str, object]) -> str:

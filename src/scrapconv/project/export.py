@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NoReturn
 
 from ..diagnostics import Diagnostic
@@ -30,7 +30,9 @@ __all__ = [
     "shown",
 ]
 
-# Unix seconds that datetime can show as a year of four digits.
+# An ISO 8601 time in UTC, from the fields of `time.gmtime`.
+_ISO_TIME = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z"
+# Unix seconds that are a year of four digits.
 _LATEST_TIME = 253402300799
 # Text no file can hold: a JSON export can hold `"\ud800"`.
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -275,7 +277,8 @@ def shown(title: str) -> str:
 
 def iso_time(seconds: int) -> str:
     """Unix seconds as an ISO 8601 date and time in UTC: `2021-01-06T12:34:56Z`."""
-    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # (Formatted from the C library's broken-down time: a datetime costs twice as much.)
+    return _ISO_TIME.format(*time.gmtime(seconds))
 
 
 @dataclass(frozen=True, slots=True)
