@@ -168,6 +168,7 @@ MALFORMED = [
     (b'{"pages": [\n{"title": "t",}]}', "x.json:2:15: not JSON"),
     (b"[]", "not a Scrapbox export: a list instead of an object"),
     (b'{"name": "p"}', 'not a Scrapbox export: no "pages" list'),
+    (b'{"title": "t", "lines": []}', 'not a Scrapbox export: no "pages" list'),
     (b'{"pages": {}}', 'not a Scrapbox export: an object as its "pages" list'),
     (b'{"name": 3, "pages": []}', '"name" is a number (3)'),
     (b'{"pages": [1]}', "page 0 is a number (1), not an object"),

@@ -87,6 +87,9 @@ def read_export(data: bytes, name: str) -> Export:
         # What json lets through: a number of more digits than Python turns into an int.
         raise ExportError(f"{name}: not a Scrapbox export: a number too long to read") from None
     del text
+    if isinstance(value, _PageObject):
+        # (An object with a title and lines, read as a page: it has no pages.)
+        raise ExportError(f'{name}: not a Scrapbox export: no "pages" list')
     if not isinstance(value, dict):
         raise ExportError(
             f"{name}: not a Scrapbox export: {_kind(value)} instead of an object with pages"
