@@ -277,13 +277,8 @@ def test_the_version_and_help_import_no_reader_or_writer(
     assert sorted(modules & ENTRY_LEAVES_OUT) == []
 
 
-def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None:
-    script = (
-        "from scrapconv.scrapbox import inline\n"
-        "before = inline._compile.cache_info().currsize\n"
-        "inline.parse_inline('[https://example.com a label] and `code`')\n"
-        "print(before, inline._compile.cache_info().currsize, len(inline.RULES))\n"
-    )
+def _printed_by(script: str) -> str:
+    """What a Python script prints, run alone with this package."""
     result = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,
@@ -291,7 +286,17 @@ def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None
         text=True,
         check=True,
     )
-    before, after, rules = map(int, result.stdout.split())
+    return result.stdout
+
+
+def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None:
+    script = (
+        "from scrapconv.scrapbox import inline\n"
+        "before = inline._compile.cache_info().currsize\n"
+        "inline.parse_inline('[https://example.com a label] and `code`')\n"
+        "print(before, inline._compile.cache_info().currsize, len(inline.RULES))\n"
+    )
+    before, after, rules = map(int, _printed_by(script).split())
     assert before == 0
     assert 0 < after < rules
 
@@ -330,13 +335,6 @@ def test_the_project_package_gives_each_public_name_from_its_module() -> None:
         "missing = [name for name in project.__all__ if getattr(project, name, None) is None]\n"
         "print(len(loaded), sorted(project.__all__) == sorted(project._MODULE_OF), *missing)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        env={"PYTHONPATH": str(SOURCE)},
-        text=True,
-        check=True,
-    )
     # Importing the package imports none of its modules; every name it lists is there, and
     # it lists every name it gives.
-    assert result.stdout.split() == ["0", "True"]
+    assert _printed_by(script).split() == ["0", "True"]
