@@ -25,7 +25,7 @@ from ..markdown import write_markdown
 from ..markdown.options import MarkdownOptions
 from ..scrapbox.reader import read_scrapbox
 from .export import Export, ExportPage, iso_time, shown
-from .memory import MANY_PAGES, give_back_large_blocks
+from .workers import in_order
 
 __all__ = [
     "NOTE_EXTENSION",
@@ -211,23 +211,8 @@ def converted_notes(
 ) -> Generator[VaultNote, None, None]:
     """The notes of `pages` (some or all of an export's), in their order, converted here or in
     `jobs` worker processes (see `vault_notes`)."""
-    if len(pages) >= MANY_PAGES:
-        give_back_large_blocks()
-    workers = 1
-    if jobs != 1:
-        # Imported here: a run with one job starts no process.
-        from .workers import worker_count
-
-        workers = worker_count(len(pages), jobs)
-    if workers <= 1:
-        for page in pages:
-            filename, text, diagnostics = convert_page(page, options)
-            yield VaultNote(filename, text, page.updated, tuple(diagnostics))
-        return
-    from .workers import run_in_workers
-
     shared = (options.markdown, dict(options.files), dict(options.renamed))
-    converted = run_in_workers(_convert_in_worker, pages, shared, workers)
+    converted = in_order(_convert_in_worker, pages, shared, jobs)
     with contextlib.closing(converted):
         for page, (filename, text, diagnostics) in zip(pages, converted, strict=True):
             yield VaultNote(filename, text, page.updated, tuple(diagnostics))
@@ -236,7 +221,7 @@ def converted_notes(
 def _convert_in_worker(
     page: ExportPage, shared: tuple[MarkdownOptions, dict[str, str], dict[str, str]]
 ) -> tuple[str, str, list[Diagnostic]]:
-    """`convert_page` in a worker process, whose options come as picklable parts."""
+    """`convert_page` with its options as picklable parts (for worker processes)."""
     markdown, files, renamed = shared
     options = PageOptions(markdown, MappingProxyType(files), MappingProxyType(renamed))
     return convert_page(page, options)

@@ -46,8 +46,8 @@ from .incremental import (
     fingerprint,
     written_entry,
 )
-from .memory import MANY_PAGES, give_back_large_blocks
 from .pages import NOTE_EXTENSION, PageOptions, convert_page, converted_notes, page_options
+from .workers import in_order
 
 __all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
 
@@ -248,22 +248,7 @@ def _written_notes(task: _NoteWrites, jobs: int | None) -> Generator[_WrittenNot
     """Each page of `task` converted and its note written, in the pages' order: here, or in
     worker processes when there are pages enough (`worker_count`). The notes are the same
     either way; only the process that writes them differs."""
-    indexes = range(len(task.pages))
-    if len(indexes) >= MANY_PAGES:
-        give_back_large_blocks()
-    workers = 1
-    if jobs != 1:
-        # Imported here: a run with one job starts no process.
-        from .workers import worker_count
-
-        workers = worker_count(len(indexes), jobs)
-    if workers <= 1:
-        for index in indexes:
-            yield _write_note(index, task)
-        return
-    from .workers import run_in_workers
-
-    yield from run_in_workers(_write_note, indexes, task, workers)
+    return in_order(_write_note, range(len(task.pages)), task, jobs)
 
 
 def _write_note(index: int, task: _NoteWrites) -> _WrittenNote:

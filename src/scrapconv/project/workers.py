@@ -22,6 +22,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..files import interrupts_held
+from .memory import MANY_PAGES, give_back_large_blocks
 
 if TYPE_CHECKING:
     # (Imported where workers start: `default_jobs`, `worker_count` and a run that starts
@@ -29,7 +30,13 @@ if TYPE_CHECKING:
     import multiprocessing
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["MIN_PAGES_PER_WORKER", "default_jobs", "run_in_workers", "worker_count"]
+__all__ = [
+    "MIN_PAGES_PER_WORKER",
+    "default_jobs",
+    "in_order",
+    "run_in_workers",
+    "worker_count",
+]
 
 Item = TypeVar("Item")
 Shared = TypeVar("Shared")
@@ -70,6 +77,26 @@ def worker_count(items: int, jobs: int | None) -> int:
         return 1
     wanted = default_jobs() if jobs is None else jobs
     return max(1, min(wanted, items // MIN_PAGES_PER_WORKER))
+
+
+def in_order(
+    function: Callable[[Item, Shared], Result],
+    items: Sequence[Item],
+    shared: Shared,
+    jobs: int | None,
+) -> Generator[Result, None, None]:
+    """`function(item, shared)` for every item, the results in the items' order: in this
+    process alone, or in worker processes too when there are items enough for them
+    (`worker_count`; `jobs` None: one per CPU). The results are the same either way; a run
+    over many items gives large blocks back to the system once freed (`memory`)."""
+    if len(items) >= MANY_PAGES:
+        give_back_large_blocks()
+    workers = worker_count(len(items), jobs)
+    if workers <= 1:
+        for item in items:
+            yield function(item, shared)
+        return
+    yield from run_in_workers(function, items, shared, workers)
 
 
 def _context() -> multiprocessing.context.BaseContext:
