@@ -139,23 +139,11 @@ class IncrementalRun:
         self._present = _plain_entries(folder)
         converted: list[ExportPage] = []
         unconverted: list[str] = []
-        entries = self._recorded.files if self._recorded is not None else {}
         for page, name in zip(export.pages, self._filenames, strict=True):
-            # The common case first, without a call: the page's title and time are those
-            # recorded for its note, which is there.
-            entry = entries.get(name)
-            if (
-                entry is not None
-                and page.updated is not None
-                and entry.updated == page.updated
-                and entry.title == page.title
-                and entry.source is not None
-                and not force
-                and name in self._present
-            ) or not self._needs_conversion(page, name):
-                unconverted.append(name)
-            else:
+            if self._needs_conversion(page, name):
                 converted.append(page)
+            else:
+                unconverted.append(name)
         self.pages = tuple(converted)
         self.unconverted = tuple(unconverted)
 
