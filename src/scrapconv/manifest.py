@@ -38,10 +38,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring as _string
-from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
@@ -192,43 +190,24 @@ def titles_digest(titles: Iterable[str]) -> str:
 
 def manifest_bytes(manifest: Manifest) -> bytes:
     """The manifest file: UTF-8 JSON, keys sorted, one file and one name a line, with a final
-    newline. (Written here a column at a time, in C as far as it goes: json writes no such
-    layout, and with an indent it encodes in Python, several times slower.)"""
-    names = sorted(manifest.files)
-    entries = list(map(manifest.files.__getitem__, names))
-    columns = (
-        map(_string, names),
-        map(_string, map(_TITLE, entries)),
-        _json_or_null(list(map(_UPDATED, entries)), str),
-        _json_or_null(list(map(_SOURCE, entries)), _string),
-        map(_string, map(_WRITTEN, entries)),
-    )
-    rows = list(map("    [{}, {}, {}, {}, {}]".format, *columns))
+    newline. (Each line written by json's encoder, in C: json writes no such layout itself,
+    and with an indent it encodes in Python, several times slower.)"""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    rows = [
+        f"    {encode([name, entry.title, entry.updated, entry.source, entry.written])}"
+        for name, entry in sorted(manifest.files.items())
+    ]
     names_line = ""
     if manifest.names is not None:
-        titles = sorted(manifest.names)
-        written = map(_string, map(manifest.names.__getitem__, titles))
-        pairs = list(map("    {}: {}".format, map(_string, titles), written))
+        pairs = [
+            f"    {encode(title)}: {encode(name)}" for title, name in sorted(manifest.names.items())
+        ]
         names_line = f'  "names": {_listed(pairs, "{", "}")},\n'
     text = (
         f'{{\n  "files": {_listed(rows, "[", "]")},\n  "format": {_FORMAT},\n{names_line}'
-        f'  "settings": {_string(manifest.settings)},\n  "titles": {_string(manifest.titles)}\n}}\n'
+        f'  "settings": {encode(manifest.settings)},\n  "titles": {encode(manifest.titles)}\n}}\n'
     )
     return text.encode("utf-8", "surrogatepass")
-
-
-_TITLE = attrgetter("title")
-_UPDATED = attrgetter("updated")
-_SOURCE = attrgetter("source")
-_WRITTEN = attrgetter("written")
-_NULL: dict[object, str] = {None: "null"}
-_EMPTY: dict[object, object] = {None: ""}
-
-
-def _json_or_null(values: list[Any], write: Callable[[Any], str]) -> Iterator[str]:
-    """Each value written as JSON by `write`, or `null`. (Looked up, not tested, to stay in
-    C: None is given to `write` as "", and its text then replaced.)"""
-    return map(_NULL.get, values, map(write, map(_EMPTY.get, values, values)))
 
 
 def _listed(items: list[str], start: str, end: str) -> str:
