@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrapconv.scrapbox.inline import _ANCHOR_CLASS, _BREAK_BEFORE_END, RULES
+from scrapconv.scrapbox.inline import _ANCHOR_CLASS, _BREAK_BEFORE_END, RULES, _compile
 
 GYAZO_ID = "0123456789abcdef" * 2
 FRAGMENTS = (
@@ -99,10 +99,7 @@ SEARCHED = [
     (rule.name, pattern, search)
     for rule in RULES
     if not rule.starts
-    for pattern, searches in (
-        *zip(rule.patterns, rule.searches, strict=True),
-        *zip(rule.reference_patterns, rule.reference_searches, strict=True),
-    )
+    for pattern, searches in map(_compile, (*rule.sources, *rule.reference_sources))
     for search in (searches.many, searches.few)
 ]
 # The anchored patterns that end in `.*$`.
@@ -110,7 +107,7 @@ RUNNING_TO_THE_END = [
     (rule.name, pattern)
     for rule in RULES
     if rule.starts and all(_ANCHOR_CLASS[character] > 1 for character in rule.starts)
-    for pattern in (*rule.patterns, *rule.reference_patterns)
+    for pattern, _ in map(_compile, (*rule.sources, *rule.reference_sources))
 ]
 
 

@@ -224,19 +224,8 @@ class InlineRule:
 
     @property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
+        """The patterns, compiled (those a parse has not tried yet, now)."""
         return tuple(_compile(source)[0] for source in self.sources)
-
-    @property
-    def searches(self) -> tuple[Searches, ...]:
-        return tuple(_compile(source)[1] for source in self.sources)
-
-    @property
-    def reference_patterns(self) -> tuple[re.Pattern[str], ...]:
-        return tuple(_compile(source)[0] for source in self.reference_sources)
-
-    @property
-    def reference_searches(self) -> tuple[Searches, ...]:
-        return tuple(_compile(source)[1] for source in self.reference_sources)
 
 
 RULES: list[InlineRule] = []
