@@ -65,6 +65,52 @@ def test_titles_with_indicators_are_what_pyyaml_writes(title: str) -> None:
     assert _loaded_title(written) == title
 
 
+# Titles that YAML 1.1 may read as numbers, dates, booleans or null, and their neighbours.
+_TYPED_TITLES = st.lists(
+    st.sampled_from([*"0123456789+-._:eExXbBoO~<=TtZ ", "inf", "nan", "yes", "Null"]), max_size=10
+).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TYPED_TITLES)
+@example("42 Tokyo")
+@example("1000")
+@example("1_000")
+@example("._")
+@example(".5_")
+@example("0x1F")
+@example("0o17")
+@example("017")
+@example("08")
+@example("1:20")
+@example("190:20:30.15")
+@example(".inf")
+@example("-.Inf")
+@example(".NaN")
+@example("<<")
+@example("=")
+@example("~")
+@example("NULL")
+@example("yEs")
+@example("2020-01-16 12:00:00")
+@example("2001-12-14t21:59:43.10-05:00")
+@example("---x")
+@example("...")
+@example("- a")
+@example("-a")
+@example("? a")
+@example("?a")
+@example(":a")
+@example("a\u3000b")
+@example("a  b")
+@example("\xa0")
+@example("")
+def test_typed_titles_are_what_pyyaml_writes(title: str) -> None:
+    written = front_matter(title)
+    assert written == _pyyaml(title)
+    assert _loaded_title(written) == title
+
+
 def test_every_corpus_title_loads_back() -> None:
     require_corpus()
     for export in SCRAPBOX_EXPORTS:

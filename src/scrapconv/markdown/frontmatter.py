@@ -4,13 +4,12 @@ A front matter is read only if expanding its aliases adds few values and nests t
 deep, so that a few hundred bytes of aliases to aliases (a "billion laughs") or an alias to
 itself is refused, instead of taking minutes and gigabytes or never ending.
 
-The output is what pyyaml's safe dumper writes. Dumping takes tens of microseconds a page,
-which dominates the conversion of an export, so a title that is certainly a plain YAML scalar
-is written directly: one that no YAML type (a number, a boolean, a date, null) can match,
-because it has a non-ASCII character, starts with a letter and is no keyword, with a digit and
-holds a `/`, or with a character no type starts with (`(`, `/`, `_`, …), and that holds no
-character YAML treats specially where it stands (an indicator such as `?`, `'` or `!` only at
-the start, `: ` and ` #` nowhere). Every other title goes through pyyaml.
+The output is what pyyaml's safe dumper writes (`allow_unicode`, no line width). Importing
+pyyaml and dumping take longer than converting most pages, so a text of one line of printable
+characters (nearly every title) is written directly, as pyyaml writes it: plain, where no
+indicator stands where YAML reads it as one (`#`, `!`, `[`, `@`, … at the start, `: ` or ` #`
+anywhere, a space at either end) and YAML 1.1 reads the text as no other type (number,
+boolean, null, date), else in single quotes. Every other value goes through pyyaml.
 """
 
 from __future__ import annotations
@@ -25,63 +24,37 @@ from ..ast import MetaValue, Property
 if TYPE_CHECKING:
     import yaml
 
-# Characters no YAML type's plain form starts with, and no indicator is.
-_UNTYPED_STARTS = frozenset("()/;$^_")
-# Plain scalars that YAML 1.1 reads as booleans or null.
-_KEYWORDS = re.compile(r"yes|no|true|false|on|off|null", re.IGNORECASE)
-# Non-ASCII spaces and breaks: pyyaml quotes or folds a scalar holding them.
-_UNICODE_SPACES = frozenset("\u1680\u2028\u2029\u202f\u205f\u3000\ufeff") | frozenset(
-    chr(code) for code in range(0x2000, 0x200B)
+# Text of one line that YAML may show as it is: no control character, line break, byte order
+# mark or noncharacter, which pyyaml writes in double quotes, and no tab.
+_PRINTABLE_LINE = re.compile(
+    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*"
 )
-# The non-ASCII characters pyyaml writes unquoted with allow_unicode, as code point ranges.
-_PLAIN_UNICODE_RANGES = ((0xA1, 0xD7FF), (0xE000, 0xFFFD), (0x10000, 0x10FFFE))
-
-
-def _text_ranges(ranges: tuple[tuple[int, int], ...], excluded: frozenset[str]) -> list[range]:
-    """The code points of `ranges` (inclusive) without `excluded`, as runs."""
-    cuts = sorted(ord(character) for character in excluded)
-    runs: list[range] = []
-    for low, high in ranges:
-        start = low
-        for cut in cuts:
-            if start <= cut <= high:
-                runs.append(range(start, cut))
-                start = cut + 1
-        runs.append(range(start, high + 1))
-    return [run for run in runs if run]
-
-
-def _other_characters(runs: list[range]) -> str:
-    """The body of a regex character class for every code point outside `runs`."""
-    parts: list[str] = []
-    start = 0
-    for run in sorted(runs, key=lambda run: run.start):
-        if start < run.start:
-            parts.append(f"\\U{start:08x}-\\U{run.start - 1:08x}")
-        start = max(start, run.stop)
-    if start <= sys.maxunicode:
-        parts.append(f"\\U{start:08x}-\\U{sys.maxunicode:08x}")
-    return "".join(parts)
-
-
-# The indicators that are text after the start of a scalar in block context (`?`, `,` and
-# brackets matter only in flow context; `:` and `#` but in `: ` and ` #`, and `:` at the end,
-# which `_plain_title_line` looks for).
-_INDICATORS = "?,[]{}'\"!&*|>%@`:#"
-# Characters that are text wherever they stand in a plain scalar (ASCII ones, and the plain
-# non-ASCII ones), and those indicators.
-_TEXT_RUNS = [
-    range(ord("0"), ord("9") + 1),
-    range(ord("A"), ord("Z") + 1),
-    range(ord("a"), ord("z") + 1),
-    *(range(ord(character), ord(character) + 1) for character in f" ._()/+=~;$^-{_INDICATORS}"),
-    *_text_ranges(_PLAIN_UNICODE_RANGES, _UNICODE_SPACES),
-]
-# A title that may be a plain scalar as far as its characters go: one of those, not an
-# indicator, first, then any of them. One match instead of a loop over the characters. The
-# class names the characters it does not hold: compiling a class takes a step for each of its
-# characters below U+10000, over 55,000 of the plain ones and about 2,000 of the others.
-_PLAIN_CHARACTERS = re.compile(f"(?![{re.escape(_INDICATORS)}])[^{_other_characters(_TEXT_RUNS)}]*")
+# Indicators that make a text's first character no plain scalar's.
+_START_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
+# YAML 1.1's plain forms of other types than text, as pyyaml resolves them: boolean, float,
+# integer, merge key, null, timestamp and value key. Only ASCII text can be one.
+_TYPED = re.compile(
+    r"""(?x)
+    yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+    | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+    | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    | [-+]?\.(?:inf|Inf|INF)
+    | \.(?:nan|NaN|NAN)
+    | [-+]?0b[0-1_]+
+    | [-+]?0[0-7_]+
+    | [-+]?(?:0|[1-9][0-9_]*)
+    | [-+]?0x[0-9a-fA-F_]+
+    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+    | <<
+    | ~|null|Null|NULL
+    | [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+    | [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+      (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
+    | =
+    """
+)
 
 
 def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
@@ -94,6 +67,8 @@ def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: st
     if title is None:
         return ""
     line = _plain_title_line(title)
+    if line is None and _PRINTABLE_LINE.fullmatch(title):
+        line = f"title: {_single_quoted(title)}\n"
     if line is None:
         import yaml  # imported here: most titles do not need it
 
@@ -108,28 +83,21 @@ def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: st
 
 
 def _plain_title_line(title: str) -> str | None:
-    """`title: TITLE` when pyyaml would write the title as a plain scalar, else None."""
-    if not title or title[0] in " -" or title[-1] == " ":
-        return None
-    if title.isascii() and not _plain_ascii_start(title):
-        return None
-    if _PLAIN_CHARACTERS.fullmatch(title) is None or "  " in title:
-        return None
-    if title[-1] == ":" or ": " in title or " #" in title:
-        return None
-    return f"title: {title}\n"
+    """`title: TITLE` when pyyaml writes the title as a plain scalar, else None."""
+    return f"title: {title}\n" if _is_plain(title) else None
 
 
-def _plain_ascii_start(title: str) -> bool:
-    """Whether no YAML type can match an ASCII title: it starts with a letter and is no
-    keyword, or it starts with a digit and holds a `/`, which no number, date or time does, or
-    with a character no YAML type starts with."""
-    first = title[0]
-    if first.isalpha():
-        return _KEYWORDS.fullmatch(title) is None
-    if first in _UNTYPED_STARTS:
-        return True
-    return first.isdigit() and "/" in title
+def _is_plain(text: str) -> bool:
+    """Whether pyyaml writes `text` as a plain scalar in block context."""
+    if not text or text[0] == " " or text[-1] == " " or text[0] in _START_INDICATORS:
+        return False
+    if text[0] in "?:-" and text[1:2] in ("", " "):
+        return False
+    if text.startswith(("---", "...")) or ": " in text or text[-1] == ":" or " #" in text:
+        return False
+    if _PRINTABLE_LINE.fullmatch(text) is None:
+        return False
+    return not text.isascii() or _TYPED.fullmatch(text) is None
 
 
 def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> str:
@@ -143,30 +111,41 @@ def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> 
 
 
 def _plain_fields(fields: dict[str, object]) -> str | None:
-    """The fields as pyyaml writes them, when every key and text is a plain scalar, every
-    date a timestamp and every list one of plain texts (an export's `created`, `updated` and
-    `aliases`); else None."""
+    """The fields as pyyaml writes them, when every key is a plain scalar, every date a
+    timestamp, and every text and every item of a list a scalar of one line that pyyaml writes
+    plain or in single quotes (an export's `created`, `updated` and `aliases`); else None."""
     lines: list[str] = []
     for key, value in fields.items():
         if not _is_plain_key(key):
             return None
         if isinstance(value, str):
-            if not (_YAML_DATE.fullmatch(value) or _is_plain(value)):
+            written = _field_scalar(value)
+            if written is None:
                 return None
-            lines.append(f"{key}: {value}\n")
-        elif (
-            isinstance(value, list)
-            and value
-            and all(isinstance(item, str) and _is_plain(item) for item in value)
-        ):
-            lines.append(f"{key}:\n" + "".join(f"- {item}\n" for item in value))
+            lines.append(f"{key}: {written}\n")
+        elif isinstance(value, list) and value:
+            items = [_field_scalar(item) if isinstance(item, str) else None for item in value]
+            if None in items:
+                return None
+            lines.append(f"{key}:\n" + "".join(f"- {item}\n" for item in items))
         else:
             return None
     return "".join(lines)
 
 
-def _is_plain(text: str) -> bool:
-    return _plain_title_line(text) is not None
+def _single_quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _field_scalar(text: str) -> str | None:
+    """`text` as `_yaml_fields` writes a text of one line: a date as a timestamp, other text
+    plain or in single quotes; None when pyyaml would write it otherwise (in double quotes,
+    or over several lines)."""
+    if _YAML_DATE.fullmatch(text) or _is_plain(text):
+        return text
+    if _PRINTABLE_LINE.fullmatch(text):
+        return _single_quoted(text)
+    return None
 
 
 @functools.lru_cache(maxsize=256)
