@@ -142,6 +142,20 @@ def default_options() -> MarkdownOptions:
     return MarkdownOptions()
 
 
+# Page links kept for one options object at a time (a whole export is written with one), and
+# at most this many.
+_MOST_PAGE_LINKS = 1 << 16
+_page_links_kept: tuple[MarkdownOptions | None, dict[tuple[str, str, str, bool], str]] = (None, {})
+
+
+def _page_links(options: MarkdownOptions) -> dict[tuple[str, str, str, bool], str]:
+    """The page links written with `options`, as `MarkdownWriter.page_links` keeps them."""
+    global _page_links_kept
+    if _page_links_kept[0] is not options:
+        _page_links_kept = (options, {})
+    return _page_links_kept[1]
+
+
 class MarkdownWriter:
     def __init__(self, options: MarkdownOptions) -> None:
         self.options = options
@@ -170,6 +184,9 @@ class MarkdownWriter:
         # What may follow the last character of a paragraph or quote line: a hard break in
         # the plain flavor.
         self.line_end = "" if self.obsidian else "\\"
+        # The Markdown of each page link written with these options, by target, section,
+        # alias and whether it stands in a table cell: a project links its pages many times.
+        self.page_links = _page_links(options)
 
     @contextlib.contextmanager
     def _inside(self, delimiters: str) -> Iterator[None]:
@@ -258,7 +275,8 @@ class MarkdownWriter:
                         out.lines.append(prefix + heading)
                     else:
                         self._top_level(out, "heading", heading)
-            self._report_control(block.line, out)
+            if self.left_out_control:
+                self._report_control(block.line, out)
         _keep_tags_inline(out)
         # Every line ends with a newline, as in any text file: the last one too, so that a
         # page that ends with an empty line keeps it.
@@ -332,7 +350,7 @@ class MarkdownWriter:
         # A numbered line at the top level is an item at depth 1.
         depth = len(line.indent) or 1
         spacing = line.spacing or " "
-        bullet = f"{line.bullet or '-'}{spacing}"
+        bullet = f"{line.bullet or '-'}{spacing}" if line.bullet or line.spacing else "- "
         if not children:
             # An empty item may follow an item at its depth, an empty line or a heading, but
             # cannot start a list right under text, which it would make a heading; and with
@@ -375,11 +393,18 @@ class MarkdownWriter:
             _report_rule_icon(first, line.line, out)  # type: ignore[arg-type]
         else:
             marker = bullet
-            text = self._inlines(children, line.line, out, closed=True)
+            if len(children) == 1 and isinstance(first, Text) and self.special(first.text) is None:
+                # A line of text alone with nothing to escape, the most common item.
+                text = first.text
+            else:
+                text = self._inlines(children, line.line, out, closed=True)
             if text[:1] in LINE_START_CHARACTERS:
                 text = escape_line_start(text, item=True)
         prefix, content = self._open_item(depth, marker, out, line.margin, line.opens, line.opened)
-        out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
+        if text and text != _EMPTY_ITEM:
+            out.lines.append(prefix + text)
+        else:
+            out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
         if text[:1] == "<" and _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
@@ -780,6 +805,9 @@ class MarkdownWriter:
                     continue
                 texts.append(len(parts))
                 append("")
+            elif cls is PageLink and not node.destination and not node.path:  # type: ignore[union-attr]
+                # The most common node after text: its link, as `_inline` writes it.
+                append(self._page_link(node.target, node.section, node.alias))  # type: ignore[union-attr]
             elif cls is UrlLink and node.form == "bare":  # type: ignore[union-attr]
                 texts.append(len(parts))
                 append("")
@@ -1135,6 +1163,23 @@ class MarkdownWriter:
         return link.replace("|", "\\|") if self.in_table else link
 
     def _page_link(self, target: str, section: str = "", alias: str = "") -> str:
+        key = (target, section, alias, self.in_table)
+        written = self.page_links.get(key)
+        if written is not None:
+            return written
+        # (Text with control characters, left out, is reported each time it is written.)
+        left_out_control = self.left_out_control
+        self.left_out_control = False
+        written = self._new_page_link(target, section, alias)
+        if self.left_out_control:
+            return written
+        self.left_out_control = left_out_control
+        if len(self.page_links) >= _MOST_PAGE_LINKS:
+            self.page_links.clear()
+        self.page_links[key] = written
+        return written
+
+    def _new_page_link(self, target: str, section: str, alias: str) -> str:
         if target.startswith("/"):
             if self.project_folders is not None:
                 vault_link = self._project_note_link(target, self.project_folders, alias)
