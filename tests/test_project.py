@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from scrapconv import cli
 from scrapconv.filenames import page_key
+from scrapconv.files import LOCK_NAME
 from scrapconv.markdown.options import MarkdownOptions
 from scrapconv.project import (
     Export,
@@ -422,6 +423,32 @@ def test_workers_started_otherwise_than_by_fork_write_the_same_vault(
     assert started == [3]
     assert vault_snapshot(folder) == vault_snapshot(forked)
     assert multiprocessing.active_children() == []
+
+
+def test_a_check_reads_the_notes_a_folder_holds_and_no_others(tmp_path: Path) -> None:
+    export = mixed_export()
+    written = export_to_vault(export, tmp_path / "vault", run=VaultRun(1))
+    every_note = [tmp_path / "vault" / name for name in written.files]
+    # Absent, empty, or holding only a run's lock: every note would be added.
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked" / LOCK_NAME).write_bytes(b"")
+    for folder in ("absent", "empty", "locked"):
+        changes = check_vault(export, tmp_path / folder, run=VaultRun(1)).changes
+        assert [(change.path.name, change.old) for change in changes] == [
+            (path.name, None) for path in every_note
+        ]
+        assert [change.new for change in changes] == [path.read_bytes() for path in every_note]
+    # One note edited, one removed, another file beside them: those two would change.
+    edited, removed = every_note[0], every_note[1]
+    edited.write_bytes(b"edited\n")
+    removed.unlink()
+    (tmp_path / "vault" / "other.txt").write_bytes(b"not a note")
+    changes = check_vault(export, tmp_path / "vault", run=VaultRun(1)).changes
+    assert [(change.path, change.old) for change in changes] == [
+        (edited, b"edited\n"),
+        (removed, None),
+    ]
 
 
 def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> None:

@@ -326,8 +326,7 @@ class _RunFiles:
     def __init__(self, folder: Path) -> None:
         self.added: list[Path] = []
         self._new_mode = new_file_mode()
-        with os.scandir(folder) as entries:
-            self._empty = all(entry.name == LOCK_NAME for entry in entries)
+        self._empty = _holds_nothing(folder)
 
     def prepare(self, path: Path) -> int:
         """The mode to write `path` with: that of the file it replaces, else a new file's
@@ -342,6 +341,15 @@ class _RunFiles:
     def write(self, path: Path, data: bytes, mtime: int | None) -> None:
         """Write a file atomically, with the permissions of the file it replaces."""
         write_atomically(path, data, mtime, self.prepare(path))
+
+
+def _holds_nothing(folder: Path) -> bool:
+    """Whether `folder` is absent or holds nothing but a run's lock."""
+    try:
+        with os.scandir(folder) as entries:
+            return all(entry.name == LOCK_NAME for entry in entries)
+    except FileNotFoundError:
+        return True
 
 
 @contextlib.contextmanager
@@ -431,10 +439,13 @@ def check_vault(
     options = page_options(export, markdown)
     changes: list[FileChange] = []
     diagnostics: list[tuple[str, Diagnostic]] = []
+    # (A folder that is not there yet, or empty, holds no note to read.)
+    empty = _holds_nothing(folder)
     notes = converted_notes(export.pages, options, jobs)
     with contextlib.closing(notes):
         for done, note in enumerate(notes, 1):
-            change = compare_file(folder / note.filename, note.text.encode("utf-8"))
+            path, data = folder / note.filename, note.text.encode("utf-8")
+            change = FileChange(path, None, data) if empty else compare_file(path, data)
             if change.changed:
                 changes.append(change)
             diagnostics.extend((note.filename, diagnostic) for diagnostic in note.diagnostics)
