@@ -142,20 +142,6 @@ def default_options() -> MarkdownOptions:
     return MarkdownOptions()
 
 
-# Page links kept for one options object at a time (a whole export is written with one), and
-# at most this many.
-_MOST_PAGE_LINKS = 1 << 16
-_page_links_kept: tuple[MarkdownOptions | None, dict[tuple[str, str, str, bool], str]] = (None, {})
-
-
-def _page_links(options: MarkdownOptions) -> dict[tuple[str, str, str, bool], str]:
-    """The page links written with `options`, as `MarkdownWriter.page_links` keeps them."""
-    global _page_links_kept
-    if _page_links_kept[0] is not options:
-        _page_links_kept = (options, {})
-    return _page_links_kept[1]
-
-
 class MarkdownWriter:
     def __init__(self, options: MarkdownOptions) -> None:
         self.options = options
@@ -184,9 +170,6 @@ class MarkdownWriter:
         # What may follow the last character of a paragraph or quote line: a hard break in
         # the plain flavor.
         self.line_end = "" if self.obsidian else "\\"
-        # The Markdown of each page link written with these options, by target, section,
-        # alias and whether it stands in a table cell: a project links its pages many times.
-        self.page_links = _page_links(options)
 
     @contextlib.contextmanager
     def _inside(self, delimiters: str) -> Iterator[None]:
@@ -1163,23 +1146,6 @@ class MarkdownWriter:
         return link.replace("|", "\\|") if self.in_table else link
 
     def _page_link(self, target: str, section: str = "", alias: str = "") -> str:
-        key = (target, section, alias, self.in_table)
-        written = self.page_links.get(key)
-        if written is not None:
-            return written
-        # (Text with control characters, left out, is reported each time it is written.)
-        left_out_control = self.left_out_control
-        self.left_out_control = False
-        written = self._new_page_link(target, section, alias)
-        if self.left_out_control:
-            return written
-        self.left_out_control = left_out_control
-        if len(self.page_links) >= _MOST_PAGE_LINKS:
-            self.page_links.clear()
-        self.page_links[key] = written
-        return written
-
-    def _new_page_link(self, target: str, section: str, alias: str) -> str:
         if target.startswith("/"):
             if self.project_folders is not None:
                 vault_link = self._project_note_link(target, self.project_folders, alias)
