@@ -155,7 +155,15 @@ def _is_plain_key(key: str) -> bool:
 
 
 def _yaml_fields(fields: dict[str, object]) -> str:
-    import yaml  # imported here: pages of a Scrapbox export have only a title
+    import yaml  # imported here: the fields of most notes are written without it
+
+    return yaml.dump(fields, Dumper=_dumper(), allow_unicode=True, sort_keys=False, width=2**30)
+
+
+@functools.cache
+def _dumper() -> type[yaml.SafeDumper]:
+    """pyyaml's safe dumper, writing a text that is a date as a timestamp (made once)."""
+    import yaml
 
     class Dumper(yaml.SafeDumper):
         pass
@@ -168,7 +176,7 @@ def _yaml_fields(fields: dict[str, object]) -> str:
         return dumper.represent_str(text)
 
     Dumper.add_representer(str, represent_text)
-    return yaml.dump(fields, Dumper=Dumper, allow_unicode=True, sort_keys=False, width=2**30)
+    return Dumper
 
 
 def _yaml_value(value: MetaValue) -> object:
