@@ -190,6 +190,7 @@ MALFORMED = [
     (b'{"pages": [{"title": "t", "lines": ["a\\nb"]}]}', "line 0: a line holding a line break"),
     (b'{"pages": [{"title": "t", "lines": ["t", "\\ud800"]}]}', "line 1: a lone surrogate"),
     (b'{"pages": [{"title": "\\udc00", "lines": []}]}', "the title holds a lone surrogate"),
+    (b'{"pages": [{"title": "t", "lines": ["t", "\\uD83D x"]}]}', "line 1: a lone surrogate"),
     (b'{"pages": [{"title": "t", "lines": [], "created": "x"}]}', '"created" is a string'),
     (b'{"pages": [{"title": "t", "lines": [], "updated": true}]}', '"updated" is a boolean'),
     (b'{"pages": [{"title": "t", "lines": [], "updated": -1}]}', '"updated" is -1'),
@@ -206,6 +207,13 @@ def test_malformed_exports(data: bytes, message: str) -> None:
     assert message in text
     assert text.startswith("x.json")
     assert "\n" not in text
+
+
+def test_surrogate_escapes_that_make_text_are_read() -> None:
+    # A pair of surrogate escapes is one character; an escaped backslash before `ud800` is text.
+    data = b'{"pages": [{"title": "\\ud83d\\ude00", "lines": ["\\ud83d\\ude00", "\\\\ud800"]}]}'
+    (page,) = read_export(data, "x.json").pages
+    assert (page.title, page.text) == ("\U0001f600", "\U0001f600\n\\ud800")
 
 
 # --- writing a vault -------------------------------------------------------------------------

@@ -36,6 +36,8 @@ _ISO_TIME = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z"
 _LATEST_TIME = 253402300799
 # Text no file can hold: a JSON export can hold `"\ud800"`.
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# The JSON escape of a surrogate, the only way UTF-8 text can hold one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class ExportError(ValueError):
@@ -77,6 +79,8 @@ def read_export(data: bytes, name: str) -> Export:
     # (Memory: the bytes, and below the text, up to four bytes a character, are not needed
     # once read.)
     del data
+    # (Most exports have no surrogate escape: no text of theirs need be searched for one.)
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
     try:
         value = json.loads(text.removeprefix("\ufeff"), object_pairs_hook=_page_object)
     except json.JSONDecodeError as error:
@@ -103,7 +107,9 @@ def read_export(data: bytes, name: str) -> Export:
         project = ""
     elif not isinstance(project, str):
         raise ExportError(f'{name}: "name" is {_kind(project)}, not the project\'s name')
-    read_pages = tuple(_read_page(page, index, name) for index, page in enumerate(pages))
+    read_pages = tuple(
+        _read_page(page, index, name, surrogates) for index, page in enumerate(pages)
+    )
     first_of_title: dict[str, int] = {}
     for index, page in enumerate(read_pages):
         earlier = first_of_title.setdefault(page.title, index)
@@ -154,7 +160,9 @@ def _as_page(value: dict[str, Any]) -> _PageObject | None:
     )
 
 
-def _read_page(page: object, index: int, name: str) -> ExportPage:
+def _read_page(page: object, index: int, name: str, surrogates: bool) -> ExportPage:
+    """Page `index` of the export `name`, checked; `surrogates` tells whether the export's
+    JSON may hold one."""
     if page.__class__ is _PageObject:
         assert isinstance(page, _PageObject)
         title, text, created, updated = page.title, page.text, page.created, page.updated
@@ -162,8 +170,7 @@ def _read_page(page: object, index: int, name: str) -> ExportPage:
             text is not None
             and _is_time(created)
             and _is_time(updated)
-            and not LONE_SURROGATE.search(title)
-            and not LONE_SURROGATE.search(text)
+            and not (surrogates and (LONE_SURROGATE.search(title) or LONE_SURROGATE.search(text)))
         ):
             # (Most pages: checked without the message any failed check would need.)
             return ExportPage(title, text, created, updated)  # type: ignore[arg-type]
