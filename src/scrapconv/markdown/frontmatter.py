@@ -25,36 +25,46 @@ if TYPE_CHECKING:
     import yaml
 
 # Text of one line that YAML may show as it is: no control character, line break, byte order
-# mark or noncharacter, which pyyaml writes in double quotes, and no tab.
+# mark or noncharacter, which pyyaml writes in double quotes, and no tab. (The class names the
+# characters it does not hold: compiling a class takes a step for each of its characters below
+# U+10000, some 2,000 of these and over 60,000 of the others.)
 _PRINTABLE_LINE = re.compile(
-    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010fffe]*"
+    "[^\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff\U0010ffff]*"
 )
 # Indicators that make a text's first character no plain scalar's.
 _START_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
-# YAML 1.1's plain forms of other types than text, as pyyaml resolves them: boolean, float,
-# integer, merge key, null, timestamp and value key. Only ASCII text can be one.
-_TYPED = re.compile(
-    r"""(?x)
-    yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
-    | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
-    | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
-    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
-    | [-+]?\.(?:inf|Inf|INF)
-    | \.(?:nan|NaN|NAN)
-    | [-+]?0b[0-1_]+
-    | [-+]?0[0-7_]+
-    | [-+]?(?:0|[1-9][0-9_]*)
-    | [-+]?0x[0-9a-fA-F_]+
-    | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
-    | <<
-    | ~|null|Null|NULL
-    | [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
-    | [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
-      (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
-      (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
-    | =
-    """
-)
+# What YAML 1.1's plain forms of other types than text start with: pyyaml tries a type's
+# pattern on a text only when it starts with one of the type's characters.
+_TYPED_STARTS = frozenset("-+0123456789.yYnNtTfFoO~<=")
+
+
+@functools.cache
+def _typed() -> re.Pattern[str]:
+    """YAML 1.1's plain forms of other types than text, as pyyaml resolves them: boolean,
+    float, integer, merge key, null, timestamp and value key (compiled when a title first
+    may be one). Only ASCII text can be one."""
+    return re.compile(
+        r"""(?x)
+        yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF
+        | [-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?
+        | \.[0-9][0-9_]*(?:[eE][-+][0-9]+)?
+        | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+        | [-+]?\.(?:inf|Inf|INF)
+        | \.(?:nan|NaN|NAN)
+        | [-+]?0b[0-1_]+
+        | [-+]?0[0-7_]+
+        | [-+]?(?:0|[1-9][0-9_]*)
+        | [-+]?0x[0-9a-fA-F_]+
+        | [-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+
+        | <<
+        | ~|null|Null|NULL
+        | [0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]
+        | [0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?
+          (?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?
+          (?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?
+        | =
+        """
+    )
 
 
 def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: str = "") -> str:
@@ -97,7 +107,7 @@ def _is_plain(text: str) -> bool:
         return False
     if _PRINTABLE_LINE.fullmatch(text) is None:
         return False
-    return not text.isascii() or _TYPED.fullmatch(text) is None
+    return not text.isascii() or text[0] not in _TYPED_STARTS or _typed().fullmatch(text) is None
 
 
 def _front_matter_with_fields(title: str | None, meta: tuple[Property, ...]) -> str:
