@@ -37,6 +37,7 @@ of them in sorted order. The result depends only on the set of titles, never on 
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 import unicodedata
@@ -372,9 +373,11 @@ def claim_suffixed(title: str, key: str, taken: set[str]) -> str:
         count += 1
 
 
-# What no file name can hold, though the reference pipeline's names would: NUL and the other
-# control characters, and lone surrogates.
-_UNFILEABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+@functools.cache
+def _unfileable() -> re.Pattern[str]:
+    """What no file name can hold, though the reference pipeline's names would: NUL and the
+    other control characters, and lone surrogates (compiled for the reference format only)."""
+    return re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def reference_filenames(titles: Iterable[str]) -> dict[str, tuple[str, str | None]]:
@@ -417,7 +420,7 @@ def reference_filenames(titles: Iterable[str]) -> dict[str, tuple[str, str | Non
 def _valid_reference_name(name: str) -> tuple[str, str | None]:
     """The pipeline's file name `name` made valid on every system, and why it was changed."""
     # (Dots and spaces before `.md` are no trouble: the name ends with `md`.)
-    valid = _UNFILEABLE.sub("-", name) or _EMPTY_NAME
+    valid = _unfileable().sub("-", name) or _EMPTY_NAME
     reason = "holds a character no file name can hold" if valid != name else None
     safe = _avoid_device_name(valid)
     if safe != valid:

@@ -76,10 +76,10 @@ def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: st
         return _front_matter_with_fields(title, meta)
     if title is None:
         return ""
-    line = _plain_title_line(title)
-    if line is None and _PRINTABLE_LINE.fullmatch(title):
-        line = f"title: {_single_quoted(title)}\n"
-    if line is None:
+    scalar = _text_scalar(title)
+    if scalar is not None:
+        line = f"title: {scalar}\n"
+    else:
         import yaml  # imported here: most titles do not need it
 
         if "\x85" in title:
@@ -90,11 +90,6 @@ def front_matter(title: str | None, meta: tuple[Property, ...] = (), written: st
         else:
             line = yaml.safe_dump({"title": title}, allow_unicode=True, width=2**30)
     return f"---\n{line}---\n"
-
-
-def _plain_title_line(title: str) -> str | None:
-    """`title: TITLE` when pyyaml writes the title as a plain scalar, else None."""
-    return f"title: {title}\n" if _is_plain(title) else None
 
 
 def _is_plain(text: str) -> bool:
@@ -143,19 +138,20 @@ def _plain_fields(fields: dict[str, object]) -> str | None:
     return "".join(lines)
 
 
-def _single_quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _text_scalar(text: str) -> str | None:
+    """`text` as pyyaml's safe dumper writes a text of one line: plain, or in single quotes;
+    None when it writes it otherwise (in double quotes, or over several lines)."""
+    if _is_plain(text):
+        return text
+    if _PRINTABLE_LINE.fullmatch(text):
+        return "'" + text.replace("'", "''") + "'"
+    return None
 
 
 def _field_scalar(text: str) -> str | None:
-    """`text` as `_yaml_fields` writes a text of one line: a date as a timestamp, other text
-    plain or in single quotes; None when pyyaml would write it otherwise (in double quotes,
-    or over several lines)."""
-    if _YAML_DATE.fullmatch(text) or _is_plain(text):
-        return text
-    if _PRINTABLE_LINE.fullmatch(text):
-        return _single_quoted(text)
-    return None
+    """`text` as `_yaml_fields` writes a text of one line: a date as a timestamp, other
+    text as `_text_scalar` gives it."""
+    return text if _YAML_DATE.fullmatch(text) else _text_scalar(text)
 
 
 @functools.lru_cache(maxsize=256)
