@@ -440,12 +440,13 @@ def strong(match: re.Match[str], context: int) -> list[Inline]:
 
 # --- 12. image ------------------------------------------------------------------------------
 _IMAGE_URL = f"https?://[^{JS_WHITESPACE}\\]]+{_IMAGE_EXT}{_IMAGE_QUERY}"
-# (Compiled, with the rules' patterns, when first needed: most pages hold no image.)
-_IS_IMAGE_URL = f"{_CASELESS}^{_IMAGE_URL}$"
+# A URL alone that is an image, by the patterns of the rules above (compiled, as theirs are,
+# when first needed: most pages hold no image).
+_WHOLE_IMAGE_URL = f"{_CASELESS}^{_IMAGE_URL}$"
 # Which part of `[a b]` is the image: the reference accepts only one-character Gyazo
 # subdomains here (and so swaps src and link for `img.gyazo.com`); scrapconv accepts any.
-_IS_GYAZO = r"^https?://(?:[0-9a-z-]+\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$"
-_IS_GYAZO_REFERENCE = r"^https?://(?:[0-9a-z-]\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$"
+_WHOLE_GYAZO_URL = r"^https?://(?:[0-9a-z-]+\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$"
+_WHOLE_GYAZO_URL_REFERENCE = r"^https?://(?:[0-9a-z-]\.)?gyazo\.com/[0-9a-f]{32}(?:/raw)?$"
 
 
 @rule(
@@ -465,7 +466,9 @@ def image(match: re.Match[str], context: int) -> list[Inline]:
 
 def is_image_url(url: str) -> bool:
     """Whether Scrapbox shows `url` as an image in a bracket (`[url]`, `[link url]`)."""
-    return bool(_compile(_IS_IMAGE_URL)[0].match(url) or _compile(_IS_GYAZO)[0].match(url))
+    return bool(
+        _compile(_WHOLE_IMAGE_URL)[0].match(url) or _compile(_WHOLE_GYAZO_URL)[0].match(url)
+    )
 
 
 def _image(raw: str, context: int) -> Image:
@@ -477,8 +480,10 @@ def _image(raw: str, context: int) -> Image:
     rest = inner[first_end:]
     second = rest.lstrip(JS_WHITESPACE_CHARACTERS)
     separator = rest[: len(rest) - len(second)]
-    is_gyazo = _compile(_IS_GYAZO_REFERENCE if context & REFERENCE_BUGS else _IS_GYAZO)[0]
-    if _compile(_IS_IMAGE_URL)[0].match(second) or is_gyazo.match(second):
+    is_gyazo = _compile(
+        _WHOLE_GYAZO_URL_REFERENCE if context & REFERENCE_BUGS else _WHOLE_GYAZO_URL
+    )[0]
+    if _compile(_WHOLE_IMAGE_URL)[0].match(second) or is_gyazo.match(second):
         return Image(second, first, link_first=True, separator=separator)
     return Image(first, second, separator=separator)
 
