@@ -333,7 +333,7 @@ class MarkdownWriter:
         # A numbered line at the top level is an item at depth 1.
         depth = len(line.indent) or 1
         spacing = line.spacing or " "
-        bullet = f"{line.bullet or '-'}{spacing}" if line.bullet or line.spacing else "- "
+        bullet = f"{line.bullet or '-'}{spacing}"
         if not children:
             # An empty item may follow an item at its depth, an empty line or a heading, but
             # cannot start a list right under text, which it would make a heading; and with
@@ -376,18 +376,11 @@ class MarkdownWriter:
             _report_rule_icon(first, line.line, out)  # type: ignore[arg-type]
         else:
             marker = bullet
-            if len(children) == 1 and isinstance(first, Text) and self.special(first.text) is None:
-                # A line of text alone with nothing to escape, the most common item.
-                text = first.text
-            else:
-                text = self._inlines(children, line.line, out, closed=True)
+            text = self._inlines(children, line.line, out, closed=True)
             if text[:1] in LINE_START_CHARACTERS:
                 text = escape_line_start(text, item=True)
         prefix, content = self._open_item(depth, marker, out, line.margin, line.opens, line.opened)
-        if text and text != _EMPTY_ITEM:
-            out.lines.append(prefix + text)
-        else:
-            out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
+        out.lines.append(prefix + (_unlike_empty(text) or _EMPTY_ITEM))
         if text[:1] == "<" and _is_lone_tag(text) and not _starts_with_html(self.following):
             # (Unless the lines after it were read as the HTML block the tag starts.)
             out.lone_tags.append((len(out.lines) - 1, content, len(prefix + text)))
@@ -788,9 +781,6 @@ class MarkdownWriter:
                     continue
                 texts.append(len(parts))
                 append("")
-            elif cls is PageLink and not node.destination and not node.path:  # type: ignore[union-attr]
-                # The most common node after text: its link, as `_inline` writes it.
-                append(self._page_link(node.target, node.section, node.alias))  # type: ignore[union-attr]
             elif cls is UrlLink and node.form == "bare":  # type: ignore[union-attr]
                 texts.append(len(parts))
                 append("")
