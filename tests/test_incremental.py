@@ -238,6 +238,11 @@ def test_the_manifest_is_json_a_file_a_line(
     data = manifest_bytes(manifest)
     assert json.loads(data.decode("utf-8", "surrogatepass")) == value
     assert rows_by_line(data) == value["files"]
+    # Each row as json's encoder writes it, so that a manifest's bytes stay what they were.
+    lines = data.decode("utf-8", "surrogatepass").split("\n")
+    assert [line.strip().removesuffix(",") for line in lines if line.startswith("    [")] == [
+        json.dumps(row, ensure_ascii=False) for row in value["files"]
+    ]
     assert list(json.loads(data.decode("utf-8", "surrogatepass"))) == sorted(value)
 
 
