@@ -3,6 +3,8 @@ kept beside Scrapbox-notation pages. One module per job:
 
 * `export`: the formats, an export read and checked (`read_export`), an import written
   (`import_bytes`);
+* `export_scan`: an export checked alike, each page's text decoded when first read
+  (`scan_export`), for incremental runs;
 * `pages`: one page as one note (`convert_page`), many pages here or in workers;
 * `workers`: the worker pool, which knows nothing of pages;
 * `incremental`: what an incremental run converts, writes, removes and keeps;
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
         iso_time,
         read_export,
     )
+    from .export_scan import scan_export
     from .incremental import FullRun, KeepReason, KeptFile
     from .pages import PageOptions, VaultNote, convert_page, vault_notes
     from .sb_folder import (
@@ -88,6 +91,7 @@ _MODULES = {
         "iso_time",
         "read_export",
     ),
+    ".export_scan": ("scan_export",),
     ".incremental": (
         "FullRun",
         "KeepReason",
@@ -201,6 +205,7 @@ __all__ = [
     "pages_import",
     "read_export",
     "read_pages_folder",
+    "scan_export",
     "sync_page",
     "sync_targets",
     "told_project",

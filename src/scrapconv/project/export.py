@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from ..diagnostics import Diagnostic
 
 __all__ = [
+    "LATEST_TIME",
     "LONE_SURROGATE",
     "Export",
     "ExportError",
@@ -33,7 +34,7 @@ __all__ = [
 # An ISO 8601 time in UTC, from the fields of `time.gmtime`.
 _ISO_TIME = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z"
 # Unix seconds that are a year of four digits.
-_LATEST_TIME = 253402300799
+LATEST_TIME = 253402300799
 # Text no file can hold: a JSON export can hold `"\ud800"`.
 LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # The JSON escape of a surrogate, the only way UTF-8 text can hold one.
@@ -180,7 +181,7 @@ def _read_page(page: object, index: int, name: str, surrogates: bool) -> ExportP
 def _is_time(value: object) -> bool:
     """Whether `value` is no time or one `_read_time` takes (a bool is no int here)."""
     return value is None or (
-        isinstance(value, int) and value.__class__ is int and 0 <= value <= _LATEST_TIME
+        isinstance(value, int) and value.__class__ is int and 0 <= value <= LATEST_TIME
     )
 
 
@@ -257,7 +258,7 @@ def _read_time(value: object, key: str, where: str) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise ExportError(f'{where}: "{key}" is {_kind(value)}, not a time in Unix seconds')
-    if not 0 <= value <= _LATEST_TIME:
+    if not 0 <= value <= LATEST_TIME:
         raise ExportError(f'{where}: "{key}" is {value}, not a time in Unix seconds')
     return value
 

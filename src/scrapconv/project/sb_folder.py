@@ -35,7 +35,7 @@ from ..files import (
     read_regular,
 )
 from ..scrapbox.reader import scrapbox_text
-from .export import LONE_SURROGATE, Export, ExportPage, ImportPage, ImportResult, shown
+from .export import LATEST_TIME, LONE_SURROGATE, Export, ExportPage, ImportPage, ImportResult, shown
 from .pages import page_files
 
 __all__ = [
@@ -59,8 +59,6 @@ PAGE_EXTENSION = ".sb"
 _PAGE_EXTENSIONS = (".sb", ".scrapbox")
 RECORD_NAME = ".scrapconv-pages.json"
 _FORMAT = 1
-# Unix seconds that datetime can show as a year of four digits, as an export's times.
-_LATEST_TIME = 253402300799
 
 
 class PagesFolderError(ValueError):
@@ -311,7 +309,7 @@ def _time(path: Path, name: str, entry: dict[str, Any], key: str) -> int | None:
     value = entry.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _LATEST_TIME:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LATEST_TIME:
         raise _not_a_record(path, f'the "{key}" of {json.dumps(name)} is no time')
     return value
 
