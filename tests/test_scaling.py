@@ -20,6 +20,7 @@ from collections.abc import Callable
 import pytest
 
 import scrapconv
+from scrapconv.project import ExportError, scan_export
 
 SMALL = 100_000
 LARGE = 1_000_000
@@ -108,6 +109,43 @@ SCRAPBOX_SHAPES: dict[str, Callable[[int], str]] = {
 }
 
 
+def pages(size: int) -> str:
+    """An export of many small pages, each of its own title."""
+    units = [
+        f'{{"title": "t{number}", "updated": 1, "lines": ["{WORD}"]}}'
+        for number in range(size // 48)
+    ]
+    return '{"pages": [' + ", ".join(units) + "]}"
+
+
+# Exports the scanner reads (`scan_export`), or refuses late, after a long run of what it reads,
+# so that `read_export` reads them again.
+EXPORT_SHAPES: dict[str, Callable[[int], str]] = {
+    "pages": pages,
+    "lines": repeated(f'"{WORD}", ', before='{"pages": [{"title": "t", "lines": [', after='""]}]}'),
+    "lines, the last one broken": repeated(
+        f'"{WORD}", ', before='{"pages": [{"title": "t", "lines": [', after='"\\x"]}]}'
+    ),
+    "escapes in a line": repeated("\\\"", before='{"pages": [{"title": "t", "lines": ["',
+                                  after='"]}]}'),
+    "escapes in a title, then a line break": repeated(
+        "\\t", before='{"pages": [{"title": "', after='\\n", "lines": []}]}'
+    ),
+    "members": repeated('"k": 1, ', before='{"pages": [{"title": "t", ', after='"lines": []}]}'),
+    "members after the pages": repeated(
+        ', "k": 1', before='{"pages": [{"title": "t", "lines": []}]', after="}"
+    ),
+    "lists in a member": repeated("[", before='{"pages": [{"title": "t", "x": '),
+}  # fmt: skip
+
+
+def scanned(text: str) -> object:
+    try:
+        return scan_export(text.encode("utf-8"), "export.json")
+    except ExportError as error:
+        return error
+
+
 def timed(read: Callable[[str], object], text: str) -> float:
     """The shortest of the readings made in a twentieth of a second (one, if it takes
     longer): a reading of a millisecond or two is timed more than once."""
@@ -139,17 +177,21 @@ READERS: dict[str, Callable[[str], object]] = {
     "markdown": lambda text: scrapconv.read(text, "markdown"),
     # The first line is the title, which the reader takes as it is.
     "scrapbox": lambda text: scrapconv.read("title\n" + text, "scrapbox"),
+    "export": scanned,
 }
 
 
-CASES = [(reader, shape) for reader in READERS for shape in SHAPES] + [
-    ("scrapbox", shape) for shape in SCRAPBOX_SHAPES
-]
+CASES = (
+    [(reader, shape) for reader in READERS if reader != "export" for shape in SHAPES]
+    + [("scrapbox", shape) for shape in SCRAPBOX_SHAPES]
+    + [("export", shape) for shape in EXPORT_SHAPES]
+)
 
 
 @pytest.mark.parametrize(("reader", "shape"), CASES)
 def test_reading_time_grows_linearly(reader: str, shape: str) -> None:
-    read, make = READERS[reader], SHAPES.get(shape) or SCRAPBOX_SHAPES[shape]
+    shapes = EXPORT_SHAPES if reader == "export" else SHAPES | SCRAPBOX_SHAPES
+    read, make = READERS[reader], shapes[shape]
     read(make(1_000))  # the parser built, the patterns compiled
     ratio, large_time = growth(read, make)
     if ratio > RATIO:
