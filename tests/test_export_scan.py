@@ -15,7 +15,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scrapconv import cli
-from scrapconv.project import Export, ExportError, ExportPage, read_export, scan_export
+from scrapconv.manifest import MANIFEST_NAME
+from scrapconv.project import (
+    Export,
+    ExportError,
+    ExportPage,
+    VaultRun,
+    read_export,
+    read_export_for,
+    scan_export,
+)
 from scrapconv.project.export_scan import _scanned
 
 from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
@@ -229,3 +238,15 @@ def test_an_incremental_run_refuses_a_broken_export_and_writes_nothing(tmp_path:
     assert result.exit_code == 2
     assert f"{export}:1:" in result.output and "not JSON: Invalid \\escape" in result.output
     assert {path.name: path.read_bytes() for path in vault.iterdir()} == before
+
+
+def test_only_an_incremental_run_that_finds_a_manifest_scans(tmp_path: Path) -> None:
+    data, vault = plain_export("x"), tmp_path / "vault"
+    vault.mkdir()
+    incremental = VaultRun(incremental=True)
+    assert type(read_export_for(vault, incremental, data, "e").pages[0]) is ExportPage
+    (vault / MANIFEST_NAME).write_text("{}", encoding="utf-8")
+    assert type(read_export_for(vault, VaultRun(), data, "e").pages[0]) is ExportPage
+    scanned = read_export_for(vault, incremental, data, "e")
+    assert type(scanned.pages[0]) is not ExportPage
+    assert scanned == read_export(data, "e")

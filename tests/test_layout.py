@@ -70,7 +70,8 @@ IMPORTS: dict[str, set[str]] = {
     "project.sync": {"diagnostics", "files", "markdown", "markdown.options",
                      "project.pages", "scrapbox.reader"},
     "project.vault": {"diagnostics", "files", "manifest", "markdown.options", "project.export",
-                      "project.incremental", "project.pages", "project.workers"},
+                      "project.export_scan", "project.incremental", "project.pages",
+                      "project.workers"},
     "project.vault_flavor": {"ast", "diagnostics", "filenames", "files", "markdown",
                              "markdown.options", "markdown.reader", "project.export",
                              "project.note_index", "project.pages", "project.vault_project"},
@@ -303,10 +304,12 @@ def test_the_inline_parser_compiles_a_rule_when_a_parse_first_tries_it() -> None
 
 # What an export converted into a vault must not import: the modules of the other jobs on
 # whole sets (reading a vault, writing pages or an import, syncing a page) and their readers,
-# and yaml, which no title of one line of printable characters needs.
+# yaml, which no title of one line of printable characters needs, and the export's scanner,
+# which only an incremental run into a vault with a manifest uses.
 EXPORT_TO_VAULT_LEAVES_OUT = {
     "yaml",
     "mistune",
+    "scrapconv.project.export_scan",
     "scrapconv.markdown.reader",
     "scrapconv.markdown.scrapbox_form",
     "scrapconv.project.note_index",

@@ -9,7 +9,7 @@ kept beside Scrapbox-notation pages. One module per job:
 * `workers`: the worker pool, which knows nothing of pages;
 * `incremental`: what an incremental run converts, writes, removes and keeps;
 * `vault`: an export written into a folder (`export_to_vault`) or compared with it
-  (`check_vault`);
+  (`check_vault`), read as such a run needs it (`read_export_for`);
 * `vault_import`: a vault read into a Cosense import (`vault_to_import`, `write_import`);
 * `vault_project`: the project of a vault that does not say it (`told_project`);
 * `note_index`: which file of a vault a link names, by Obsidian's rules;
@@ -66,7 +66,14 @@ if TYPE_CHECKING:
         sync_page,
         sync_targets,
     )
-    from .vault import VaultCheck, VaultResult, VaultRun, check_vault, export_to_vault
+    from .vault import (
+        VaultCheck,
+        VaultResult,
+        VaultRun,
+        check_vault,
+        export_to_vault,
+        read_export_for,
+    )
     from .vault_flavor import FlavorError, FlavorFolder, check_flavor, flavor_folder, write_flavor
     from .vault_import import VaultError, vault_to_import, write_import
     from .vault_project import UnknownProjectError, told_project
@@ -130,6 +137,7 @@ _MODULES = {
         "VaultRun",
         "check_vault",
         "export_to_vault",
+        "read_export_for",
     ),
     ".vault_flavor": (
         "FlavorError",
@@ -204,6 +212,7 @@ __all__ = [
     "note_path",
     "pages_import",
     "read_export",
+    "read_export_for",
     "read_pages_folder",
     "scan_export",
     "sync_page",

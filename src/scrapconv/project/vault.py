@@ -34,7 +34,7 @@ from ..files import (
 )
 from ..manifest import MANIFEST_NAME, Manifest, digest, manifest_bytes, read_manifest
 from ..markdown.options import MarkdownOptions
-from .export import LONE_SURROGATE, Export, ExportError, ExportPage, shown
+from .export import LONE_SURROGATE, Export, ExportError, ExportPage, read_export, shown
 from .incremental import (
     FullRun,
     IncrementalRun,
@@ -49,7 +49,14 @@ from .incremental import (
 from .pages import NOTE_EXTENSION, PageOptions, convert_page, converted_notes, page_options
 from .workers import in_order
 
-__all__ = ["VaultCheck", "VaultResult", "VaultRun", "check_vault", "export_to_vault"]
+__all__ = [
+    "VaultCheck",
+    "VaultResult",
+    "VaultRun",
+    "check_vault",
+    "export_to_vault",
+    "read_export_for",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +93,19 @@ class VaultResult:
     removed: tuple[str, ...] = ()
     kept: tuple[KeptFile, ...] = ()
     full_run: FullRun | None = None
+
+
+def read_export_for(folder: Path, run: VaultRun, data: bytes, name: str) -> Export:
+    """The export `data` (`name` is for messages) read for a run into `folder`: scanned
+    (`scan_export`, each page's text decoded when first read) for an incremental run that
+    finds the folder's manifest, which converts only the pages changed since; read whole at
+    once (`read_export`) for any other run, which converts every page. Either gives the same
+    pages, or raises ExportError."""
+    if run.incremental and (folder / MANIFEST_NAME).is_file():
+        from .export_scan import scan_export  # here: only such a run scans
+
+        return scan_export(data, name)
+    return read_export(data, name)
 
 
 def export_to_vault(
