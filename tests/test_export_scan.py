@@ -21,8 +21,8 @@ from scrapconv.project import (
     ExportError,
     ExportPage,
     VaultRun,
+    export_reader,
     read_export,
-    read_export_for,
     scan_export,
 )
 from scrapconv.project.export_scan import _scanned
@@ -244,9 +244,10 @@ def test_only_an_incremental_run_that_finds_a_manifest_scans(tmp_path: Path) -> 
     data, vault = plain_export("x"), tmp_path / "vault"
     vault.mkdir()
     incremental = VaultRun(incremental=True)
-    assert type(read_export_for(vault, incremental, data, "e").pages[0]) is ExportPage
+    assert export_reader(vault, incremental) is read_export
     (vault / MANIFEST_NAME).write_text("{}", encoding="utf-8")
-    assert type(read_export_for(vault, VaultRun(), data, "e").pages[0]) is ExportPage
-    scanned = read_export_for(vault, incremental, data, "e")
+    assert export_reader(vault, VaultRun()) is read_export
+    assert export_reader(vault, incremental) is scan_export
+    scanned = export_reader(vault, incremental)(data, "e")
     assert type(scanned.pages[0]) is not ExportPage
     assert scanned == read_export(data, "e")

@@ -788,18 +788,15 @@ def _convert_export(name: str, data: bytes | None, conversion: _Conversion) -> N
     """An export into a folder of notes (or of `.sb` pages, or an import file, for --to
     scrapbox): checked whole first, so bad input writes nothing. Exit status 1 when an
     incremental run kept a file."""
-    from .project import ExportError, read_export, read_export_for
+    from .project import ExportError, export_reader, read_export
 
     output, run = conversion.output, conversion.run
     if output is None or run is None:
         raise click.UsageError("an export converts into a folder: give it with -o FOLDER")
     label = "<stdin>" if name == "-" else name
-    data = data if data is not None else _read_bytes(name)
+    read = read_export if conversion.markdown is None else export_reader(output, run)
     try:
-        if conversion.markdown is None:
-            export = read_export(data, label)
-        else:
-            export = read_export_for(output, run, data, label)
+        export = read(data if data is not None else _read_bytes(name), label)
     except ExportError as error:
         raise InputError(str(error)) from None
     if conversion.markdown is None:

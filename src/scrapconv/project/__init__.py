@@ -9,7 +9,7 @@ kept beside Scrapbox-notation pages. One module per job:
 * `workers`: the worker pool, which knows nothing of pages;
 * `incremental`: what an incremental run converts, writes, removes and keeps;
 * `vault`: an export written into a folder (`export_to_vault`) or compared with it
-  (`check_vault`), read as such a run needs it (`read_export_for`);
+  (`check_vault`), read as such a run needs it (`export_reader`);
 * `vault_import`: a vault read into a Cosense import (`vault_to_import`, `write_import`);
 * `vault_project`: the project of a vault that does not say it (`told_project`);
 * `note_index`: which file of a vault a link names, by Obsidian's rules;
@@ -71,8 +71,8 @@ if TYPE_CHECKING:
         VaultResult,
         VaultRun,
         check_vault,
+        export_reader,
         export_to_vault,
-        read_export_for,
     )
     from .vault_flavor import FlavorError, FlavorFolder, check_flavor, flavor_folder, write_flavor
     from .vault_import import VaultError, vault_to_import, write_import
@@ -136,8 +136,8 @@ _MODULES = {
         "VaultResult",
         "VaultRun",
         "check_vault",
+        "export_reader",
         "export_to_vault",
-        "read_export_for",
     ),
     ".vault_flavor": (
         "FlavorError",
@@ -203,6 +203,7 @@ __all__ = [
     "convert_page",
     "default_jobs",
     "export_import",
+    "export_reader",
     "export_to_pages",
     "export_to_vault",
     "flavor_folder",
@@ -212,7 +213,6 @@ __all__ = [
     "note_path",
     "pages_import",
     "read_export",
-    "read_export_for",
     "read_pages_folder",
     "scan_export",
     "sync_page",

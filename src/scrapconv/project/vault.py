@@ -54,8 +54,8 @@ __all__ = [
     "VaultResult",
     "VaultRun",
     "check_vault",
+    "export_reader",
     "export_to_vault",
-    "read_export_for",
 ]
 
 
@@ -95,17 +95,18 @@ class VaultResult:
     full_run: FullRun | None = None
 
 
-def read_export_for(folder: Path, run: VaultRun, data: bytes, name: str) -> Export:
-    """The export `data` (`name` is for messages) read for a run into `folder`: scanned
-    (`scan_export`, each page's text decoded when first read) for an incremental run that
-    finds the folder's manifest, which converts only the pages changed since; read whole at
-    once (`read_export`) for any other run, which converts every page. Either gives the same
-    pages, or raises ExportError."""
+def export_reader(folder: Path, run: VaultRun) -> Callable[[bytes, str], Export]:
+    """How to read an export (its bytes and a name for messages) for a run into `folder`:
+    `scan_export`, which decodes each page's text when first read, for an incremental run
+    that finds the folder's manifest (it converts only the pages changed since), else
+    `read_export`, which reads every page at once, at less cost for a run that converts them
+    all. Either gives the same pages, or raises ExportError. (A reader, not a reading: the
+    caller's bytes go to it alone, which lets them go once decoded.)"""
     if run.incremental and (folder / MANIFEST_NAME).is_file():
         from .export_scan import scan_export  # here: only such a run scans
 
-        return scan_export(data, name)
-    return read_export(data, name)
+        return scan_export
+    return read_export
 
 
 def export_to_vault(
