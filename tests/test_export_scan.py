@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import pickle
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from .corpus import CORPUS, SCRAPBOX_EXPORTS, require_corpus
 _TEXT_SLOT = ExportPage.__dict__["text"]
 
 
-def outcome(read: Any, data: bytes) -> tuple[str, Any]:
+def outcome(read: Callable[[bytes, str], Export], data: bytes) -> tuple[str, Any]:
     """What reading `data` gives: the project and each page's fields, or the error."""
     try:
         export = read(data, "export.json")

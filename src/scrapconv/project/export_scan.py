@@ -88,23 +88,20 @@ class _ScannedPage(ExportPage):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ExportPage):
             return NotImplemented
-        return (self.title, self.text, self.created, self.updated) == (
-            other.title,
-            other.text,
-            other.created,
-            other.updated,
-        )
+        return _values(self) == _values(other)
 
     __hash__ = ExportPage.__hash__
 
     def __repr__(self) -> str:
-        return repr(self._plain())
+        return repr(ExportPage(*_values(self)))
 
     def __reduce__(self) -> tuple[type[ExportPage], tuple[str, str, int | None, int | None]]:
-        return ExportPage, (self.title, self.text, self.created, self.updated)
+        return ExportPage, _values(self)
 
-    def _plain(self) -> ExportPage:
-        return ExportPage(self.title, self.text, self.created, self.updated)
+
+def _values(page: ExportPage) -> tuple[str, str, int | None, int | None]:
+    """What an `ExportPage` is made of, in the order of its fields."""
+    return page.title, page.text, page.created, page.updated
 
 
 def scan_export(data: bytes, name: str) -> Export:
