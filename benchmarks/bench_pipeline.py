@@ -21,7 +21,9 @@ even ones), after one untimed warm-up pair, and prints the median of the per-pai
     P5  the peak memory of P1's two commands: the resident memory of the process and of all
         its descendants (its workers) together, polled every 20 ms (Linux only)
 
-Times are the wall-clock time of the whole process. scrapconv runs as `python -m scrapconv`
+Times are the wall-clock time of the whole process, each run started once the file system has
+written out what the runs before it (and the removal of their output) left to write (`sync`),
+so that no run pays for another's writes. scrapconv runs as `python -m scrapconv`
 when the package has a `__main__`, else as the `scrapconv` script next to the interpreter,
 with this checkout's src/ first on PYTHONPATH. The load average is printed before and after.
 
@@ -117,9 +119,17 @@ def _finish(run: Run, status: int, stderr: IO[bytes]) -> None:
     raise BenchError(f"`{shown}` exited with status {status}: {last}")
 
 
+def _settle() -> None:
+    """Have the file system write out what is pending (where the system can be asked)."""
+    sync = getattr(os, "sync", None)
+    if sync is not None:
+        sync()
+
+
 def wall_seconds(run: Run) -> float:
     """The wall-clock seconds of one run of the whole process."""
     run.prepare()
+    _settle()
     # Output goes where it costs least and alike for both sides; stderr is kept for a failure.
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
@@ -134,6 +144,7 @@ def wall_seconds(run: Run) -> float:
 def peak_megabytes(run: Run) -> float:
     """The peak of the resident memory of the process and its descendants together, in MB."""
     run.prepare()
+    _settle()
     peak = 0
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
