@@ -7,8 +7,8 @@ as one while it runs does, without a traceback.
 What the command made is not collected when the process ends: the interpreter's last
 collections would walk every object once more, for nothing the command needs (8 of the 70 ms
 of converting one page). Everything else of the exit is as usual: the output is flushed and
-the exit handlers run, every other one (multiprocessing's, which stops workers) before the
-entry's.
+every exit handler runs, those registered while the command ran (multiprocessing's, which
+stops workers) before the entry's.
 """
 
 import atexit
@@ -19,7 +19,7 @@ _INTERRUPTED = 130
 
 
 def main() -> None:
-    # Registered first, so run last: exit handlers run in the reverse order.
+    # Registered before the command runs, so run after its handlers (the last first).
     atexit.register(gc.freeze)
     try:
         from scrapconv.cli import main as command
