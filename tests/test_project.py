@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -466,6 +467,38 @@ def test_jobs_default_to_the_cpus_and_never_exceed_the_pages(tmp_path: Path) -> 
     result = export_to_vault(export, tmp_path, run=VaultRun(None))
     assert result.files == ("T.md",)
     assert multiprocessing.active_children() == []
+
+
+@given(st.integers(0, 3000), st.integers(2, 8))
+def test_chunks_shrink_with_the_items_left(count: int, processes: int) -> None:
+    chunks = list(workers._chunks(range(count), processes))
+    assert [item for chunk in chunks for item in chunk] == list(range(count))
+    sizes = [len(chunk) for chunk in chunks]
+    assert all(size <= workers._CHUNK_ITEMS for size in sizes)
+    # Only the last may hold fewer than the fewest, and none more than the one before it.
+    assert all(size >= workers._FEWEST_CHUNK_ITEMS for size in sizes[:-1])
+    assert sizes == sorted(sizes, reverse=True)
+
+
+def _slow_in_a_worker(item: int, parent: int) -> tuple[int, bool]:
+    """`item`, and whether a worker did it: slowly, where this process does it at once."""
+    in_worker = os.getpid() != parent
+    if in_worker:
+        time.sleep(0.02)
+    return item, in_worker
+
+
+def test_this_process_goes_on_while_a_worker_is_behind() -> None:
+    # The worker takes the chunks handed out first and is slow with them; this process does
+    # every other chunk of the 23 rather than wait for the worker's (when only as many results
+    # could wait as chunks are handed out, it waited, and handed the worker more), and the
+    # results still come in order.
+    results = list(workers.run_in_workers(_slow_in_a_worker, range(200), os.getpid(), 2))
+    assert [item for item, _ in results] == list(range(200))
+    handed_out = [list(chunk) for chunk in workers._chunks(range(200), 2)][: workers._CHUNKS_AHEAD]
+    assert [item for item, in_worker in results if in_worker] == [
+        item for chunk in handed_out for item in chunk
+    ]
 
 
 def test_few_pages_start_no_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,8 @@ the results in the items' order. It knows nothing of what the function does (con
 writing pages, for `vault`).
 
 Items go to the workers in chunks, a bounded number ahead of the one being given back, so that
-results do not pile up in memory; this process works on the chunks they need not take.
+results do not pile up in memory; this process works on the chunks they need not take. The
+chunks shrink as the items left do, so that the processes end close together.
 Ctrl-C is the calling process's to handle: closing the iterator (or an error, Ctrl-C
 included) cancels what is left and stops the workers, and a worker ends with its parent
 process however that ends.
@@ -42,13 +43,20 @@ Item = TypeVar("Item")
 Shared = TypeVar("Shared")
 Result = TypeVar("Result")
 
-# At most this many items go to a worker at once; fewer when there are few items per worker, so
-# that every worker gets several chunks and the last ones end close together.
+# At most this many items go to a worker at once. Each chunk holds a share of the items left
+# (guided scheduling): fewer as the run nears its end, so that the processes end close
+# together, none waiting long for the chunks another still holds; but not fewer than the
+# fewest, whose handing out would cost more than they take.
 _CHUNK_ITEMS = 100
 _CHUNKS_PER_WORKER = 8
+_FEWEST_CHUNK_ITEMS = 8
 # Chunks handed out ahead of the one being given back, per worker: enough to keep the workers
 # busy, few enough that results do not pile up in memory.
 _CHUNKS_AHEAD = 3
+# Chunks whose results may wait to be given back in order, per process: more than the workers
+# hold, so that this process goes on with chunks of its own while a worker is behind (as it
+# starts, or on a long chunk) rather than wait for it.
+_CHUNKS_WAITING = 4 * _CHUNKS_AHEAD
 
 # The fewest items a worker must get to pay for itself: starting and ending a pool of forked
 # workers costs about 10 ms, what converting 20 to 40 typical pages in one process does
@@ -130,8 +138,7 @@ def run_in_workers(
     """
     from concurrent.futures import Future, ProcessPoolExecutor
 
-    size = max(1, min(_CHUNK_ITEMS, math.ceil(len(items) / (workers * _CHUNKS_PER_WORKER))))
-    chunks = (items[start : start + size] for start in range(0, len(items), size))
+    chunks = _chunks(items, workers)
     started = workers - 1
     context = _context()
     # Only a forked worker is this process's own child (a fork server's are the server's).
@@ -148,7 +155,7 @@ def run_in_workers(
     finished = False
     try:
         for chunk in chunks:
-            while pending and (len(pending) >= workers * _CHUNKS_AHEAD or _ready(pending[0])):
+            while pending and (len(pending) >= workers * _CHUNKS_WAITING or _ready(pending[0])):
                 first = pending.popleft()
                 if isinstance(first, Future):
                     handed_out -= 1
@@ -171,6 +178,17 @@ def run_in_workers(
                 executor.shutdown(wait=True)
             else:
                 _stop_workers(executor)
+
+
+def _chunks(items: Sequence[Item], workers: int) -> Generator[Sequence[Item], None, None]:
+    """`items` in chunks, in order: each a share of the items left, between the fewest and the
+    most a chunk holds (see `_CHUNK_ITEMS`)."""
+    start = 0
+    while start < len(items):
+        share = math.ceil((len(items) - start) / (workers * _CHUNKS_PER_WORKER))
+        size = min(_CHUNK_ITEMS, max(_FEWEST_CHUNK_ITEMS, share))
+        yield items[start : start + size]
+        start += size
 
 
 def _ready(chunk: Future[Any] | list[Any]) -> bool:
