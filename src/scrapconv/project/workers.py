@@ -51,11 +51,12 @@ _CHUNK_ITEMS = 100
 _CHUNKS_PER_WORKER = 8
 _FEWEST_CHUNK_ITEMS = 8
 # Chunks handed out ahead of the one being given back, per worker: enough to keep the workers
-# busy, few enough that results do not pile up in memory.
+# busy, few enough that a worker's last chunks end soon after this process's.
 _CHUNKS_AHEAD = 3
 # Chunks whose results may wait to be given back in order, per process: more than the workers
 # hold, so that this process goes on with chunks of its own while a worker is behind (as it
-# starts, or on a long chunk) rather than wait for it.
+# starts, or on a long chunk) rather than wait for it; few enough that results do not pile up
+# in memory.
 _CHUNKS_WAITING = 4 * _CHUNKS_AHEAD
 
 # The fewest items a worker must get to pay for itself: starting and ending a pool of forked
