@@ -1,7 +1,7 @@
 """End to end, as whole processes: the `scrapconv` command next to the Node pipeline that stands
 in for the reference export pipelines (shared/tools/oracle/sbpipeline.mjs), pair by pair.
 
-    python benchmarks/bench_pipeline.py [EXPORT.json] [--pairs 5] [--only P1,P3]
+    python benchmarks/bench_pipeline.py [EXPORT.json] [--pairs 5] [--only P1,P3] [--scratch DIR]
 
 Without a file it reads the villagepump export from the shared corpus. Each measure runs the two
 commands of a pair one after the other (scrapconv first in odd pairs, the yardstick first in
@@ -23,7 +23,10 @@ even ones), after one untimed warm-up pair, and prints the median of the per-pai
 
 Times are the wall-clock time of the whole process, each run started once the file system has
 written out what the runs before it (and the removal of their output) left to write (`sync`),
-so that no run pays for another's writes. scrapconv runs as `python -m scrapconv`
+so that no run pays for another's writes. The runs write in a new folder made in the
+system's temporary folder, or in `--scratch DIR`: a folder on a file system held in memory
+(`/dev/shm` on Linux) takes the disk's own variations out of P1 and P3, which then tell what
+each program costs. scrapconv runs as `python -m scrapconv`
 when the package has a `__main__`, else as the `scrapconv` script next to the interpreter,
 with this checkout's src/ first on PYTHONPATH. The load average is printed before and after.
 
@@ -414,6 +417,13 @@ def _positive(value: str) -> int:
     return number
 
 
+def _folder(value: str) -> Path:
+    folder = Path(value)
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"not a folder: {value!r}")
+    return folder
+
+
 def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="bench_pipeline.py",
@@ -430,6 +440,13 @@ def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
         default=list(MEASURES),
         metavar="P1,P3",
         help=f"the measures to take, of {', '.join(MEASURES)} (all)",
+    )
+    parser.add_argument(
+        "--scratch",
+        type=_folder,
+        default=None,
+        metavar="DIR",
+        help="where the runs write, in a new folder (the system's temporary folder)",
     )
     return parser.parse_args(argv)
 
@@ -470,7 +487,10 @@ def take_measures(args: argparse.Namespace) -> None:
         flush=True,
     )
     del loaded
-    with tempfile.TemporaryDirectory(prefix="scrapconv-bench-pipeline-") as scratch:
+    with tempfile.TemporaryDirectory(
+        prefix="scrapconv-bench-pipeline-", dir=args.scratch
+    ) as scratch:
+        print(f"writing in {scratch}", flush=True)
         bench = Bench(export, page_text, command, env, node, oracle, Path(scratch))
         for name in args.only:
             label, measure = MEASURES[name]

@@ -21,6 +21,21 @@ def test_arguments_default_to_every_measure_and_five_pairs() -> None:
     assert args.file == bench_pipeline.DEFAULT_EXPORT
 
 
+def test_scratch_is_the_temporary_folder_unless_a_folder_is_given(tmp_path: Path) -> None:
+    assert bench_pipeline.parse_arguments([]).scratch is None
+    assert bench_pipeline.parse_arguments(["--scratch", str(tmp_path)]).scratch == tmp_path
+
+
+def test_scratch_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "file"
+    file.write_text("")
+    for value in (tmp_path / "missing", file):
+        with pytest.raises(SystemExit) as stopped:
+            bench_pipeline.parse_arguments(["--scratch", str(value)])
+        assert stopped.value.code == 2
+        assert f"argument --scratch: not a folder: '{value}'" in capsys.readouterr().err
+
+
 def test_only_takes_measures_in_the_order_given_once_each() -> None:
     args = bench_pipeline.parse_arguments(["x.json", "--only", "p3, P1,P3", "--pairs", "2"])
     assert args.only == ["P3", "P1"]

@@ -33,7 +33,7 @@ NOT_RUN = {
     ),
     "python benchmarks/bench_markdown.py": BENCHMARK,
     "python benchmarks/bench_project.py": BENCHMARK,
-    "python benchmarks/bench_pipeline.py [--pairs 5] [--only P1,P3]": BENCHMARK,
+    "python benchmarks/bench_pipeline.py [--pairs 5] [--only P1,P3] [--scratch DIR]": BENCHMARK,
 }
 
 
