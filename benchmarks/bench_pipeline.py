@@ -122,8 +122,10 @@ def _finish(run: Run, status: int, stderr: IO[bytes]) -> None:
     raise BenchError(f"`{shown}` exited with status {status}: {last}")
 
 
-def _settle() -> None:
-    """Have the file system write out what is pending (where the system can be asked)."""
+def _prepare(run: Run) -> None:
+    """What `run` needs before it starts, then the file system's pending writes written out
+    (where the system can be asked), so that the run pays for none of another's."""
+    run.prepare()
     sync = getattr(os, "sync", None)
     if sync is not None:
         sync()
@@ -131,8 +133,7 @@ def _settle() -> None:
 
 def wall_seconds(run: Run) -> float:
     """The wall-clock seconds of one run of the whole process."""
-    run.prepare()
-    _settle()
+    _prepare(run)
     # Output goes where it costs least and alike for both sides; stderr is kept for a failure.
     with tempfile.TemporaryFile() as stderr:
         start = time.perf_counter()
@@ -146,8 +147,7 @@ def wall_seconds(run: Run) -> float:
 
 def peak_megabytes(run: Run) -> float:
     """The peak of the resident memory of the process and its descendants together, in MB."""
-    run.prepare()
-    _settle()
+    _prepare(run)
     peak = 0
     with tempfile.TemporaryFile() as stderr:
         process = subprocess.Popen(
